@@ -1,0 +1,77 @@
+import GRDB
+
+extension NodeDatabase {
+    /// The schema's history: named steps, never edited once landed.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1.eventLog") { db in
+            // The log: keyed by (origin, seq); `position` is the arrival order at this replica.
+            // `canonical` holds the whole event (hash included) as canonical JSON; the other
+            // columns repeat fields of it for queries, and `node log verify` checks they agree.
+            try db.execute(
+                sql: """
+                    CREATE TABLE event (
+                        position INTEGER PRIMARY KEY,
+                        origin TEXT NOT NULL,
+                        seq INTEGER NOT NULL CHECK (seq >= 1),
+                        epoch TEXT NOT NULL,
+                        hlc TEXT NOT NULL,
+                        dossier TEXT,
+                        type TEXT NOT NULL,
+                        hash TEXT NOT NULL,
+                        canonical BLOB NOT NULL,
+                        UNIQUE (origin, seq)
+                    );
+                    CREATE INDEX event_dossier ON event(dossier) WHERE dossier IS NOT NULL;
+
+                    -- Signed heads of each origin's chain (DESIGN §2).
+                    CREATE TABLE checkpoint (
+                        origin TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        epoch TEXT NOT NULL,
+                        hash TEXT NOT NULL,
+                        signature TEXT NOT NULL,
+                        PRIMARY KEY (origin, seq)
+                    ) WITHOUT ROWID;
+
+                    -- Each origin's public key, by epoch: a replaced machine gets a new key
+                    -- without invalidating the old history.
+                    CREATE TABLE originKey (
+                        origin TEXT NOT NULL,
+                        epoch TEXT NOT NULL,
+                        publicKey TEXT NOT NULL,
+                        PRIMARY KEY (origin, epoch)
+                    ) WITHOUT ROWID;
+
+                    -- Who this node is. One row.
+                    CREATE TABLE localIdentity (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        origin TEXT NOT NULL,
+                        epoch TEXT NOT NULL,
+                        agencyCode TEXT NOT NULL,
+                        officeName TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL
+                    );
+
+                    -- The hybrid logical clock's last value, advanced in the append transaction so
+                    -- that it never goes backwards, also across restarts. One row.
+                    CREATE TABLE clock (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        lastHLC TEXT NOT NULL
+                    );
+                    """)
+            for table in ["event", "checkpoint", "originKey"] {
+                for operation in ["UPDATE", "DELETE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER \(table)_refuse_\(operation.lowercased()) BEFORE \(operation) ON \(table)
+                            BEGIN
+                                SELECT RAISE(ABORT, '\(table) is append-only: \(operation) refused');
+                            END
+                            """)
+                }
+            }
+        }
+        return migrator
+    }
+}

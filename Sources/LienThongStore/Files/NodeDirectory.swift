@@ -1,0 +1,111 @@
+import Foundation
+import LienThongCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A node's data directory:
+///
+/// | file | holds |
+/// |---|---|
+/// | `node.json` | the profile: node id, agency, office, staff list |
+/// | `node.key` | the Ed25519 private key seed, hex (mode 0600) |
+/// | `node.pub` | the public key, hex |
+/// | `node.sqlite` | the database (with `-wal` and `-shm` beside it while open) |
+public struct NodeDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var profilePath: String { path + "/node.json" }
+    public var privateKeyPath: String { path + "/node.key" }
+    public var publicKeyPath: String { path + "/node.pub" }
+    public var databasePath: String { path + "/node.sqlite" }
+
+    /// Makes a new node here: the directory if needed, a new key pair, the profile and the database
+    /// with the node's identity and a new epoch.
+    ///
+    /// - Throws: ``StoreError/alreadyInitialized(directory:)`` if a node is here already.
+    public func create(profile: NodeProfile, key: SigningKey = SigningKey(), now: Date = Date()) throws(StoreError) -> (
+        database: NodeDatabase, identity: LocalIdentity
+    ) {
+        let fileManager = FileManager.default
+        if [profilePath, privateKeyPath, databasePath].contains(where: { fileManager.fileExists(atPath: $0) }) {
+            throw StoreError.alreadyInitialized(directory: path)
+        }
+        do {
+            try fileManager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError.file(path: path, operation: "create the directory", reason: error.localizedDescription)
+        }
+        try Self.writeNew(path: privateKeyPath, contents: key.seedHex + "\n", mode: 0o600)
+        try Self.writeNew(path: publicKeyPath, contents: key.publicKey.hex + "\n", mode: 0o644)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let profileData: Data
+        do {
+            profileData = try encoder.encode(profile)
+        } catch {
+            throw StoreError.file(path: profilePath, operation: "encode", reason: String(describing: error))
+        }
+        try Self.writeNew(path: profilePath, contents: String(decoding: profileData, as: UTF8.self) + "\n", mode: 0o644)
+        let identity = LocalIdentity(
+            origin: profile.nodeId, epoch: LocalIdentity.newEpoch(), agencyCode: profile.agencyCode,
+            officeName: profile.officeName, createdAt: Int(now.timeIntervalSince1970 * 1000))
+        let database = try NodeDatabase(path: databasePath)
+        try database.initialize(identity: identity, publicKey: key.publicKey)
+        return (database, identity)
+    }
+
+    /// Opens the node's database; fails if no node was initialised here.
+    public func openDatabase() throws(StoreError) -> NodeDatabase {
+        try NodeDatabase.openExisting(path: databasePath, directory: path)
+    }
+
+    /// Reads `node.json`.
+    public func loadProfile() throws(StoreError) -> NodeProfile {
+        guard let data = FileManager.default.contents(atPath: profilePath) else { throw StoreError.notInitialized(directory: path) }
+        do {
+            return try JSONDecoder().decode(NodeProfile.self, from: data)
+        } catch {
+            throw StoreError.malformedFile(path: profilePath, reason: String(describing: error))
+        }
+    }
+
+    /// Reads the private key; refuses a key file that others can read.
+    public func loadSigningKey() throws(StoreError) -> SigningKey {
+        var status = stat()
+        guard stat(privateKeyPath, &status) == 0 else {
+            throw StoreError.file(path: privateKeyPath, operation: "read", reason: String(cString: strerror(errno)))
+        }
+        guard status.st_mode & 0o077 == 0 else {
+            throw StoreError.malformedFile(
+                path: privateKeyPath, reason: "the private key is readable by other users; run `chmod 600 \(privateKeyPath)`")
+        }
+        guard let data = FileManager.default.contents(atPath: privateKeyPath) else {
+            throw StoreError.file(path: privateKeyPath, operation: "read", reason: "unreadable")
+        }
+        do {
+            return try SigningKey(seedHex: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            throw StoreError.malformedFile(path: privateKeyPath, reason: error.description)
+        }
+    }
+
+    /// Creates a file that must not exist yet, with `mode` from the start, and syncs it.
+    static func writeNew(path: String, contents: String, mode: mode_t) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else { throw StoreError.file(path: path, operation: "create", reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let bytes = Array(contents.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            throw StoreError.file(path: path, operation: "write", reason: String(cString: strerror(errno)))
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import LienThongCore
+
+/// A staff member (cán bộ) of the office: the `actor` of the events they write.
+public struct StaffMember: Codable, Sendable, Hashable {
+    /// The id written into events: lowercase letters, digits, `.`, `_` and `-`, 1–64 characters.
+    public var id: String
+    /// Full name with diacritics, as printed on documents.
+    public var name: String
+    /// What they do at the office (`clerk`, `officer`, `leader`); free text.
+    public var role: String?
+
+    public init(id: String, name: String, role: String? = nil) {
+        self.id = id
+        self.name = name
+        self.role = role
+    }
+}
+
+/// The node's profile, `node.json` in its directory: who the office is and who works there. Written
+/// by `node init`; the staff list may be edited by hand as people come and go.
+public struct NodeProfile: Codable, Sendable, Hashable {
+    public var nodeId: String
+    public var agencyCode: String
+    public var officeName: String
+    public var staff: [StaffMember]
+
+    public init(nodeId: String, agencyCode: String, officeName: String, staff: [StaffMember]) {
+        self.nodeId = nodeId
+        self.agencyCode = agencyCode
+        self.officeName = officeName
+        self.staff = staff
+    }
+
+    /// Checks every field; the error names the field, what was expected and what to do.
+    public func validate() throws(ProfileError) {
+        do {
+            try EventValidator.checkOrigin(nodeId, field: "nodeId")
+        } catch {
+            throw ProfileError(field: "node id", message: "expected 1 to 64 lowercase letters, digits and '-', such as xa-23059; found \"\(nodeId)\"")
+        }
+        guard !nodeId.hasPrefix("hub-") else {
+            throw ProfileError(field: "node id", message: "ids starting with 'hub-' belong to hubs; choose an id such as xa-23059")
+        }
+        let agency = Array(agencyCode.utf8)
+        guard (1...32).contains(agency.count),
+            agency.allSatisfy({ byte in
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+            })
+        else {
+            throw ProfileError(field: "agency code", message: "expected 1 to 32 letters, digits, '.' or '_', such as 23059; found \"\(agencyCode)\"")
+        }
+        guard !officeName.trimmingCharacters(in: .whitespaces).isEmpty, officeName.count <= 200 else {
+            throw ProfileError(field: "office name", message: "expected the office's name, 1 to 200 characters, such as \"UBND xã Hàm Chính\"")
+        }
+        guard !staff.isEmpty else {
+            throw ProfileError(field: "staff", message: "expected at least one staff member: every event names its actor from the staff list")
+        }
+        var seen: Set<String> = []
+        for (index, member) in staff.enumerated() {
+            let id = Array(member.id.utf8)
+            guard (1...64).contains(id.count),
+                id.allSatisfy({ byte in
+                    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                        || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-")].contains(byte)
+                })
+            else {
+                throw ProfileError(
+                    field: "staff[\(index)].id", message: "expected 1 to 64 lowercase letters, digits, '.', '_' or '-'; found \"\(member.id)\"")
+            }
+            guard seen.insert(member.id).inserted else {
+                throw ProfileError(field: "staff[\(index)].id", message: "\"\(member.id)\" is listed twice; staff ids must be unique")
+            }
+            guard !member.name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ProfileError(field: "staff[\(index)].name", message: "expected the person's full name")
+            }
+        }
+    }
+
+    /// The staff member with this id, if listed.
+    public func staffMember(id: String) -> StaffMember? {
+        staff.first { $0.id == id }
+    }
+}
+
+/// A profile or staff-list field that is wrong.
+public struct ProfileError: Error, Sendable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+
+    public var description: String { "\(field): \(message)" }
+}

@@ -1,0 +1,51 @@
+import LienThongCore
+
+/// What went wrong in the node's storage: its database, its key files or its profile. Each case
+/// says what failed and what to do next.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// No node was initialised at this directory.
+    case notInitialized(directory: String)
+    /// `node init` found an existing node.
+    case alreadyInitialized(directory: String)
+    /// The database does not have the node identity it needs.
+    case missingIdentity
+    /// The private key does not belong to this node's current epoch.
+    case keyMismatch(expected: String, found: String)
+    /// An event a writer tried to append was refused; nothing was written.
+    case invalidEvent(EventValidationError)
+    /// A writer tried to append an event that this version only stores (newer type or version).
+    case notWritable(reason: String)
+    /// The backup target exists already.
+    case backupTargetExists(path: String)
+    /// A file could not be read or written.
+    case file(path: String, operation: String, reason: String)
+    /// A file's content is not what it should be.
+    case malformedFile(path: String, reason: String)
+    /// SQLite failed.
+    case database(operation: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notInitialized(let directory):
+            "no node at \(directory): run `lienthong node init` first, or pass --data-dir (or LIENTHONG_DATA_DIR) for the node's directory"
+        case .alreadyInitialized(let directory):
+            "a node is already initialised at \(directory): nothing was changed; choose another --data-dir to make a new node"
+        case .missingIdentity:
+            "the database has no node identity: it was not made by `lienthong node init`; restore the node's database from a backup"
+        case .keyMismatch(let expected, let found):
+            "the private key (public \(found.prefix(16))…) is not this node's key for its epoch (public \(expected.prefix(16))…): restore node.key from the node's backup"
+        case .invalidEvent(let error):
+            "event refused, nothing was written: \(error.description)"
+        case .notWritable(let reason):
+            "event refused, nothing was written: \(reason)"
+        case .backupTargetExists(let path):
+            "\(path) exists already: nothing was written; choose a new file name or remove the old backup first"
+        case .file(let path, let operation, let reason):
+            "could not \(operation) \(path): \(reason)"
+        case .malformedFile(let path, let reason):
+            "\(path) is malformed: \(reason)"
+        case .database(let operation, let reason):
+            "database error while trying to \(operation): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,63 @@
+#if DEBUG
+    import ArgumentParser
+    import Foundation
+    import LienThongCore
+    import LienThongStore
+
+    /// `lienthong dev …`: test drivers, compiled into debug builds only. Tests use them to reach
+    /// states that the real commands of later issues will produce.
+    struct DevCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dev",
+            abstract: "Test drivers (debug builds only).",
+            shouldDisplay: false,
+            subcommands: [DevAppendCommand.self])
+    }
+
+    /// `lienthong dev append`: appends `dossier.note` events and prints one `saved` line per event
+    /// after its transaction committed.
+    struct DevAppendCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "append", abstract: "Append test note events.")
+
+        @Option(help: "How many events to append.")
+        var count = 1
+
+        @Option(name: .customLong("per-transaction"), help: "Events per append transaction.")
+        var perTransaction = 1
+
+        @Option(help: "The staff id writing them.")
+        var actor: String
+
+        @Option(help: "The dossier code the notes are about.")
+        var dossier = "TEST-000000-0001"
+
+        @OptionGroup var data: DataDirectoryOptions
+
+        func run() throws {
+            let directory = data.directory
+            let profile = try directory.loadProfile()
+            guard profile.staffMember(id: actor) != nil else {
+                throw ValidationError("--actor: \"\(actor)\" is not in the staff list of \(directory.profilePath)")
+            }
+            let key = try directory.loadSigningKey()
+            let database = try directory.openDatabase()
+            var written = 0
+            while written < count {
+                let batch = min(perTransaction, count - written)
+                let drafts = (0..<batch).map { index in
+                    EventDraft(
+                        dossier: dossier, type: "dossier.note", actor: actor,
+                        body: ["text": .string("Ghi chú thử nghiệm số \(written + index + 1) của tiến trình \(getpid())")])
+                }
+                let (events, _) = try database.append(drafts, key: key) {
+                    UInt64(Date().timeIntervalSince1970 * 1000)
+                }
+                // Unbuffered, so a reader sees each line as soon as its transaction committed.
+                for event in events {
+                    FileHandle.standardOutput.write(Data("saved \(event.origin) \(event.seq) \(event.hash)\n".utf8))
+                }
+                written += batch
+            }
+        }
+    }
+#endif

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `lienthong`: the LienThong command-line tool.
+@main
+struct LienThongCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        var subcommands: [any ParsableCommand.Type] = [NodeCommand.self]
+        #if DEBUG
+            subcommands.append(DevCommand.self)
+        #endif
+        return CommandConfiguration(
+            commandName: "lienthong",
+            abstract: "Offline-first sync for one-stop-shop offices (một cửa điện tử liên thông).",
+            subcommands: subcommands)
+    }
+
+    static func main() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// `lienthong node …`: commands for a commune office's node.
+struct NodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Set up and inspect a commune office's node.",
+        subcommands: [NodeInitCommand.self, NodeLogCommand.self, NodeBackupCommand.self])
+}
+
+/// `lienthong node log …`.
+struct NodeLogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Inspect and verify the node's event log.",
+        subcommands: [NodeLogVerifyCommand.self, NodeLogShowCommand.self])
+}
