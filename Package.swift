@@ -57,12 +57,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LienThongStoreTests",
-            dependencies: ["LienThongCore", "LienThongStore", "LienThongTesting"],
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LienThongCore", "LienThongStore", "LienThongTesting"],
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -54,6 +54,11 @@ public struct EventValidator: Sendable {
         guard event.body.objectValue != nil else {
             throw EventValidationError(field: "body", expected: "a JSON object", found: event.body)
         }
+        if let key = Self.firstNonASCIIKey(in: event.body) {
+            throw EventValidationError(
+                field: "body", expected: "object keys of 1 to 64 printable ASCII characters (values may hold any text)",
+                found: .string(key))
+        }
         guard Self.isLowerHex(event.prev, count: 64) else {
             throw EventValidationError(field: "prev", expected: "64 lowercase hex digits", found: .string(event.prev))
         }
@@ -124,6 +129,21 @@ public struct EventValidator: Sendable {
             throw EventValidationError(
                 field: "type", expected: "dot-separated lowerCamel words of at most 64 characters, such as dossier.received",
                 found: .string(type))
+        }
+    }
+
+    /// The first object key anywhere in `value` that is not 1–64 printable ASCII characters.
+    static func firstNonASCIIKey(in value: JSONValue) -> String? {
+        switch value {
+        case .object(let members):
+            for (key, member) in members {
+                let utf8 = key.utf8
+                if !(1...64).contains(utf8.count) || !utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return key }
+                if let found = firstNonASCIIKey(in: member) { return found }
+            }
+            return nil
+        case .array(let items): return items.lazy.compactMap(firstNonASCIIKey).first
+        default: return nil
         }
     }
 

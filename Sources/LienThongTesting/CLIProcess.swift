@@ -1,0 +1,137 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs the real `lienthong` binary for end-to-end tests. Processes are stopped only by their own
+/// pid (`kill(pid, SIGKILL)`), never by name or group.
+public struct CLIProcess {
+    /// What a finished run printed and how it exited.
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// The built `lienthong` executable: `LIENTHONG_BIN`, else next to the test bundle (SwiftPM puts
+    /// both in the same build folder), else `.build/debug/lienthong` in the package.
+    public static let binaryURL: URL = {
+        if let path = ProcessInfo.processInfo.environment["LIENTHONG_BIN"] { return URL(fileURLWithPath: path) }
+        var candidates: [URL] = []
+        if let argument = CommandLine.arguments.first {
+            var url = URL(fileURLWithPath: argument).resolvingSymlinksInPath().deletingLastPathComponent()
+            for _ in 0..<4 {
+                candidates.append(url.appendingPathComponent("lienthong"))
+                url = url.deletingLastPathComponent()
+            }
+        }
+        candidates.append(Fixtures.packageRoot.appendingPathComponent(".build/debug/lienthong"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[candidates.count - 1]
+    }()
+
+    /// Runs `lienthong arguments…` to completion.
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = binaryURL
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
+        let errData = ReadAll(err.fileHandleForReading)
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData.wait(), as: UTF8.self))
+    }
+
+    /// A running `lienthong` process whose stdout is read line by line.
+    public final class Running {
+        public let process: Process
+        private let output: FileHandle
+        private var buffer: [UInt8] = []
+        private var finished = false
+        private let stderrFile: URL
+
+        public init(_ arguments: [String]) throws {
+            process = Process()
+            process.executableURL = CLIProcess.binaryURL
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-stderr-\(UUID().uuidString)")
+            _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: stderrFile)
+            output = pipe.fileHandleForReading
+            try process.run()
+        }
+
+        public var pid: Int32 { process.processIdentifier }
+
+        /// The next line of stdout, waiting for it; nil at end of output.
+        public func nextLine() -> String? {
+            while true {
+                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                    buffer.removeSubrange(...newline)
+                    return line
+                }
+                if finished { return nil }
+                let chunk = output.availableData  // blocks until data or end of file
+                if chunk.isEmpty { finished = true } else { buffer.append(contentsOf: chunk) }
+            }
+        }
+
+        /// Every remaining line until the process closes its output.
+        public func remainingLines() -> [String] {
+            var lines: [String] = []
+            while let line = nextLine() { lines.append(line) }
+            return lines
+        }
+
+        /// Sends SIGKILL to this process (by its own pid) and reaps it.
+        public func kill9() {
+            _ = kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+
+        /// Waits for the process to exit and returns its status.
+        @discardableResult
+        public func wait() -> Int32 {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        public var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+
+        deinit {
+            if process.isRunning { _ = kill(pid, SIGKILL) }
+            try? FileManager.default.removeItem(at: stderrFile)
+        }
+    }
+}
+
+/// Reads a file handle to its end on a background thread.
+private final class ReadAll: @unchecked Sendable {
+    // Safe: `data` is written once by the reading thread before `done` is signalled, and read only
+    // after `wait()` has seen the signal.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
