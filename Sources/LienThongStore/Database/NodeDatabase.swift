@@ -30,6 +30,12 @@ public final class NodeDatabase: Sendable {
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.configuration())
+            // GRDB sets synchronous=NORMAL on the pool's writer after `prepareDatabase` when it
+            // enables WAL; NORMAL can lose committed transactions on power loss. The writer
+            // connection lives as long as the pool, so setting FULL once holds for every write.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
         } catch {
             throw StoreError.database(operation: "open \(path)", reason: String(describing: error))
         }
@@ -57,7 +63,8 @@ public final class NodeDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
-            // Durable appends: a commit is on disk before the caller hears "saved".
+            // Durable appends: a commit is on disk before the caller hears "saved". (For a
+            // DatabasePool, GRDB overrides this on the writer; see init(path:).)
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         return configuration
