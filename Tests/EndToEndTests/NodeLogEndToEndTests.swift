@@ -156,18 +156,21 @@ import Testing
     @Test func twoConcurrentWritersGiveOneContiguousChain() throws {
         let node = try Node()
         defer { node.remove() }
-        let first = try CLIProcess.Running(node.append(count: 500))
-        let second = try CLIProcess.Running(node.append(count: 500))
+        // Both processes open the database, say "ready", and start appending when the barrier file
+        // appears, so their transactions contend for the write lock from the first event on.
+        let barrier = node.root + "/go"
+        let first = try CLIProcess.Running(node.append(count: 500) + ["--start-when", barrier])
+        let second = try CLIProcess.Running(node.append(count: 500) + ["--start-when", barrier])
+        #expect(first.nextLine() == "ready" && second.nextLine() == "ready")
+        #expect(FileManager.default.createFile(atPath: barrier, contents: nil))
         let firstLines = first.remainingLines()
         let secondLines = second.remainingLines()
         #expect(first.wait() == 0, "\(first.stderr)")
         #expect(second.wait() == 0, "\(second.stderr)")
         #expect(firstLines.count == 500 && secondLines.count == 500)
         let reported = (firstLines + secondLines).compactMap(Self.saved)
+        #expect(reported.count == 1000)
         #expect(Set(reported.map(\.seq)) == Set(1...1000))
-        // The two really interleaved rather than one running after the other.
-        let firstSeqs = firstLines.compactMap(Self.saved).map(\.seq)
-        #expect(firstSeqs.last! - firstSeqs.first! + 1 > 500, "writers did not overlap; the test proves nothing")
         let stored = try node.storedHashes()
         #expect(stored.count == 1000)
         for (seq, hash) in reported { #expect(stored[seq] == hash) }

@@ -31,6 +31,11 @@
         @Option(help: "The dossier code the notes are about.")
         var dossier = "TEST-000000-0001"
 
+        @Option(
+            name: .customLong("start-when"),
+            help: "Print 'ready' once the database is open, then wait (up to 60 s) until this file exists before appending.")
+        var startWhen: String?
+
         @OptionGroup var data: DataDirectoryOptions
 
         func run() throws {
@@ -41,6 +46,15 @@
             }
             let key = try directory.loadSigningKey()
             let database = try directory.openDatabase()
+            if let startWhen {
+                // A start barrier, so that a test can release several writers at the same moment.
+                FileHandle.standardOutput.write(Data("ready\n".utf8))
+                let deadline = Date().addingTimeInterval(60)
+                while !FileManager.default.fileExists(atPath: startWhen) {
+                    guard Date() < deadline else { throw ValidationError("--start-when: \(startWhen) did not appear within 60 s") }
+                    usleep(1000)
+                }
+            }
             var written = 0
             while written < count {
                 let batch = min(perTransaction, count - written)
