@@ -87,7 +87,7 @@ import Testing
         #expect(mode & 0o777 == 0o600)
         let key = try node.loadSigningKey()
         #expect(try String(contentsOfFile: node.publicKeyPath, encoding: .utf8).trimmingCharacters(in: .newlines) == key.publicKey.hex)
-        #expect(try node.loadProfile() == profile)
+        #expect(try node.loadStaff() == profile.staff)
         #expect(try database.identity() == identity)
         #expect(try database.append([Fixtures.note("x", actor: "cb-01")], key: key, wallMilliseconds: TestClock().now).events.count == 1)
         #expect(throws: StoreError.self) { try node.create(profile: profile) }

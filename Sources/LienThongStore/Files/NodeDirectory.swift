@@ -11,7 +11,7 @@ import LienThongCore
 ///
 /// | file | holds |
 /// |---|---|
-/// | `node.json` | the profile: node id, agency, office, staff list |
+/// | `staff.json` | the office's staff list, editable as people come and go |
 /// | `node.key` | the Ed25519 private key seed, hex (mode 0600) |
 /// | `node.pub` | the public key, hex |
 /// | `node.sqlite` | the database (with `-wal` and `-shm` beside it while open) |
@@ -22,20 +22,21 @@ public struct NodeDirectory: Sendable {
         self.path = path
     }
 
-    public var profilePath: String { path + "/node.json" }
+    public var staffPath: String { path + "/staff.json" }
     public var privateKeyPath: String { path + "/node.key" }
     public var publicKeyPath: String { path + "/node.pub" }
     public var databasePath: String { path + "/node.sqlite" }
 
-    /// Makes a new node here: the directory if needed, a new key pair, the profile and the database
-    /// with the node's identity and a new epoch.
+    /// Makes a new node here: the directory if needed, a new key pair, the staff list and the
+    /// database with the node's identity (id, agency, office) and a new epoch. The database is the
+    /// one place the identity is kept; the staff list is a file so that it can be edited.
     ///
     /// - Throws: ``StoreError/alreadyInitialized(directory:)`` if a node is here already.
     public func create(profile: NodeProfile, key: SigningKey = SigningKey(), now: Date = Date()) throws(StoreError) -> (
         database: NodeDatabase, identity: LocalIdentity
     ) {
         let fileManager = FileManager.default
-        if [profilePath, privateKeyPath, databasePath].contains(where: { fileManager.fileExists(atPath: $0) }) {
+        if [staffPath, privateKeyPath, databasePath].contains(where: { fileManager.fileExists(atPath: $0) }) {
             throw StoreError.alreadyInitialized(directory: path)
         }
         do {
@@ -49,11 +50,11 @@ public struct NodeDirectory: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let profileData: Data
         do {
-            profileData = try encoder.encode(profile)
+            profileData = try encoder.encode(profile.staff)
         } catch {
-            throw StoreError.file(path: profilePath, operation: "encode", reason: String(describing: error))
+            throw StoreError.file(path: staffPath, operation: "encode", reason: String(describing: error))
         }
-        try Self.writeNew(path: profilePath, contents: String(decoding: profileData, as: UTF8.self) + "\n", mode: 0o644)
+        try Self.writeNew(path: staffPath, contents: String(decoding: profileData, as: UTF8.self) + "\n", mode: 0o644)
         let identity = LocalIdentity(
             origin: profile.nodeId, epoch: LocalIdentity.newEpoch(), agencyCode: profile.agencyCode,
             officeName: profile.officeName, createdAt: Int(now.timeIntervalSince1970 * 1000))
@@ -67,13 +68,14 @@ public struct NodeDirectory: Sendable {
         try NodeDatabase.openExisting(path: databasePath, directory: path)
     }
 
-    /// Reads `node.json`.
-    public func loadProfile() throws(StoreError) -> NodeProfile {
-        guard let data = FileManager.default.contents(atPath: profilePath) else { throw StoreError.notInitialized(directory: path) }
+    /// Reads `staff.json`.
+    public func loadStaff() throws(StoreError) -> [StaffMember] {
+        guard let data = FileManager.default.contents(atPath: staffPath) else { throw StoreError.notInitialized(directory: path) }
         do {
-            return try JSONDecoder().decode(NodeProfile.self, from: data)
+            return try JSONDecoder().decode([StaffMember].self, from: data)
         } catch {
-            throw StoreError.malformedFile(path: profilePath, reason: String(describing: error))
+            throw StoreError.malformedFile(
+                path: staffPath, reason: "expected a JSON array of {\"id\", \"name\", \"role\"} objects (\(error))")
         }
     }
 

@@ -17,8 +17,8 @@ public struct StaffMember: Codable, Sendable, Hashable {
     }
 }
 
-/// The node's profile, `node.json` in its directory: who the office is and who works there. Written
-/// by `node init`; the staff list may be edited by hand as people come and go.
+/// What `node init` is told: who the office is and who works there. The identity goes into the
+/// database (`localIdentity`), the staff list into `staff.json` (see ``NodeDirectory``).
 public struct NodeProfile: Codable, Sendable, Hashable {
     public var nodeId: String
     public var agencyCode: String
@@ -78,10 +78,6 @@ public struct NodeProfile: Codable, Sendable, Hashable {
         }
     }
 
-    /// The staff member with this id, if listed.
-    public func staffMember(id: String) -> StaffMember? {
-        staff.first { $0.id == id }
-    }
 }
 
 /// A profile or staff-list field that is wrong.

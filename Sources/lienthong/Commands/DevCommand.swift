@@ -40,9 +40,8 @@
 
         func run() throws {
             let directory = data.directory
-            let profile = try directory.loadProfile()
-            guard profile.staffMember(id: actor) != nil else {
-                throw ValidationError("--actor: \"\(actor)\" is not in the staff list of \(directory.profilePath)")
+            guard try directory.loadStaff().contains(where: { $0.id == actor }) else {
+                throw ValidationError("--actor: \"\(actor)\" is not in the staff list \(directory.staffPath)")
             }
             let key = try directory.loadSigningKey()
             let database = try directory.openDatabase()

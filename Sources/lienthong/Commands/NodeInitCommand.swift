@@ -41,7 +41,7 @@ struct NodeInitCommand: ParsableCommand {
         print("  database:     \(directory.databasePath)")
         print("  private key:  \(directory.privateKeyPath) (mode 0600; keep it secret and back it up apart from the data)")
         print("  epoch:        \(identity.epoch)")
-        print("  staff:        \(profile.staff.count) listed in \(directory.profilePath)")
+        print("  staff:        \(profile.staff.count) listed in \(directory.staffPath)")
         print("Public key (Ed25519): \(publicKey)")
     }
 
