@@ -18,8 +18,8 @@ node="$work/xa-23059"
 step() { printf '\n== %s\n' "$*"; }
 fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 
-step "node init: xã Hàm Chính (agency 23059), Hàm Thuận Bắc"
-"$bin" node init --node-id xa-23059 --agency 23059 --office "UBND xã Hàm Chính" \
+step "node init: thị trấn Ma Lâm (agency 23059), Hàm Thuận Bắc"
+"$bin" node init --node-id xa-23059 --agency 23059 --office "UBND thị trấn Ma Lâm" \
   --staff Config/staff.example.json --data-dir "$node"
 
 step "two clerks' processes append 200 events each, at the same time"

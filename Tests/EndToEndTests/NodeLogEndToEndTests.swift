@@ -20,7 +20,7 @@ import Testing
             root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-e2e-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             let result = try CLIProcess.run([
-                "node", "init", "--node-id", "xa-23059", "--agency", "23059", "--office", "UBND xã Hàm Chính",
+                "node", "init", "--node-id", "xa-23059", "--agency", "23059", "--office", "UBND thị trấn Ma Lâm",
                 "--staff", Fixtures.staffExampleURL.path, "--data-dir", dataDir,
             ])
             guard result.status == 0 else { throw CLIFailure(result: result) }
@@ -86,7 +86,7 @@ import Testing
     func initRefusesBadInputNamingTheOptionAndChangesNothing(override: [String], option: String) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-e2e-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        var options = ["--node-id": "xa-23059", "--agency": "23059", "--office": "UBND xã Hàm Chính", "--staff": Fixtures.staffExampleURL.path]
+        var options = ["--node-id": "xa-23059", "--agency": "23059", "--office": "UBND thị trấn Ma Lâm", "--staff": Fixtures.staffExampleURL.path]
         options[override[0]] = override[1]
         let arguments = ["node", "init", "--data-dir", root + "/node"] + options.flatMap { [$0.key, $0.value] }
         let result = try CLIProcess.run(arguments)

@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct EventLogTests {
     static let identity = LocalIdentity(
-        origin: "xa-23059", epoch: "5f3c1a7e9b2d4c6e8f0a1b2c3d4e5f60", agencyCode: "23059", officeName: "UBND xã Hàm Chính",
+        origin: "xa-23059", epoch: "5f3c1a7e9b2d4c6e8f0a1b2c3d4e5f60", agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm",
         createdAt: 1_795_000_000_000)
 
     static func database(key: SigningKey = Fixtures.testKey()) throws -> NodeDatabase {

@@ -80,7 +80,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let node = NodeDirectory(path: directory + "/node")
         let profile = NodeProfile(
-            nodeId: "xa-23059", agencyCode: "23059", officeName: "UBND xã Hàm Chính",
+            nodeId: "xa-23059", agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm",
             staff: [StaffMember(id: "cb-01", name: "Nguyễn Thị Lan", role: "clerk")])
         let (database, identity) = try node.create(profile: profile)
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: node.privateKeyPath)[.posixPermissions] as? Int)

@@ -6,7 +6,7 @@ public struct LocalIdentity: Sendable, Hashable {
     public let epoch: String
     /// The agency (cơ quan) code, the first part of the dossier codes this node allocates.
     public let agencyCode: String
-    /// The office's name as clerks and citizens read it (`UBND xã Hàm Chính`).
+    /// The office's name as clerks and citizens read it (`UBND thị trấn Ma Lâm`).
     public let officeName: String
     /// When the node was initialised, Unix ms.
     public let createdAt: Int

@@ -52,7 +52,7 @@ public struct NodeProfile: Codable, Sendable, Hashable {
             throw ProfileError(field: "agency code", message: "expected 1 to 32 letters, digits, '.' or '_', such as 23059; found \"\(agencyCode)\"")
         }
         guard !officeName.trimmingCharacters(in: .whitespaces).isEmpty, officeName.count <= 200 else {
-            throw ProfileError(field: "office name", message: "expected the office's name, 1 to 200 characters, such as \"UBND xã Hàm Chính\"")
+            throw ProfileError(field: "office name", message: "expected the office's name, 1 to 200 characters, such as \"UBND thị trấn Ma Lâm\"")
         }
         guard !staff.isEmpty else {
             throw ProfileError(field: "staff", message: "expected at least one staff member: every event names its actor from the staff list")

@@ -20,7 +20,7 @@ struct NodeInitCommand: ParsableCommand {
     @Option(name: .customLong("agency"), help: "The office's agency code, the first part of its dossier codes, e.g. 23059.")
     var agencyCode: String
 
-    @Option(name: .customLong("office"), help: "The office's name as citizens read it, e.g. \"UBND xã Hàm Chính\".")
+    @Option(name: .customLong("office"), help: "The office's name as citizens read it, e.g. \"UBND thị trấn Ma Lâm\".")
     var officeName: String
 
     @Option(name: .customLong("staff"), help: "A JSON file listing the office's staff.")
