@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every LienThong test that needs no other build: one debug build of the package and its tests,
-# then the Swift tests (unit, property, store, end-to-end with real `lienthong` processes) and the
-# independent Python check of the event vectors.
+# then the independent Python check of the event vectors, the demo, and the Swift tests (unit,
+# property, store, end-to-end with real `lienthong` processes).
 #
 #   Scripts/test.sh                 # everything
 #   Scripts/test.sh --filter NAME   # only Swift tests matching NAME (the vector check still runs)
@@ -16,8 +16,9 @@ swift build --build-tests
 echo "== event vectors, independent Python implementation"
 python3 Scripts/vectors.py check
 
-echo "== swift tests"
-swift test --skip-build "$@"
-
 echo "== demo"
 Scripts/demo.sh
+
+# Last, so that the test runner's summary closes the output.
+echo "== swift tests"
+swift test --skip-build "$@"
