@@ -31,11 +31,10 @@ public struct CLIProcess {
     }()
 
     /// Runs `lienthong arguments…` to completion.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = binaryURL
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -1,3 +1,5 @@
+import LienThongCore
+
 /// Who this node is: its origin id, current epoch, agency and office name.
 public struct LocalIdentity: Sendable, Hashable {
     /// The node's origin id (`xa-23059`).
@@ -25,5 +27,3 @@ public struct LocalIdentity: Sendable, Hashable {
         return Digest.hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }
-
-import LienThongCore

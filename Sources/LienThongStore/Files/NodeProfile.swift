@@ -19,7 +19,7 @@ public struct StaffMember: Codable, Sendable, Hashable {
 
 /// What `node init` is told: who the office is and who works there. The identity goes into the
 /// database (`localIdentity`), the staff list into `staff.json` (see ``NodeDirectory``).
-public struct NodeProfile: Codable, Sendable, Hashable {
+public struct NodeProfile: Sendable, Hashable {
     public var nodeId: String
     public var agencyCode: String
     public var officeName: String
