@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "LienThongTesting",
-            dependencies: ["LienThongCore", "LienThongStore"],
+            dependencies: ["LienThongCore", "LienThongStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

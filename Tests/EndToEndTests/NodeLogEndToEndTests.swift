@@ -39,6 +39,13 @@ import Testing
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["seq"] as Int, $0["hash"] as String) })
         }
 
+        /// Edits the node's database file directly, as someone with the file in hand could.
+        func tamper(_ edit: (Database) throws -> Void) throws {
+            let queue = try DatabaseQueue(path: dataDir + "/node.sqlite")
+            try queue.write(edit)
+            try queue.close()
+        }
+
         func integrityCheck() throws -> String? {
             try DatabaseQueue(path: dataDir + "/node.sqlite").read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         }
@@ -113,6 +120,16 @@ import Testing
         let events = try items.map { try Event(json: $0) }
         #expect(events.map(\.seq) == [3, 4, 5])
         #expect(events.allSatisfy { $0.hashIsValid })
+        // The table shows the HLC's wall time in Asia/Ho_Chi_Minh, UTC+07:00, whatever the machine's zone.
+        let newest = try #require(events.last)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(secondsFromGMT: 7 * 3600))
+        let parts = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(newest.hlc.physical) / 1000))
+        let shown = String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0,
+            parts.minute ?? 0, parts.second ?? 0)
+        #expect(lines[2].contains(shown))
         let bad = try CLIProcess.run(["node", "log", "show", "--limit", "0", "--data-dir", node.dataDir])
         #expect(bad.status == 64 && bad.stderr.contains("--limit"))
     }
@@ -122,15 +139,7 @@ import Testing
         defer { node.remove() }
         #expect(try CLIProcess.run(node.append(count: 30, perTransaction: 7)).status == 0)
         #expect(try node.verify().status == 0)
-        let queue = try DatabaseQueue(path: node.dataDir + "/node.sqlite")
-        try queue.write { db in
-            try db.execute(sql: "DROP TRIGGER event_refuse_update")
-            var bytes = Array(try #require(try Data.fetchOne(db, sql: "SELECT canonical FROM event WHERE seq = 23")))
-            let offset = try #require(bytes.indices.first { bytes[$0...].starts(with: Array("số 23 ".utf8)) })
-            bytes[offset + 4] ^= 0x01  // "23" → "22"
-            try db.execute(sql: "UPDATE event SET canonical = ? WHERE seq = 23", arguments: [Data(bytes)])
-        }
-        try queue.close()
+        try node.tamper { db in try Tamper.flipByte(ofEvent: 23, at: "số 23 ", offset: 4, in: db) }  // "23" → "22"
         let result = try node.verify()
         #expect(result.status == 1)
         #expect(result.stdout.contains("first broken event: xa-23059 seq 23:"))
@@ -140,12 +149,7 @@ import Testing
         let node = try Node()
         defer { node.remove() }
         #expect(try CLIProcess.run(node.append(count: 10, perTransaction: 5)).status == 0)
-        let queue = try DatabaseQueue(path: node.dataDir + "/node.sqlite")
-        try queue.write { db in
-            try db.execute(sql: "DROP TRIGGER checkpoint_refuse_update")
-            try db.execute(sql: "UPDATE checkpoint SET signature = substr(signature, 1, 60) || (CASE substr(signature, 61, 1) WHEN 'a' THEN 'b' ELSE 'a' END) || substr(signature, 62) WHERE seq = 5")
-        }
-        try queue.close()
+        try node.tamper { db in try Tamper.corruptCheckpointSignature(seq: 5, in: db) }
         let result = try node.verify()
         #expect(result.status == 1)
         #expect(result.stdout.contains("first broken event: xa-23059 seq 5: checkpoint signature is not valid"))

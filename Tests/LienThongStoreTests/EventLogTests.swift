@@ -94,14 +94,7 @@ import Testing
     @Test func aFlippedByteIsFoundAtItsSeq() throws {
         let database = try Self.database()
         try Self.appendNotes(database, count: 30, perTransaction: 4)
-        try database.writer.write { db in
-            try db.execute(sql: "DROP TRIGGER event_refuse_update")
-            var bytes = Array(try #require(try Data.fetchOne(db, sql: "SELECT canonical FROM event WHERE seq = 17")))
-            let text = Array("Ghi chú số 17".utf8)
-            let offset = try #require(bytes.indices.first { bytes[$0...].starts(with: text) })
-            bytes[offset] ^= 0x01  // 'G' → 'F'
-            try db.execute(sql: "UPDATE event SET canonical = ? WHERE seq = 17", arguments: [Data(bytes)])
-        }
+        try database.writer.write { db in try Tamper.flipByte(ofEvent: 17, at: "Ghi chú số 17", in: db) }  // 'G' → 'F'
         let report = try database.verify()
         #expect(report.firstProblem?.seq == 17)
         #expect(report.firstProblem?.reason.contains("altered") == true)
@@ -112,12 +105,7 @@ import Testing
     @Test func aCorruptedCheckpointSignatureIsFound() throws {
         let database = try Self.database()
         try Self.appendNotes(database, count: 12, perTransaction: 4)
-        try database.writer.write { db in
-            try db.execute(sql: "DROP TRIGGER checkpoint_refuse_update")
-            let signature = try #require(try String.fetchOne(db, sql: "SELECT signature FROM checkpoint WHERE seq = 8"))
-            let flipped = (signature.first == "0" ? "1" : "0") + signature.dropFirst()
-            try db.execute(sql: "UPDATE checkpoint SET signature = ? WHERE seq = 8", arguments: [flipped])
-        }
+        try database.writer.write { db in try Tamper.corruptCheckpointSignature(seq: 8, in: db) }
         let report = try database.verify()
         #expect(report.problems.map(\.seq) == [8])
         #expect(report.firstProblem?.reason.contains("signature") == true)

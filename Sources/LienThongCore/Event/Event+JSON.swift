@@ -1,4 +1,9 @@
 extension Event {
+    /// The fields an event's JSON form has.
+    static let fieldNames: Set<String> = [
+        "v", "origin", "epoch", "seq", "hlc", "dossier", "seen", "type", "actor", "body", "prev", "hash",
+    ]
+
     /// Reads an event from its JSON form (``json``), keeping the `hash` it carries so that callers
     /// can check it (``hashIsValid``). Every field is required except `dossier`; unknown fields
     /// are refused, since the hash could not cover them.
@@ -6,9 +11,9 @@ extension Event {
         guard let members = json.objectValue else {
             throw EventValidationError(field: "event", expected: "a JSON object")
         }
-        let allowed: Set<String> = ["v", "origin", "epoch", "seq", "hlc", "dossier", "seen", "type", "actor", "body", "prev", "hash"]
-        if let unknown = members.keys.filter({ !allowed.contains($0) }).sorted().first {
-            throw EventValidationError(field: unknown, expected: "no such field: an event has only \(allowed.sorted().joined(separator: ", "))")
+        if let unknown = members.keys.filter({ !Self.fieldNames.contains($0) }).sorted().first {
+            throw EventValidationError(
+                field: unknown, expected: "no such field: an event has only \(Self.fieldNames.sorted().joined(separator: ", "))")
         }
         func string(_ key: String) throws(EventValidationError) -> String {
             guard let value = members[key]?.stringValue else {
@@ -48,8 +53,7 @@ extension Event {
         self.init(
             v: try integer("v"), origin: try string("origin"), epoch: try string("epoch"), seq: try integer("seq"),
             hlc: hlc, dossier: dossier, seen: seen, type: try string("type"), actor: try string("actor"), body: body,
-            prev: try string("prev"))
-        self.hash = try string("hash")
+            prev: try string("prev"), hash: try string("hash"))
     }
 
     /// Reads an event from stored or received bytes.

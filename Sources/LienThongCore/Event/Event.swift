@@ -38,6 +38,17 @@ public struct Event: Sendable, Hashable {
         v: Int = Event.currentVersion, origin: String, epoch: String, seq: Int, hlc: HLC, dossier: String?,
         seen: [String: Int] = [:], type: String, actor: String, body: JSONValue = [:], prev: String
     ) {
+        self.init(
+            v: v, origin: origin, epoch: epoch, seq: seq, hlc: hlc, dossier: dossier, seen: seen, type: type, actor: actor,
+            body: body, prev: prev, hash: nil)
+    }
+
+    /// An event from its fields, with `hash` as given (a read event keeps the hash it carries, for
+    /// ``hashIsValid`` to check) or computed when nil.
+    init(
+        v: Int, origin: String, epoch: String, seq: Int, hlc: HLC, dossier: String?, seen: [String: Int], type: String,
+        actor: String, body: JSONValue, prev: String, hash: String?
+    ) {
         self.v = v
         self.origin = CanonicalJSON.nfc(origin)
         self.epoch = CanonicalJSON.nfc(epoch)
@@ -50,7 +61,7 @@ public struct Event: Sendable, Hashable {
         self.body = CanonicalJSON.normalized(body)
         self.prev = prev
         self.hash = ""
-        self.hash = Digest.sha256Hex(canonicalBytes)
+        self.hash = hash ?? Digest.sha256Hex(canonicalBytes)
     }
 
     /// The fields that the hash covers (all but `hash`) as a JSON object.

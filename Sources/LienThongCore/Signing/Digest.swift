@@ -7,9 +7,11 @@ public enum Digest {
         hex(SHA256.hash(data: Array(bytes)))
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// `bytes` as lowercase hex.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = hexDigits
         var out: [UInt8] = []
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])

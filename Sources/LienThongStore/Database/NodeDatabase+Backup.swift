@@ -39,7 +39,8 @@ extension NodeDatabase {
             guard rename(partial, path) == 0 else {
                 throw StoreError.file(path: path, operation: "move the backup into place at", reason: String(cString: strerror(errno)))
             }
-            try Self.syncToDisk(path: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+            let directory = (path as NSString).deletingLastPathComponent
+            try Self.syncToDisk(path: directory.isEmpty ? "." : directory)
         } catch let error as StoreError {
             try? fileManager.removeItem(atPath: partial)
             throw error

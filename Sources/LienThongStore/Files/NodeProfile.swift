@@ -37,10 +37,10 @@ public struct NodeProfile: Sendable, Hashable {
         do {
             try EventValidator.checkOrigin(nodeId, field: "nodeId")
         } catch {
-            throw ProfileError(field: "node id", message: "expected 1 to 64 lowercase letters, digits and '-', such as xa-23059; found \"\(nodeId)\"")
+            throw ProfileError(input: .nodeId, message: "expected 1 to 64 lowercase letters, digits and '-', such as xa-23059; found \"\(nodeId)\"")
         }
         guard !nodeId.hasPrefix("hub-") else {
-            throw ProfileError(field: "node id", message: "ids starting with 'hub-' belong to hubs; choose an id such as xa-23059")
+            throw ProfileError(input: .nodeId, message: "ids starting with 'hub-' belong to hubs; choose an id such as xa-23059")
         }
         let agency = Array(agencyCode.utf8)
         guard (1...32).contains(agency.count),
@@ -49,13 +49,13 @@ public struct NodeProfile: Sendable, Hashable {
                     || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
             })
         else {
-            throw ProfileError(field: "agency code", message: "expected 1 to 32 letters, digits, '.' or '_', such as 23059; found \"\(agencyCode)\"")
+            throw ProfileError(input: .agencyCode, message: "expected 1 to 32 letters, digits, '.' or '_', such as 23059; found \"\(agencyCode)\"")
         }
         guard !officeName.trimmingCharacters(in: .whitespaces).isEmpty, officeName.count <= 200 else {
-            throw ProfileError(field: "office name", message: "expected the office's name, 1 to 200 characters, such as \"UBND thị trấn Ma Lâm\"")
+            throw ProfileError(input: .officeName, message: "expected the office's name, 1 to 200 characters, such as \"UBND thị trấn Ma Lâm\"")
         }
         guard !staff.isEmpty else {
-            throw ProfileError(field: "staff", message: "expected at least one staff member: every event names its actor from the staff list")
+            throw ProfileError(input: .staff, message: "expected at least one staff member: every event names its actor from the staff list")
         }
         var seen: Set<String> = []
         for (index, member) in staff.enumerated() {
@@ -67,23 +67,38 @@ public struct NodeProfile: Sendable, Hashable {
                 })
             else {
                 throw ProfileError(
-                    field: "staff[\(index)].id", message: "expected 1 to 64 lowercase letters, digits, '.', '_' or '-'; found \"\(member.id)\"")
+                    input: .staff, field: "staff[\(index)].id", message: "expected 1 to 64 lowercase letters, digits, '.', '_' or '-'; found \"\(member.id)\"")
             }
             guard seen.insert(member.id).inserted else {
-                throw ProfileError(field: "staff[\(index)].id", message: "\"\(member.id)\" is listed twice; staff ids must be unique")
+                throw ProfileError(input: .staff, field: "staff[\(index)].id", message: "\"\(member.id)\" is listed twice; staff ids must be unique")
             }
             guard !member.name.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ProfileError(field: "staff[\(index)].name", message: "expected the person's full name")
+                throw ProfileError(input: .staff, field: "staff[\(index)].name", message: "expected the person's full name")
             }
         }
     }
-
 }
 
 /// A profile or staff-list field that is wrong.
 public struct ProfileError: Error, Sendable, CustomStringConvertible {
+    /// Which input of `node init` holds the problem.
+    public enum Input: String, Sendable {
+        case nodeId = "node id"
+        case agencyCode = "agency code"
+        case officeName = "office name"
+        case staff
+    }
+
+    public let input: Input
+    /// The field within it, such as `staff[2].id`.
     public let field: String
     public let message: String
+
+    public init(input: Input, field: String? = nil, message: String) {
+        self.input = input
+        self.field = field ?? input.rawValue
+        self.message = message
+    }
 
     public var description: String { "\(field): \(message)" }
 }

@@ -60,7 +60,13 @@ struct NodeInitCommand: ParsableCommand {
         do {
             try profile.validate()
         } catch {
-            let option = error.field == "node id" ? "node-id" : error.field == "agency code" ? "agency" : error.field == "office name" ? "office" : "staff"
+            let option =
+                switch error.input {
+                case .nodeId: "node-id"
+                case .agencyCode: "agency"
+                case .officeName: "office"
+                case .staff: "staff"
+                }
             throw ValidationError("--\(option): \(error.description)")
         }
         return profile
