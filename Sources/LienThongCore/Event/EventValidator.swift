@@ -132,6 +132,14 @@ public struct EventValidator: Sendable {
         }
     }
 
+    /// Whether `text` is 1…`maxLength` ASCII letters, digits, `.` or `-` (procedure codes, step ids).
+    public static func isSafeIdentifier(_ text: String, maxLength: Int) -> Bool {
+        (1...maxLength).contains(text.utf8.count)
+            && text.utf8.allSatisfy {
+                isLowerAlnum($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-")
+            }
+    }
+
     /// The first object key anywhere in `value` that is not 1–64 printable ASCII characters.
     static func firstNonASCIIKey(in value: JSONValue) -> String? {
         switch value {
