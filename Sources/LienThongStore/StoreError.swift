@@ -21,6 +21,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case file(path: String, operation: String, reason: String)
     /// A file's content is not what it should be.
     case malformedFile(path: String, reason: String)
+    /// A dossier command was refused (bad input or a forbidden transition); nothing was written.
+    case workflow(WorkflowError)
     /// SQLite failed.
     case database(operation: String, reason: String)
 
@@ -44,6 +46,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "could not \(operation) \(path): \(reason)"
         case .malformedFile(let path, let reason):
             "\(path) is malformed: \(reason)"
+        case .workflow(let error):
+            "\(error.description); nothing was written"
         case .database(let operation, let reason):
             "database error while trying to \(operation): \(reason)"
         }

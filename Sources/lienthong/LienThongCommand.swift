@@ -6,7 +6,7 @@ import Logging
 @main
 struct LienThongCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        var subcommands: [any ParsableCommand.Type] = [NodeCommand.self]
+        var subcommands: [any ParsableCommand.Type] = [NodeCommand.self, DossierCommand.self, DemoCommand.self]
         #if DEBUG
             subcommands.append(DevCommand.self)
         #endif
@@ -36,7 +36,7 @@ struct NodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Set up and inspect a commune office's node.",
-        subcommands: [NodeInitCommand.self, NodeLogCommand.self, NodeBackupCommand.self])
+        subcommands: [NodeInitCommand.self, NodeLogCommand.self, NodeBackupCommand.self, NodeRebuildCommand.self])
 }
 
 /// `lienthong node log …`.

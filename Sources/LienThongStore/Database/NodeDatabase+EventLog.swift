@@ -49,44 +49,52 @@ extension NodeDatabase {
     ) throws(StoreError) -> (events: [Event], checkpoint: Checkpoint?) {
         guard !drafts.isEmpty else { return ([], nil) }
         return try immediateTransaction("append events") { db in
-            guard let identity = try Self.fetchIdentity(db) else { throw StoreError.missingIdentity }
-            let storedKey = try String.fetchOne(
-                db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [identity.origin, identity.epoch])
-            guard storedKey == key.publicKey.hex else {
-                throw StoreError.keyMismatch(expected: storedKey ?? "none", found: key.publicKey.hex)
-            }
-            var head = try Self.fetchHead(db, origin: identity.origin) ?? (seq: 0, hash: Event.genesisHash)
-            guard let lastText = try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1"), var clock = HLC(hex: lastText)
-            else { throw StoreError.missingIdentity }
-
-            var events: [Event] = []
-            events.reserveCapacity(drafts.count)
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            for draft in drafts {
-                clock = HybridClock.tick(last: clock, wallMilliseconds: wallMilliseconds())
-                let event = Event(
-                    origin: identity.origin, epoch: identity.epoch, seq: head.seq + 1, hlc: clock, dossier: draft.dossier,
-                    seen: draft.seen, type: draft.type, actor: draft.actor, body: draft.body, prev: head.hash)
-                let verdict: EventValidator.Verdict
-                do {
-                    verdict = try validator.validate(event)
-                } catch let error as EventValidationError {
-                    throw StoreError.invalidEvent(error)
-                }
-                if case .needsUpgrade(let reason) = verdict { throw StoreError.notWritable(reason: reason) }
-                try insert.execute(arguments: [
-                    event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash,
-                    Data(event.storedBytes),
-                ])
-                events.append(event)
-                head = (event.seq, event.hash)
-            }
-            try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [clock.hex])
-            let checkpoint = try key.checkpoint(origin: identity.origin, epoch: identity.epoch, seq: head.seq, hash: head.hash)
-            try Self.insert(checkpoint, db)
-            return (events, checkpoint)
+            try Self.append(drafts, db, key: key, wallMilliseconds: wallMilliseconds, validator: validator)
         }
+    }
+
+    /// Appends inside the caller's IMMEDIATE transaction (see ``append(_:key:wallMilliseconds:validator:)``).
+    static func append(
+        _ drafts: [EventDraft], _ db: Database, key: SigningKey, wallMilliseconds: () -> UInt64, validator: EventValidator
+    ) throws -> (events: [Event], checkpoint: Checkpoint?) {
+        guard !drafts.isEmpty else { return ([], nil) }
+        guard let identity = try Self.fetchIdentity(db) else { throw StoreError.missingIdentity }
+        let storedKey = try String.fetchOne(
+            db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [identity.origin, identity.epoch])
+        guard storedKey == key.publicKey.hex else {
+            throw StoreError.keyMismatch(expected: storedKey ?? "none", found: key.publicKey.hex)
+        }
+        var head = try Self.fetchHead(db, origin: identity.origin) ?? (seq: 0, hash: Event.genesisHash)
+        guard let lastText = try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1"), var clock = HLC(hex: lastText)
+        else { throw StoreError.missingIdentity }
+
+        var events: [Event] = []
+        events.reserveCapacity(drafts.count)
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        for draft in drafts {
+            clock = HybridClock.tick(last: clock, wallMilliseconds: wallMilliseconds())
+            let event = Event(
+                origin: identity.origin, epoch: identity.epoch, seq: head.seq + 1, hlc: clock, dossier: draft.dossier,
+                seen: draft.seen, type: draft.type, actor: draft.actor, body: draft.body, prev: head.hash)
+            let verdict: EventValidator.Verdict
+            do {
+                verdict = try validator.validate(event)
+            } catch {
+                throw StoreError.invalidEvent(error)
+            }
+            if case .needsUpgrade(let reason) = verdict { throw StoreError.notWritable(reason: reason) }
+            try insert.execute(arguments: [
+                event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash,
+                Data(event.storedBytes),
+            ])
+            events.append(event)
+            head = (event.seq, event.hash)
+        }
+        try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [clock.hex])
+        let checkpoint = try key.checkpoint(origin: identity.origin, epoch: identity.epoch, seq: head.seq, hash: head.hash)
+        try Self.insert(checkpoint, db)
+        return (events, checkpoint)
     }
 
     static func fetchHead(_ db: Database, origin: String) throws -> (seq: Int, hash: String)? {

@@ -72,6 +72,76 @@ extension NodeDatabase {
                 }
             }
         }
+        migrator.registerMigration("v2.dossiers") { db in
+            try db.execute(
+                sql: """
+                    -- The dossier-code counter (DESIGN §4): per agency per Vietnam day, advanced in the
+                    -- append transaction of the dossier.received it numbers.
+                    CREATE TABLE dossierCounter (
+                        agency TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        last INTEGER NOT NULL,
+                        PRIMARY KEY (agency, day)
+                    ) WITHOUT ROWID;
+
+                    -- Projections: a pure function of the events, refreshed for each touched dossier
+                    -- in the transaction that appends to it; `node rebuild` drops and refills them.
+                    CREATE TABLE dossierView (
+                        code TEXT PRIMARY KEY,
+                        status TEXT,
+                        owner TEXT,
+                        receivingOffice TEXT,
+                        procedureCode TEXT NOT NULL,
+                        procedureName TEXT NOT NULL,
+                        fieldCode TEXT NOT NULL,
+                        applicantName TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        receivedAt INTEGER,
+                        appointment INTEGER,
+                        finishedAt INTEGER,
+                        openConflicts INTEGER NOT NULL,
+                        statusConflict INTEGER NOT NULL,
+                        needsUpgrade INTEGER NOT NULL,
+                        waiting INTEGER NOT NULL,
+                        stateHash TEXT NOT NULL,
+                        state TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX dossierView_appointment ON dossierView(appointment);
+
+                    CREATE TABLE conflictView (
+                        dossier TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        origin TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        owner TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        reasonVi TEXT NOT NULL,
+                        reasonEn TEXT NOT NULL,
+                        resolution TEXT NOT NULL,
+                        resolvedBy TEXT,
+                        PRIMARY KEY (dossier, id)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE handoverView (
+                        dossier TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        event TEXT NOT NULL,
+                        office TEXT NOT NULL,
+                        fromActor TEXT NOT NULL,
+                        toActor TEXT NOT NULL,
+                        step TEXT NOT NULL,
+                        stepName TEXT NOT NULL,
+                        allottedHours INTEGER NOT NULL,
+                        at INTEGER NOT NULL,
+                        due INTEGER,
+                        completedAt INTEGER,
+                        outcome TEXT,
+                        PRIMARY KEY (dossier, position)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

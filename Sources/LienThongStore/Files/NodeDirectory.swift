@@ -15,6 +15,7 @@ import LienThongCore
 /// | `node.key` | the Ed25519 private key seed, hex (mode 0600) |
 /// | `node.pub` | the public key, hex |
 /// | `node.sqlite` | the database (with `-wal` and `-shm` beside it while open) |
+/// | `calendar.json`, `procedures.json`, `topology.json` | the working calendar, procedure catalogue and topology (copied from Config/ at init) |
 public struct NodeDirectory: Sendable {
     public let path: String
 
@@ -32,7 +33,9 @@ public struct NodeDirectory: Sendable {
     /// one place the identity is kept; the staff list is a file so that it can be edited.
     ///
     /// - Throws: ``StoreError/alreadyInitialized(directory:)`` if a node is here already.
-    public func create(profile: NodeProfile, key: SigningKey = SigningKey(), now: Date = Date()) throws(StoreError) -> (
+    public func create(
+        profile: NodeProfile, config: NodeConfigFiles? = nil, key: SigningKey = SigningKey(), now: Date = Date()
+    ) throws(StoreError) -> (
         database: NodeDatabase, identity: LocalIdentity
     ) {
         let fileManager = FileManager.default
@@ -55,6 +58,7 @@ public struct NodeDirectory: Sendable {
             throw StoreError.file(path: staffPath, operation: "encode", reason: String(describing: error))
         }
         try Self.writeNew(path: staffPath, contents: String(decoding: profileData, as: UTF8.self) + "\n", mode: 0o644)
+        if let config { try install(config) }
         let identity = LocalIdentity(
             origin: profile.nodeId, epoch: LocalIdentity.newEpoch(), agencyCode: profile.agencyCode,
             officeName: profile.officeName, createdAt: Int(now.timeIntervalSince1970 * 1000))

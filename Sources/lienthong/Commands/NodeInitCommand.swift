@@ -26,23 +26,57 @@ struct NodeInitCommand: ParsableCommand {
     @Option(name: .customLong("staff"), help: "A JSON file listing the office's staff.")
     var staffFile: String
 
+    @Option(help: "The working calendar (holidays, swapped days), copied into the node.")
+    var calendar = "Config/calendar/vn-2025-2027.json"
+
+    @Option(help: "The procedure catalogue, copied into the node.")
+    var procedures = "Config/procedures/commune-2025.json"
+
+    @Option(help: "The topology of agencies the node forwards to, copied into the node.")
+    var topology = "Config/topology/ham-thuan-bac-2024.json"
+
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
         try readProfile().validate()
+        _ = try readConfig()
     }
 
     func run() throws {
         let profile = try readProfile()
         let directory = data.directory
-        let (_, identity) = try directory.create(profile: profile)
+        let (_, identity) = try directory.create(profile: profile, config: try readConfig())
         let publicKey = try String(contentsOfFile: directory.publicKeyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         print("Initialised node \(identity.origin) (\(identity.officeName), agency \(identity.agencyCode)) in \(directory.path)")
         print("  database:     \(directory.databasePath)")
         print("  private key:  \(directory.privateKeyPath) (mode 0600; keep it secret and back it up apart from the data)")
         print("  epoch:        \(identity.epoch)")
         print("  staff:        \(profile.staff.count) listed in \(directory.staffPath)")
+        print("  calendar:     \(calendar) → \(directory.calendarPath)")
+        print("  procedures:   \(procedures) → \(directory.proceduresPath)")
+        print("  topology:     \(topology) → \(directory.topologyPath)")
         print("Public key (Ed25519): \(publicKey)")
+    }
+
+    /// Reads and checks the three configuration files before anything is created.
+    private func readConfig() throws -> NodeConfigFiles {
+        func read(_ path: String, option: String, load: (Data) throws(ConfigError) -> Void) throws -> Data {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("--\(option): cannot read \(path); run from the LienThong checkout or pass --\(option) FILE")
+            }
+            do {
+                try load(data)
+            } catch {
+                throw ValidationError("--\(option): \(error.description)")
+            }
+            return data
+        }
+        return NodeConfigFiles(
+            calendar: try read(calendar, option: "calendar") { data throws(ConfigError) in _ = try WorkingCalendar.load(data, file: calendar) },
+            procedures: try read(procedures, option: "procedures") { data throws(ConfigError) in
+                _ = try ProcedureCatalogue.load(data, file: procedures)
+            },
+            topology: try read(topology, option: "topology") { data throws(ConfigError) in _ = try Topology.load(data, file: topology) })
     }
 
     private func readProfile() throws -> NodeProfile {

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import LienThongCore
+import LienThongStore
+
+/// An opened node for a command that reads or writes dossiers: its directory, database,
+/// identity and workflow configuration.
+struct NodeContext {
+    let directory: NodeDirectory
+    let database: NodeDatabase
+    let identity: LocalIdentity
+    let workflow: Workflow
+    let staffNames: [String: String]
+
+    init(_ options: DataDirectoryOptions) throws {
+        directory = options.directory
+        database = try directory.openDatabase()
+        guard let identity = try database.identity() else { throw StoreError.missingIdentity }
+        self.identity = identity
+        workflow = try directory.loadWorkflow(identity: identity)
+        staffNames = Dictionary(try directory.loadStaff().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The wall clock, Unix ms.
+    static func wallMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Runs a write and turns a refused command into a message on stderr and exit code 64 (bad
+    /// input, unknown dossier) or 65 (a transition the state or the authority table forbids).
+    func write(_ work: () throws -> DossierWrite) throws -> DossierWrite {
+        do {
+            return try work()
+        } catch StoreError.workflow(let error) {
+            FileHandle.standardError.write(Data("error: \(error.description); nothing was written\n".utf8))
+            if case .forbidden = error { throw ExitCode(65) }
+            throw ExitCode(64)
+        }
+    }
+}
+
+extension LocalDate {
+    /// Parses a date the way clerks type it: `yyyy-mm-dd` or `dd/mm/yyyy`.
+    init?(argument text: String) {
+        if let date = LocalDate(iso: text) {
+            self = date
+            return
+        }
+        let parts = text.split(separator: "/")
+        guard parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]), parts[2].count == 4,
+            let date = LocalDate(year: y, month: m, day: d)
+        else { return nil }
+        self = date
+    }
+}
