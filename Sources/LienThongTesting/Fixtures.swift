@@ -13,6 +13,38 @@ public enum Fixtures {
     /// `Config/staff.example.json`.
     public static var staffExampleURL: URL { packageRoot.appendingPathComponent("Config/staff.example.json") }
 
+    /// The shipped working calendar, procedure catalogue and topology.
+    public static var calendarURL: URL { packageRoot.appendingPathComponent("Config/calendar/vn-2025-2027.json") }
+    public static var proceduresURL: URL { packageRoot.appendingPathComponent("Config/procedures/commune-2025.json") }
+    public static var topologyURL: URL { packageRoot.appendingPathComponent("Config/topology/ham-thuan-bac-2024.json") }
+
+    public static func calendar() throws -> WorkingCalendar {
+        try WorkingCalendar.load(try Data(contentsOf: calendarURL), file: calendarURL.path)
+    }
+
+    /// The workflow of thị trấn Ma Lâm (xa-23059) with the shipped configuration and the example staff.
+    public static func workflow(catalogue: ProcedureCatalogue? = nil) throws -> Workflow {
+        let shipped = try ProcedureCatalogue.load(try Data(contentsOf: proceduresURL), file: proceduresURL.path)
+        return Workflow(
+            origin: "xa-23059", agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm",
+            staff: ["cb-tiepnhan-01", "cb-tiepnhan-02", "cb-tuphap-01", "ct-ubnd"], calendar: try calendar(), catalogue: catalogue ?? shipped,
+            topology: try Topology.load(try Data(contentsOf: topologyURL), file: topologyURL.path))
+    }
+
+    /// The instant of a Vietnam local time written `yyyy-mm-dd HH:mm`.
+    public static func vietnam(_ text: String) -> Int64 {
+        let parts = text.split(separator: " ")
+        let date = LocalDate(iso: String(parts[0]))!
+        let time = parts[1].split(separator: ":")
+        return date.milliseconds(atMinute: Int(time[0])! * 60 + Int(time[1])!)
+    }
+
+    /// `yyyy-mm-dd HH:mm` in Vietnam time.
+    public static func vietnamText(_ milliseconds: Int64) -> String {
+        let minute = LocalDate.minuteOfDay(vietnamTimeOf: milliseconds)
+        return "\(LocalDate(vietnamTimeOf: milliseconds).iso) \(LocalDate.pad(minute / 60, 2)):\(LocalDate.pad(minute % 60, 2))"
+    }
+
     /// A fixed key for tests (RFC 8032 section 7.1, test 1).
     public static func testKey() -> SigningKey {
         // A constant valid seed: tests only, a failure is a broken fixture.
