@@ -31,10 +31,14 @@ public struct CLIProcess {
     }()
 
     /// Runs `lienthong arguments…` to completion.
-    public static func run(_ arguments: [String]) throws -> Result {
+    /// `environment` adds to (or overrides) this process's environment.
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binaryURL
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -18,6 +18,12 @@ public enum Fixtures {
     public static var proceduresURL: URL { packageRoot.appendingPathComponent("Config/procedures/commune-2025.json") }
     public static var topologyURL: URL { packageRoot.appendingPathComponent("Config/topology/ham-thuan-bac-2024.json") }
 
+    /// `node init` options naming the shipped configuration files, so tests do not depend on the
+    /// working directory.
+    public static var configArguments: [String] {
+        ["--calendar", calendarURL.path, "--procedures", proceduresURL.path, "--topology", topologyURL.path]
+    }
+
     public static func calendar() throws -> WorkingCalendar {
         try WorkingCalendar.load(try Data(contentsOf: calendarURL), file: calendarURL.path)
     }

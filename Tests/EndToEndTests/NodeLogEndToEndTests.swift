@@ -22,7 +22,7 @@ import Testing
             let result = try CLIProcess.run([
                 "node", "init", "--node-id", "xa-23059", "--agency", "23059", "--office", "UBND thị trấn Ma Lâm",
                 "--staff", Fixtures.staffExampleURL.path, "--data-dir", dataDir,
-            ])
+            ] + Fixtures.configArguments)
             guard result.status == 0 else { throw CLIFailure(result: result) }
         }
 
@@ -73,7 +73,7 @@ import Testing
         let again = try CLIProcess.run([
             "node", "init", "--node-id", "xa-23059", "--agency", "23059", "--office", "UBND", "--staff", Fixtures.staffExampleURL.path,
             "--data-dir", node.dataDir,
-        ])
+        ] + Fixtures.configArguments)
         #expect(again.status != 0)
         #expect(again.stderr.contains("already initialised"))
         let publicKey = try String(contentsOfFile: node.dataDir + "/node.pub", encoding: .utf8).trimmingCharacters(in: .newlines)
@@ -89,11 +89,16 @@ import Testing
         (["--agency", "23 059"], "--agency"),
         (["--office", " "], "--office"),
         (["--staff", "/nonexistent/staff.json"], "--staff"),
+        (["--calendar", "/nonexistent/calendar.json"], "--calendar"),
+        (["--procedures", Fixtures.staffExampleURL.path], "--procedures"),
     ])
     func initRefusesBadInputNamingTheOptionAndChangesNothing(override: [String], option: String) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-e2e-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        var options = ["--node-id": "xa-23059", "--agency": "23059", "--office": "UBND thị trấn Ma Lâm", "--staff": Fixtures.staffExampleURL.path]
+        var options = [
+            "--node-id": "xa-23059", "--agency": "23059", "--office": "UBND thị trấn Ma Lâm", "--staff": Fixtures.staffExampleURL.path,
+            "--calendar": Fixtures.calendarURL.path, "--procedures": Fixtures.proceduresURL.path, "--topology": Fixtures.topologyURL.path,
+        ]
         options[override[0]] = override[1]
         let arguments = ["node", "init", "--data-dir", root + "/node"] + options.flatMap { [$0.key, $0.value] }
         let result = try CLIProcess.run(arguments)

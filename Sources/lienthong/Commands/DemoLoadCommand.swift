@@ -18,6 +18,7 @@ struct DemoLoadCommand: ParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
     @Option(help: "How many dossiers to receive.") var dossiers: Int
     @Option(help: "The seed of the generator (same seed, same choices).") var seed: UInt64 = 20_261_122
+    @Flag(name: .customLong("receive-only"), help: "Only receive the dossiers; write no further history.") var receiveOnly = false
 
     func validate() throws {
         guard (1...1_000_000).contains(dossiers) else { throw ValidationError("--dossiers: expected 1 to 1000000, found \(dossiers)") }
@@ -33,7 +34,7 @@ struct DemoLoadCommand: ParsableCommand {
             let received = try node.database.receive(
                 plan.intake, actor: plan.clerk, workflow: node.workflow, key: key, wallMilliseconds: NodeContext.wallMilliseconds)
             events += 1
-            for (command, actor) in plan.commands {
+            for (command, actor) in plan.commands where !receiveOnly {
                 _ = try node.database.perform(
                     command, on: received.state.code, actor: actor, workflow: node.workflow, key: key,
                     wallMilliseconds: NodeContext.wallMilliseconds)
