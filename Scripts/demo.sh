@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The LienThong demo, as far as the project has come: one commune node's signed event log.
-# Two processes write to one node at once, the log proves itself, a backup taken while writing is
-# restored and verified, and a one-byte change is caught. (Hub, sync and link cuts come with the
-# hub issue; this script grows with them.)
+# The LienThong demo, as far as the project has come: one commune node's counter, offline.
+# A clerk receives a dossier (the Vietnamese receipt is printed), hands it to an officer and
+# forwards it to the district; two processes receive 100 dossiers each with their histories at the
+# same time; the log proves itself, projections rebuild identically, a backup taken while writing
+# is restored and verified, and a one-byte change is caught. (Hub, sync and link cuts come with
+# the hub issue; this script grows with them.)
 #
 #   Scripts/demo.sh [--keep]     # --keep leaves the demo's files in place and prints where
 set -euo pipefail
@@ -20,16 +22,35 @@ fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 
 step "node init: thị trấn Ma Lâm (agency 23059), Hàm Thuận Bắc"
 "$bin" node init --node-id xa-23059 --agency 23059 --office "UBND thị trấn Ma Lâm" \
-  --staff Config/staff.example.json --data-dir "$node"
+  --staff Config/staff.example.json --data-dir "$node" \
+  --calendar Config/calendar/vn-2025-2027.json --procedures Config/procedures/commune-2025.json \
+  --topology Config/topology/ham-thuan-bac-2024.json
 
-step "two clerks' processes append 200 events each, at the same time"
-"$bin" dev append --count 200 --actor cb-tiepnhan-01 --data-dir "$node" >"$work/a.out" &
+step "dossier receive: a citizen applies for the monthly social allowance (trợ cấp xã hội)"
+"$bin" dossier receive --data-dir "$node" --actor cb-tiepnhan-01 --procedure 1.001776 \
+  --applicant "Trần Thị Bích" --id-number 060185004321 --phone "0987 654 321" \
+  --address "thôn Lâm Hòa, thị trấn Ma Lâm" --document "Tờ khai đề nghị trợ cấp xã hội" | tee "$work/receipt.txt"
+code="$(sed -n 's/.*Mã hồ sơ: //p' "$work/receipt.txt" | tr -d ' ')"
+[ -n "$code" ] || fail "no dossier code on the receipt"
+
+step "hand it to the officer, then forward it to the district (597); a forbidden step is refused"
+"$bin" dossier process "$code" --data-dir "$node" --actor cb-tiepnhan-01 --to cb-tuphap-01
+"$bin" dossier forward "$code" --data-dir "$node" --actor cb-tuphap-01 --to 597 --reason "Thẩm quyền quyết định của UBND huyện"
+if "$bin" dossier return "$code" --data-dir "$node" --actor cb-tiepnhan-01; then fail "returned a dossier the district owns"; fi
+"$bin" dossier show "$code" --data-dir "$node"
+
+step "two clerks' processes receive 100 dossiers each, with their histories, at the same time"
+"$bin" demo load --dossiers 100 --seed 1 --data-dir "$node" &
 first=$!
-"$bin" dev append --count 200 --actor cb-tiepnhan-02 --per-transaction 5 --data-dir "$node" >"$work/b.out" &
+"$bin" demo load --dossiers 100 --seed 2 --data-dir "$node" &
 second=$!
 wait "$first" || fail "first writer"
 wait "$second" || fail "second writer"
-echo "saved: $(wc -l <"$work/a.out") + $(wc -l <"$work/b.out") events"
+"$bin" dossier list --data-dir "$node" --limit 8
+"$bin" dossier list --data-dir "$node" --due-within 2 --limit 3
+
+step "node rebuild: projections are a pure function of the events"
+"$bin" node rebuild --data-dir "$node"
 
 step "node log show (the 5 most recent)"
 "$bin" node log show --limit 5 --data-dir "$node"
@@ -51,7 +72,7 @@ step "change one byte of event 123 in a copy: verify must name seq 123"
 mkdir -p "$work/tampered"
 cp "$work/backup.sqlite" "$work/tampered/node.sqlite"
 sqlite3 "$work/tampered/node.sqlite" "DROP TRIGGER event_refuse_update;
-  UPDATE event SET canonical = CAST(replace(CAST(canonical AS TEXT), 'Ghi', 'Fhi') AS BLOB) WHERE seq = 123;"
+  UPDATE event SET canonical = CAST(replace(CAST(canonical AS TEXT), 'dossier.', 'dossieR.') AS BLOB) WHERE seq = 123;"
 if "$bin" node log verify --data-dir "$work/tampered"; then fail "the altered log verified"; fi
 
 printf '\ndemo: OK\n'

@@ -16,6 +16,9 @@ swift build --build-tests
 echo "== event vectors, independent Python implementation"
 python3 Scripts/vectors.py check
 
+echo "== configuration files (calendar, procedure catalogue)"
+python3 Scripts/check-config.py
+
 echo "== demo"
 Scripts/demo.sh
 
