@@ -21,6 +21,12 @@ public struct DossierSummary: Sendable, Hashable {
     public var appointment: Int64?
     public var openConflicts: Int
     public var statusConflict: Bool
+
+    /// Whether the dossier is past its appointment at `now` and not finished.
+    public func isOverdue(at now: Int64) -> Bool {
+        guard let appointment, let status, !status.isFinished else { return false }
+        return now > appointment
+    }
 }
 
 /// Which dossiers `dossier list` shows.

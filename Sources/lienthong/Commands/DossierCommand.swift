@@ -98,7 +98,7 @@ struct DossierListCommand: ParsableCommand {
                     "owner": row.owner.map(JSONValue.string) ?? .null, "procedure": .string(row.procedureCode),
                     "applicant": .string(row.applicantName), "channel": .string(row.channel),
                     "receivedAt": row.receivedAt.map { .integer(Int($0)) } ?? .null,
-                    "appointment": row.appointment.map { .integer(Int($0)) } ?? .null, "overdue": .bool(isOverdue(row, now)),
+                    "appointment": row.appointment.map { .integer(Int($0)) } ?? .null, "overdue": .bool(row.isOverdue(at: now)),
                     "openConflicts": .integer(row.openConflicts),
                 ]
                 print(CanonicalJSON.string(value))
@@ -108,16 +108,11 @@ struct DossierListCommand: ParsableCommand {
         print("CODE                  STATUS                     APPOINTMENT        PROCEDURE  APPLICANT")
         for row in rows {
             var status = row.status?.vietnamese ?? "?"
-            if row.statusConflict { status += " (đang có xung đột)" } else if isOverdue(row, now) { status += " (quá hạn)" }
+            if row.statusConflict { status += " (đang có xung đột)" } else if row.isOverdue(at: now) { status += " (quá hạn)" }
             let appointment = row.appointment.map(LocalDate.vietnameseDateTime) ?? "—"
             print("\(pad(row.code, 21)) \(pad(status, 26)) \(pad(appointment, 18)) \(pad(row.procedureCode, 10)) \(row.applicantName)")
         }
         print("\(rows.count) dossier(s)")
-    }
-
-    func isOverdue(_ row: DossierSummary, _ now: Int64) -> Bool {
-        guard let appointment = row.appointment, let status = row.status, !status.isFinished else { return false }
-        return now > appointment
     }
 }
 
@@ -136,10 +131,7 @@ struct DossierShowCommand: ParsableCommand {
 
     func run() throws {
         let node = try NodeContext(data)
-        guard let state = try node.database.dossier(code) else {
-            FileHandle.standardError.write(Data("error: unknown dossier code \(code); list dossiers with `lienthong dossier list`\n".utf8))
-            throw ExitCode(64)
-        }
+        let state = try node.dossier(code)
         if json {
             print(CanonicalJSON.string(state.json))
             return
@@ -157,10 +149,7 @@ struct DossierReceiptCommand: ParsableCommand {
 
     func run() throws {
         let node = try NodeContext(data)
-        guard let state = try node.database.dossier(code) else {
-            FileHandle.standardError.write(Data("error: unknown dossier code \(code); list dossiers with `lienthong dossier list`\n".utf8))
-            throw ExitCode(64)
-        }
+        let state = try node.dossier(code)
         print(Receipt.text(state, staffNames: node.staffNames), terminator: "")
     }
 }

@@ -21,6 +21,15 @@ struct NodeContext {
         staffNames = Dictionary(try directory.loadStaff().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The folded state of dossier `code`; an unknown code is a message and exit code 64.
+    func dossier(_ code: String) throws -> DossierState {
+        guard let state = try database.dossier(code) else {
+            FileHandle.standardError.write(Data("error: unknown dossier code \(code); list dossiers with `lienthong dossier list`\n".utf8))
+            throw ExitCode(64)
+        }
+        return state
+    }
+
     /// The wall clock, Unix ms.
     static func wallMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 
