@@ -235,3 +235,16 @@ import Testing
         #expect(state.handovers.map(\.outcome) == [.onTime, .late, .early])
     }
 }
+
+extension DossierFoldTests {
+    @Test func theReplicaHashCoversEveryComparedDossierWhateverTheirOrder() {
+        var offices = Offices()
+        offices.write("xa-23059", "dossier.received", at: 0, body: Self.receivedBody)
+        let received = DossierFold.fold(code: Self.code, events: offices.all)
+        offices.write("xa-23059", "dossier.note", at: 5, body: ["text": "ghi chú"])
+        let noted = DossierFold.fold(code: Self.code, events: offices.all)
+        let other = DossierState(code: "23059-261123-0002")
+        #expect(DossierState.replicaHash([received, other]) == DossierState.replicaHash([other, received]))
+        #expect(DossierState.replicaHash([received, other]) != DossierState.replicaHash([noted, other]))
+    }
+}

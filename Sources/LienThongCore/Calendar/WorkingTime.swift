@@ -62,14 +62,15 @@ public struct WorkingTime: Sendable {
     public func workingMinutes(from start: Int64, to end: Int64) -> Int {
         guard end > start else { return 0 }
         var total = 0
-        var date = LocalDate(vietnamTimeOf: start)
+        let firstDate = LocalDate(vietnamTimeOf: start)
+        var date = firstDate
         let lastDate = LocalDate(vietnamTimeOf: end)
         let firstMinute = LocalDate.minuteOfDay(vietnamTimeOf: start)
         let lastMinute = LocalDate.minuteOfDay(vietnamTimeOf: end)
         while date <= lastDate {
             if calendar.isWorkingDay(date) {
                 for span in calendar.officeHours {
-                    let begin = date == LocalDate(vietnamTimeOf: start) ? max(span.from, firstMinute) : span.from
+                    let begin = date == firstDate ? max(span.from, firstMinute) : span.from
                     let finish = date == lastDate ? min(span.to, lastMinute) : span.to
                     if finish > begin { total += finish - begin }
                 }

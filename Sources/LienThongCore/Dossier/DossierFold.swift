@@ -12,6 +12,11 @@ public enum DossierFold {
     /// Folds `events` (any order, duplicates allowed) into the state of dossier `code`. Events of
     /// other dossiers are ignored.
     public static func fold(code: String, events: some Sequence<Event>) -> DossierState {
+        foldWithSeen(code: code, events: events).state
+    }
+
+    /// The fold and, from the same ordering, the `seen` a writer puts in its next event.
+    static func foldWithSeen(code: String, events: some Sequence<Event>) -> (state: DossierState, seen: [String: Int]) {
         let (ordered, waiting) = order(events.filter { $0.dossier == code })
         var state = DossierState(code: code)
         var byID: [String: Event] = [:]
@@ -20,7 +25,7 @@ public enum DossierFold {
             apply(event, to: &state, lookup: byID)
         }
         state.waiting = waiting.map(id)
-        return state
+        return (state, seen(ofOrdered: ordered))
     }
 
     /// The events in fold order, and those waiting for a predecessor this set lacks (sorted by
@@ -79,16 +84,13 @@ public enum DossierFold {
     /// The `seen` a writer puts in its next event on this dossier: for each origin, the highest seq
     /// among the events it holds that do not wait.
     public static func seen(of events: some Sequence<Event>) -> [String: Int] {
-        let (ordered, _) = order(events)
+        seen(ofOrdered: order(events).ordered)
+    }
+
+    static func seen(ofOrdered ordered: [Event]) -> [String: Int] {
         var seen: [String: Int] = [:]
         for event in ordered { seen[event.origin] = max(seen[event.origin] ?? 0, event.seq) }
         return seen
-    }
-
-    /// Whether `earlier` is in the causal past of `later`.
-    static func happenedBefore(_ earlier: Event, _ later: Event) -> Bool {
-        if earlier.origin == later.origin { return earlier.seq < later.seq }
-        return (later.seen[earlier.origin] ?? 0) >= earlier.seq
     }
 
     static func at(_ event: Event) -> Int64 {

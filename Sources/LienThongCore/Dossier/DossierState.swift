@@ -179,7 +179,6 @@ public struct DossierState: Sendable, Hashable {
 
     /// Whether the dossier is past its appointment at `now` and not finished.
     public func isOverdue(at now: Int64) -> Bool {
-        guard let appointment, let status, !status.isFinished else { return false }
-        return now > appointment
+        DossierStatus.isOverdue(status, appointment: appointment, at: now)
     }
 }

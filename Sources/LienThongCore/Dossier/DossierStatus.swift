@@ -56,6 +56,13 @@ public enum DossierStatus: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// Whether a dossier in `status` with `appointment` is past it at `now`: unfinished and later
+    /// than the appointment. Overdue is computed when asked, never stored.
+    public static func isOverdue(_ status: DossierStatus?, appointment: Int64?, at now: Int64) -> Bool {
+        guard let appointment, let status, !status.isFinished else { return false }
+        return now > appointment
+    }
+
     /// Parses the `--status` a clerk types: a code (`4`), the English name (`processing`) or `forwarded`.
     public init?(argument: String) {
         let text = argument.lowercased()

@@ -117,10 +117,7 @@ public struct Workflow: Sendable {
         }
         try require(intake.applicantName, field: "--applicant", expected: "the applicant's full name")
         try require(intake.address, field: "--address", expected: "the applicant's address")
-        let digits = intake.idNumber.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }
-        guard digits, [9, 12].contains(intake.idNumber.count) else {
-            throw .invalidInput(field: "--id-number", expected: "a 12-digit citizen ID (CCCD) or a 9-digit ID card number", found: intake.idNumber)
-        }
+        try checkIDNumber(intake.idNumber)
         let phoneDigits = intake.phone.unicodeScalars.filter { $0 != " " && $0 != "." }
         guard phoneDigits.allSatisfy({ ("0"..."9").contains($0) || $0 == "+" }), (9...13).contains(phoneDigits.count) else {
             throw .invalidInput(field: "--phone", expected: "a phone number of 9 to 13 digits, such as 0912345678", found: intake.phone)
@@ -168,7 +165,7 @@ public struct Workflow: Sendable {
     public func draft(_ command: Command, code: String, events: [Event], actor: String, now: Int64) throws(WorkflowError) -> EventDraft {
         try checkActor(actor)
         guard !events.isEmpty else { throw .unknownDossier(code) }
-        let state = DossierFold.fold(code: code, events: events)
+        let (state, seen) = DossierFold.foldWithSeen(code: code, events: events)
         let type = command.eventType
         if type != "conflict.resolved", let rejection = DossierRules.check(type: type, origin: origin, state: state) {
             throw .forbidden(rejection)
@@ -248,9 +245,7 @@ public struct Workflow: Sendable {
             var fields: [String: JSONValue] = [:]
             if let name { try require(name, field: "--applicant", expected: "the applicant's full name"); fields["applicantName"] = .string(name.trimmed) }
             if let idNumber {
-                guard idNumber.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }), [9, 12].contains(idNumber.count) else {
-                    throw .invalidInput(field: "--id-number", expected: "a 12-digit citizen ID (CCCD) or a 9-digit ID card number", found: idNumber)
-                }
+                try checkIDNumber(idNumber)
                 fields["idNumber"] = .string(idNumber)
             }
             if let address { try require(address, field: "--address", expected: "the applicant's address"); fields["address"] = .string(address.trimmed) }
@@ -278,7 +273,7 @@ public struct Workflow: Sendable {
             body["action"] = .string(apply ? "apply" : "dismiss")
             body["note"] = .string(note.trimmed)
         }
-        return EventDraft(dossier: code, seen: DossierFold.seen(of: events), type: type, actor: actor, body: .object(body))
+        return EventDraft(dossier: code, seen: seen, type: type, actor: actor, body: .object(body))
     }
 
     // MARK: Helpers
@@ -302,6 +297,12 @@ public struct Workflow: Sendable {
             throw .invalidInput(field: "--step", expected: "a step (the procedure lists none)", found: "")
         }
         return last
+    }
+
+    func checkIDNumber(_ number: String) throws(WorkflowError) {
+        guard number.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }), [9, 12].contains(number.count) else {
+            throw .invalidInput(field: "--id-number", expected: "a 12-digit citizen ID (CCCD) or a 9-digit ID card number", found: number)
+        }
     }
 
     func checkActor(_ actor: String) throws(WorkflowError) {

@@ -18,9 +18,6 @@ public struct Topology: Sendable, Hashable {
 
     public func agency(code: String) -> Agency? { agencies.first { $0.code == code } }
 
-    /// The agency an origin acts for, when the topology names one.
-    public func agency(origin: String) -> Agency? { agencies.first { $0.origin == origin } }
-
     private struct File: Decodable {
         struct Entry: Decodable {
             var code: String

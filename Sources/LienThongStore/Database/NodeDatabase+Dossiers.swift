@@ -24,8 +24,7 @@ public struct DossierSummary: Sendable, Hashable {
 
     /// Whether the dossier is past its appointment at `now` and not finished.
     public func isOverdue(at now: Int64) -> Bool {
-        guard let appointment, let status, !status.isFinished else { return false }
-        return now > appointment
+        DossierStatus.isOverdue(status, appointment: appointment, at: now)
     }
 }
 
@@ -53,12 +52,8 @@ extension NodeDatabase {
     public func receive(
         _ intake: Workflow.Intake, actor: String, workflow: Workflow, key: SigningKey, wallMilliseconds: () -> UInt64
     ) throws(StoreError) -> DossierWrite {
-        do {
-            _ = try workflow.check(intake, actor: actor)
-        } catch let error {
-            throw StoreError.workflow(error)
-        }
-        return try immediateTransaction("receive a dossier") { db in
+        // A refused intake throws inside the transaction, which rolls the counter back with it.
+        try immediateTransaction("receive a dossier") { db in
             let now = Int64(wallMilliseconds())
             let code = try Self.allocateCode(db, agency: workflow.agencyCode, date: LocalDate(vietnamTimeOf: now))
             let draft: EventDraft
@@ -68,7 +63,7 @@ extension NodeDatabase {
                 throw StoreError.workflow(error)
             }
             let (events, _) = try Self.append([draft], db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
-            let state = try Self.refreshProjection(db, code: code)
+            let state = try Self.refreshProjection(db, code: code, events: events)
             return DossierWrite(events: events, state: state)
         }
     }
@@ -90,7 +85,7 @@ extension NodeDatabase {
                 throw StoreError.workflow(error)
             }
             let (appended, _) = try Self.append([draft], db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
-            let state = try Self.refreshProjection(db, code: code)
+            let state = try Self.refreshProjection(db, code: code, events: events + appended)
             return DossierWrite(events: appended, state: state)
         }
     }
@@ -171,10 +166,11 @@ extension NodeDatabase {
         }
     }
 
-    /// Refolds dossier `code` from its events and replaces its projection rows.
+    /// Refolds dossier `code` from its events (`events` when the caller holds them all, else read)
+    /// and replaces its projection rows.
     @discardableResult
-    static func refreshProjection(_ db: Database, code: String) throws -> DossierState {
-        let state = DossierFold.fold(code: code, events: try fetchEvents(db, dossier: code))
+    static func refreshProjection(_ db: Database, code: String, events: [Event]? = nil) throws -> DossierState {
+        let state = DossierFold.fold(code: code, events: try events ?? fetchEvents(db, dossier: code))
         for table in ["conflictView", "handoverView"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE dossier = ?", arguments: [code])
         }
