@@ -21,10 +21,7 @@ step() { printf '\n== %s\n' "$*"; }
 fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 
 step "node init: thị trấn Ma Lâm (agency 23059), Hàm Thuận Bắc"
-"$bin" node init --node-id xa-23059 --agency 23059 --office "UBND thị trấn Ma Lâm" \
-  --staff Config/staff.example.json --data-dir "$node" \
-  --calendar Config/calendar/vn-2025-2027.json --procedures Config/procedures/commune-2025.json \
-  --topology Config/topology/ham-thuan-bac-2024.json
+"$bin" node init --config Config/node.example.json --data-dir "$node"
 
 step "dossier receive: a citizen applies for the monthly social allowance (trợ cấp xã hội)"
 "$bin" dossier receive --data-dir "$node" --actor cb-tiepnhan-01 --procedure 1.001776 \

@@ -107,6 +107,45 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root + "/node"))
     }
 
+    /// `node init --config` reads the example configuration, whose paths are relative to the file
+    /// and so work from any working directory; an option given with it wins over the file.
+    @Test func initReadsTheConfigurationFileAndOptionsWinOverIt() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let example = Fixtures.packageRoot.appendingPathComponent("Config/node.example.json").path
+        let result = try CLIProcess.run([
+            "node", "init", "--config", example, "--office", "UBND thị trấn Ma Lâm (máy dự phòng)", "--data-dir", root + "/node",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let directory = NodeDirectory(path: root + "/node")
+        let identity = try #require(try directory.openDatabase().identity())
+        #expect(identity.origin == "xa-23059")
+        #expect(identity.agencyCode == "23059")
+        #expect(identity.officeName == "UBND thị trấn Ma Lâm (máy dự phòng)")
+        let staff = try directory.loadStaff()
+        #expect(staff.map(\.id) == ["cb-tiepnhan-01", "cb-tiepnhan-02", "cb-tuphap-01", "ct-ubnd"])
+        let copied = try Data(contentsOf: URL(fileURLWithPath: directory.topologyPath))
+        #expect(copied == (try Data(contentsOf: Fixtures.topologyURL)))
+    }
+
+    @Test func initRefusesAConfigurationFileWithAnUnknownKeyOrAMissingSetting() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let misspelt = root + "/misspelt.json"
+        try Data(#"{"nodeId": "xa-23059", "agency": "23059", "ofice": "UBND"}"#.utf8).write(to: URL(fileURLWithPath: misspelt))
+        let unknown = try CLIProcess.run(["node", "init", "--config", misspelt, "--data-dir", root + "/node"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("--config"))
+        #expect(unknown.stderr.contains("ofice"))
+        let partial = root + "/partial.json"
+        try Data(#"{"nodeId": "xa-23059", "agency": "23059"}"#.utf8).write(to: URL(fileURLWithPath: partial))
+        let missing = try CLIProcess.run(["node", "init", "--config", partial, "--data-dir", root + "/node"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("--office: missing"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/node"))
+    }
+
     @Test func showPrintsRecentEventsReadableAndAsJSON() throws {
         let node = try Node()
         defer { node.remove() }
