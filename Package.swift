@@ -14,12 +14,19 @@ let package = Package(
         .executable(name: "lienthong", targets: ["lienthong"]),
         .library(name: "LienThongCore", targets: ["LienThongCore"]),
         .library(name: "LienThongStore", targets: ["LienThongStore"]),
+        .library(name: "LienThongWire", targets: ["LienThongWire"]),
+        .library(name: "LienThongSync", targets: ["LienThongSync"]),
+        .library(name: "LienThongHub", targets: ["LienThongHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", exact: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
     ],
     targets: [
         .target(
@@ -35,11 +42,44 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "LienThongWire",
+            dependencies: [
+                "LienThongCore",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LienThongSync",
+            dependencies: [
+                "LienThongCore", "LienThongStore", "LienThongWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LienThongHub",
+            dependencies: [
+                "LienThongCore", "LienThongStore", "LienThongWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "lienthong",
             dependencies: [
                 "LienThongCore",
                 "LienThongStore",
+                "LienThongWire",
+                "LienThongSync",
+                "LienThongHub",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -47,7 +87,10 @@ let package = Package(
         ),
         .target(
             name: "LienThongTesting",
-            dependencies: ["LienThongCore", "LienThongStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "LienThongCore", "LienThongStore", "LienThongWire", "LienThongSync", "LienThongHub",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -58,6 +101,15 @@ let package = Package(
         .testTarget(
             name: "LienThongStoreTests",
             dependencies: ["LienThongCore", "LienThongStore", "LienThongTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LienThongHubTests",
+            dependencies: [
+                "LienThongCore", "LienThongStore", "LienThongWire", "LienThongSync", "LienThongHub", "LienThongTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -142,6 +142,132 @@ extension NodeDatabase {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3.sync") { db in
+            // One schema for every replica: a node uses the sync tables, a hub the hub tables, and a
+            // relay (a hub that pushes upward, DESIGN §1) both.
+            try db.execute(
+                sql: """
+                    -- Hub: the nodes it serves. Only the credential's SHA-256 is kept.
+                    CREATE TABLE hubNode (
+                        node TEXT PRIMARY KEY,
+                        credentialHash TEXT,
+                        enrolledAt INTEGER,
+                        lastSeenAt INTEGER,
+                        delivered INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+
+                    -- Hub: one-time enrolment tokens (`hub enroll NODE`), by SHA-256.
+                    CREATE TABLE enrolmentToken (
+                        tokenHash TEXT PRIMARY KEY,
+                        node TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        expiresAt INTEGER NOT NULL,
+                        usedAt INTEGER
+                    ) WITHOUT ROWID;
+
+                    -- Hub: one feed per node (DESIGN §5), positions 1, 2, 3 … per node.
+                    CREATE TABLE feed (
+                        node TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        eventPosition INTEGER NOT NULL,
+                        PRIMARY KEY (node, position)
+                    ) WITHOUT ROWID;
+
+                    -- Hub: the origins that may see and touch a dossier: its receiving office and
+                    -- every office it was forwarded to.
+                    CREATE TABLE dossierAudience (
+                        dossier TEXT NOT NULL,
+                        origin TEXT NOT NULL,
+                        PRIMARY KEY (dossier, origin)
+                    ) WITHOUT ROWID;
+
+                    -- Hub: stored events not delivered and not folded, and why.
+                    CREATE TABLE quarantine (
+                        eventPosition INTEGER PRIMARY KEY,
+                        reason TEXT NOT NULL
+                    );
+
+                    -- Hub: epochs the operator fenced off after a clone.
+                    CREATE TABLE fencedEpoch (
+                        origin TEXT NOT NULL,
+                        epoch TEXT NOT NULL,
+                        PRIMARY KEY (origin, epoch)
+                    ) WITHOUT ROWID;
+
+                    -- Hub: how far the projector has folded (an event position). One row.
+                    CREATE TABLE projector (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        position INTEGER NOT NULL
+                    );
+                    INSERT INTO projector (id, position) VALUES (1, 0);
+
+                    -- Node: the hub it syncs with, pinned at enrolment. One row.
+                    CREATE TABLE hubLink (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        url TEXT NOT NULL,
+                        hub TEXT NOT NULL,
+                        hubEpoch TEXT NOT NULL,
+                        hubPublicKey TEXT NOT NULL,
+                        hubAgency TEXT NOT NULL,
+                        enrolledAt INTEGER NOT NULL
+                    );
+
+                    -- Node: sync cursors. `storedSeq`/`storedHash`: the hub's head for this node's
+                    -- origin as last acknowledged; `pulled`: the feed position durably stored here.
+                    CREATE TABLE syncCursor (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        storedSeq INTEGER NOT NULL,
+                        storedHash TEXT NOT NULL,
+                        storedAt INTEGER,
+                        pulled INTEGER NOT NULL,
+                        pulledAt INTEGER
+                    );
+                    INSERT INTO syncCursor (id, storedSeq, storedHash, pulled)
+                        VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0);
+
+                    -- Node: the hub's signed pull pages and the entries they cover, so that
+                    -- `node log verify` can check every foreign event.
+                    CREATE TABLE feedPage (
+                        upTo INTEGER PRIMARY KEY,
+                        since INTEGER NOT NULL,
+                        hub TEXT NOT NULL,
+                        hubEpoch TEXT NOT NULL,
+                        signature TEXT NOT NULL
+                    );
+                    CREATE TABLE feedEntry (
+                        position INTEGER PRIMARY KEY,
+                        origin TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+
+                    -- Node: every sync attempt (DESIGN §7), and the daemon's heartbeat.
+                    CREATE TABLE syncAttempt (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        startedAt INTEGER NOT NULL,
+                        endedAt INTEGER NOT NULL,
+                        outcome TEXT NOT NULL,
+                        detail TEXT
+                    );
+                    CREATE TABLE heartbeat (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        at INTEGER NOT NULL,
+                        pid INTEGER NOT NULL
+                    );
+                    """)
+            for table in ["feed", "feedPage", "feedEntry"] {
+                for operation in ["UPDATE", "DELETE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER \(table)_refuse_\(operation.lowercased()) BEFORE \(operation) ON \(table)
+                            BEGIN
+                                SELECT RAISE(ABORT, '\(table) is append-only: \(operation) refused');
+                            END
+                            """)
+                }
+            }
+        }
         return migrator
     }
 }

@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// The reads and writes of one hub write transaction. The hub's ingest logic (LienThongHub) composes
+/// them with the protocol's pure checks, so the decision and the append see the same head.
+public struct HubTransaction {
+    let db: Database
+
+    /// The hub's head for `origin`: its last seq, hash and hlc.
+    public func head(origin: String) throws -> (seq: Int, hash: String, hlc: HLC)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash, hlc FROM event WHERE origin = ? ORDER BY seq DESC LIMIT 1", arguments: [origin])
+        else { return nil }
+        return (row["seq"], row["hash"], HLC(hex: row["hlc"]) ?? .zero)
+    }
+
+    /// The hash and hlc of `origin`'s event `seq`, if held.
+    public func held(origin: String, seq: Int) throws -> (hash: String, hlc: HLC)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT hash, hlc FROM event WHERE origin = ? AND seq = ?", arguments: [origin, seq])
+        else { return nil }
+        return (row["hash"], HLC(hex: row["hlc"]) ?? .zero)
+    }
+
+    /// `origin`'s public key (hex) for `epoch`.
+    public func publicKey(origin: String, epoch: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [origin, epoch])
+    }
+
+    public func isFenced(origin: String, epoch: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fencedEpoch WHERE origin = ? AND epoch = ?)", arguments: [origin, epoch])
+            ?? false
+    }
+
+    /// Stores verified events of another origin and the checkpoint that signs the last of them.
+    /// - Returns: each event's position at this hub.
+    public func store(_ events: [Event], checkpoint: Checkpoint) throws -> [Int] {
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        var positions: [Int] = []
+        positions.reserveCapacity(events.count)
+        for event in events {
+            try insert.execute(arguments: [
+                event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
+            ])
+            positions.append(Int(db.lastInsertedRowID))
+        }
+        try NodeDatabase.insert(checkpoint, db)
+        return positions
+    }
+
+    /// Appends `drafts` as the hub's own events (its decisions), like a node's local write.
+    /// - Returns: the events and their positions.
+    public func appendOwn(
+        _ drafts: [EventDraft], key: SigningKey, wallMilliseconds: () -> UInt64, validator: EventValidator = EventValidator()
+    ) throws -> [(position: Int, event: Event)] {
+        let (events, _) = try NodeDatabase.append(drafts, db, key: key, wallMilliseconds: wallMilliseconds, validator: validator)
+        return try events.map { event in
+            let position = try Int.fetchOne(
+                db, sql: "SELECT position FROM event WHERE origin = ? AND seq = ?", arguments: [event.origin, event.seq])
+            return (position ?? 0, event)
+        }
+    }
+
+    /// Marks a stored event quarantined: kept, but neither delivered nor folded.
+    public func quarantine(position: Int, reason: String) throws {
+        try db.execute(sql: "INSERT INTO quarantine (eventPosition, reason) VALUES (?, ?)", arguments: [position, reason])
+    }
+
+    /// The origins that may see and touch `dossier`.
+    public func audience(of dossier: String) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT origin FROM dossierAudience WHERE dossier = ?", arguments: [dossier]))
+    }
+
+    public func addAudience(dossier: String, origin: String) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO dossierAudience (dossier, origin) VALUES (?, ?)", arguments: [dossier, origin])
+    }
+
+    /// Appends events, by their positions at the hub, to the end of `node`'s feed.
+    public func appendToFeed(node: String, eventPositions: [Int]) throws {
+        guard !eventPositions.isEmpty else { return }
+        var end = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM feed WHERE node = ?", arguments: [node]) ?? 0
+        let insert = try db.cachedStatement(sql: "INSERT INTO feed (node, position, eventPosition) VALUES (?, ?, ?)")
+        for position in eventPositions {
+            end += 1
+            try insert.execute(arguments: [node, end, position])
+        }
+    }
+
+    /// The stored, not quarantined events of `dossier`, in arrival order.
+    public func visibleEvents(ofDossier dossier: String) throws -> [(position: Int, event: Event)] {
+        try NodeDatabase.fetchVisible(db, dossier: dossier)
+    }
+
+    /// Marks `node` as heard from now.
+    public func touchNode(_ node: String, now: Int64) throws {
+        try db.execute(sql: "UPDATE hubNode SET lastSeenAt = ? WHERE node = ?", arguments: [now, node])
+    }
+}
+
+extension NodeDatabase {
+    /// Runs `work` in one IMMEDIATE hub write transaction. Nothing of it is kept if `work` throws.
+    public func hubTransaction<T>(_ operation: String, _ work: (HubTransaction) throws -> T) throws(StoreError) -> T {
+        try immediateTransaction(operation) { db in try work(HubTransaction(db: db)) }
+    }
+
+    static func fetchVisible(_ db: Database, dossier: String) throws -> [(position: Int, event: Event)] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT position, canonical FROM event WHERE dossier = ?
+                    AND position NOT IN (SELECT eventPosition FROM quarantine) ORDER BY position
+                """,
+            arguments: [dossier])
+        return try rows.map { row in (row["position"], try decodeStored(row["canonical"])) }
+    }
+
+    static func decodeStored(_ data: Data) throws -> Event {
+        do {
+            return try Event(bytes: Array(data))
+        } catch {
+            throw StoreError.malformedFile(path: "event log", reason: "\(error); run `lienthong node log verify`")
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import LienThongCore
+
+/// One entry of a node's feed: an event at a position of that node's feed.
+public struct FeedEntry: Sendable, Hashable {
+    public var position: Int
+    public var event: Event
+
+    public init(position: Int, event: Event) {
+        self.position = position
+        self.event = event
+    }
+}
+
+/// The answer to `GET /v1/sync/pull`: feed entries after `since`, signed by the hub.
+///
+/// The hub signs, with its origin key, `lienthong-page-v1\n` + canonical
+/// `{node, since, to, entries: [{position, origin, seq, hash}…]}` (``PageSignature``). The node
+/// stores the signed summary, so `node log verify` can later check each foreign event.
+public struct PullPage: Sendable, Hashable {
+    public var node: String
+    /// The hub's origin and epoch, whose key signed the page.
+    public var hub: String
+    public var hubEpoch: String
+    /// The position the node asked from (exclusive).
+    public var since: Int
+    /// The last position in this page (`since` when empty).
+    public var to: Int
+    /// The feed's last position when the page was cut: `to < end` means more is waiting.
+    public var end: Int
+    public var entries: [FeedEntry]
+    public var signature: String
+
+    public init(node: String, hub: String, hubEpoch: String, since: Int, to: Int, end: Int, entries: [FeedEntry], signature: String) {
+        self.node = node
+        self.hub = hub
+        self.hubEpoch = hubEpoch
+        self.since = since
+        self.to = to
+        self.end = end
+        self.entries = entries
+        self.signature = signature
+    }
+
+    /// What the signature covers.
+    public var summary: PageSignature.Summary {
+        PageSignature.Summary(
+            node: node, since: since, to: to,
+            entries: entries.map { PageSignature.Entry(position: $0.position, origin: $0.event.origin, seq: $0.event.seq, hash: $0.event.hash) })
+    }
+
+    public var json: JSONValue {
+        [
+            "node": .string(node), "hub": .string(hub), "hubEpoch": .string(hubEpoch), "since": .integer(since), "to": .integer(to),
+            "end": .integer(end), "signature": .string(signature),
+            "entries": .array(entries.map { ["position": .integer($0.position), "event": $0.event.json] }),
+        ]
+    }
+
+    public var bytes: [UInt8] { json.messageBytes }
+
+    public init(bytes: some Collection<UInt8>) throws(WireError) {
+        let fields = try Fields(bytes: bytes)
+        let entries = try fields.list("entries") { value, path throws(WireError) -> FeedEntry in
+            let entry = try Fields(value, path: path)
+            return FeedEntry(position: try entry.integer("position"), event: try Event(wire: try entry.value("event"), path: "\(path).event"))
+        }
+        self.init(
+            node: try fields.string("node"), hub: try fields.string("hub"), hubEpoch: try fields.string("hubEpoch"),
+            since: try fields.integer("since"), to: try fields.integer("to"), end: try fields.integer("end"), entries: entries,
+            signature: try fields.string("signature"))
+    }
+}
+
+/// The hub's signature over a pull page (DESIGN §5).
+public enum PageSignature {
+    public static let messagePrefix = "lienthong-page-v1\n"
+
+    public struct Entry: Sendable, Hashable {
+        public var position: Int
+        public var origin: String
+        public var seq: Int
+        public var hash: String
+
+        public init(position: Int, origin: String, seq: Int, hash: String) {
+            self.position = position
+            self.origin = origin
+            self.seq = seq
+            self.hash = hash
+        }
+    }
+
+    /// What a page signature covers: the node, the range and each entry's identity and hash.
+    public struct Summary: Sendable, Hashable {
+        public var node: String
+        public var since: Int
+        public var to: Int
+        public var entries: [Entry]
+
+        public init(node: String, since: Int, to: Int, entries: [Entry]) {
+            self.node = node
+            self.since = since
+            self.to = to
+            self.entries = entries
+        }
+
+        /// The exact bytes the hub signs.
+        public var message: [UInt8] {
+            let list: [JSONValue] = entries.map {
+                ["position": .integer($0.position), "origin": .string($0.origin), "seq": .integer($0.seq), "hash": .string($0.hash)]
+            }
+            let fields: JSONValue = ["node": .string(node), "since": .integer(since), "to": .integer(to), "entries": .array(list)]
+            return Array(PageSignature.messagePrefix.utf8) + CanonicalJSON.encode(fields)
+        }
+    }
+
+    /// Signs `summary` with the hub's key; returns lowercase hex.
+    public static func sign(_ summary: Summary, key: SigningKey) throws(KeyError) -> String {
+        Digest.hex(try key.sign(summary.message))
+    }
+
+    /// Whether `signature` (hex) is the hub's signature over `summary`.
+    public static func verify(_ summary: Summary, signature: String, key: VerifyingKey) -> Bool {
+        guard let bytes = Digest.bytes(fromHex: signature) else { return false }
+        return key.isValidSignature(bytes, for: summary.message)
+    }
+}

@@ -1,0 +1,3 @@
+import Testing
+@testable import LienThongHub
+@Test func placeholder() { #expect(Bool(true)) }
