@@ -6,6 +6,11 @@ import LienThongCore
 public struct DossierWrite: Sendable {
     public var events: [Event]
     public var state: DossierState
+
+    public init(events: [Event], state: DossierState) {
+        self.events = events
+        self.state = state
+    }
 }
 
 /// One row of `dossier list`, read from the dossier projection.
@@ -126,9 +131,10 @@ extension NodeDatabase {
         try snapshot("read a dossier's events") { db in try Self.fetchEvents(db, dossier: code) }
     }
 
-    /// The folded state of dossier `code`, computed from its events, or nil if none is stored.
+    /// The folded state of dossier `code`, computed from its events (at a hub, those not
+    /// quarantined), or nil if none is stored.
     public func dossier(_ code: String) throws(StoreError) -> DossierState? {
-        let events = try events(ofDossier: code)
+        let events = try snapshot("read a dossier's events") { db in try Self.fetchVisible(db, dossier: code).map(\.event) }
         return events.isEmpty ? nil : DossierFold.fold(code: code, events: events)
     }
 
@@ -221,7 +227,7 @@ extension NodeDatabase {
             for table in ["dossierView", "conflictView", "handoverView"] { try db.execute(sql: "DELETE FROM \(table)") }
             let codes = try String.fetchAll(db, sql: "SELECT DISTINCT dossier FROM event WHERE dossier IS NOT NULL ORDER BY dossier")
             for (index, code) in codes.enumerated() {
-                try Self.refreshProjection(db, code: code)
+                try Self.refreshProjection(db, code: code, events: Self.fetchVisible(db, dossier: code).map(\.event))
                 if (index + 1) % 500 == 0 || index + 1 == codes.count { progress(index + 1, codes.count) }
             }
             return codes.count

@@ -155,6 +155,7 @@ extension NodeDatabase {
                         lastSeenAt INTEGER,
                         delivered INTEGER NOT NULL DEFAULT 0
                     ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX hubNode_credential ON hubNode(credentialHash);
 
                     -- Hub: one-time enrolment tokens (`hub enroll NODE`), by SHA-256.
                     CREATE TABLE enrolmentToken (

@@ -7,7 +7,7 @@ import LienThongCore
     import Darwin
 #endif
 
-/// A node's data directory:
+/// A node's (or a hub's) data directory:
 ///
 /// | file | holds |
 /// |---|---|
@@ -16,17 +16,30 @@ import LienThongCore
 /// | `node.pub` | the public key, hex |
 /// | `node.sqlite` | the database (with `-wal` and `-shm` beside it while open) |
 /// | `calendar.json`, `procedures.json`, `topology.json` | the working calendar, procedure catalogue and topology (copied from Config/ at init) |
+/// | `credential` | a node's hub credential after `node enroll` (mode 0600) |
+///
+/// A hub's directory has the same files, named `hub.key`, `hub.pub` and `hub.sqlite`: a hub is an
+/// origin with its own key, chain, staff and configuration, and its database has the same schema.
 public struct NodeDirectory: Sendable {
-    public let path: String
+    /// Whose directory it is; it names the key and database files.
+    public enum Role: String, Sendable {
+        case node
+        case hub
+    }
 
-    public init(path: String) {
+    public let path: String
+    public let role: Role
+
+    public init(path: String, role: Role = .node) {
         self.path = path
+        self.role = role
     }
 
     public var staffPath: String { path + "/staff.json" }
-    public var privateKeyPath: String { path + "/node.key" }
-    public var publicKeyPath: String { path + "/node.pub" }
-    public var databasePath: String { path + "/node.sqlite" }
+    public var privateKeyPath: String { path + "/\(role.rawValue).key" }
+    public var publicKeyPath: String { path + "/\(role.rawValue).pub" }
+    public var databasePath: String { path + "/\(role.rawValue).sqlite" }
+    public var credentialPath: String { path + "/credential" }
 
     /// Makes a new node here: the directory if needed, a new key pair, the staff list and the
     /// database with the node's identity (id, agency, office) and a new epoch. The database is the

@@ -33,14 +33,20 @@ public struct NodeProfile: Sendable, Hashable {
     }
 
     /// Checks every field; the error names the field, what was expected and what to do.
-    public func validate() throws(ProfileError) {
+    /// A hub's id starts with `hub-`, a node's must not.
+    public func validate(role: NodeDirectory.Role = .node) throws(ProfileError) {
+        let example = role == .hub ? "hub-597" : "xa-23059"
         do {
             try EventValidator.checkOrigin(nodeId, field: "nodeId")
         } catch {
-            throw ProfileError(input: .nodeId, message: "expected 1 to 64 lowercase letters, digits and '-', such as xa-23059; found \"\(nodeId)\"")
+            throw ProfileError(input: .nodeId, message: "expected 1 to 64 lowercase letters, digits and '-', such as \(example); found \"\(nodeId)\"")
         }
-        guard !nodeId.hasPrefix("hub-") else {
+        switch role {
+        case .node where nodeId.hasPrefix("hub-"):
             throw ProfileError(input: .nodeId, message: "ids starting with 'hub-' belong to hubs; choose an id such as xa-23059")
+        case .hub where !nodeId.hasPrefix("hub-"):
+            throw ProfileError(input: .nodeId, message: "a hub's id starts with 'hub-' and its agency code, such as hub-597")
+        default: break
         }
         let agency = Array(agencyCode.utf8)
         guard (1...32).contains(agency.count),

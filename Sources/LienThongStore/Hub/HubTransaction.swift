@@ -91,6 +91,16 @@ public struct HubTransaction {
         try NodeDatabase.fetchVisible(db, dossier: dossier)
     }
 
+    /// Refolds `dossier` from `events` and replaces its projection rows.
+    public func refreshProjection(dossier: String, events: [Event]) throws -> DossierState {
+        try NodeDatabase.refreshProjection(db, code: dossier, events: events)
+    }
+
+    /// Every node the hub knows.
+    public func nodes() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT node FROM hubNode ORDER BY node")
+    }
+
     /// Marks `node` as heard from now.
     public func touchNode(_ node: String, now: Int64) throws {
         try db.execute(sql: "UPDATE hubNode SET lastSeenAt = ? WHERE node = ?", arguments: [now, node])

@@ -36,6 +36,12 @@ public struct HubCaps: Sendable, Hashable {
         ]
     }
 
+    public var bytes: [UInt8] { json.messageBytes }
+
+    public init(bytes: some Collection<UInt8>) throws(WireError) {
+        try self.init(json: .object(try Fields(bytes: bytes).members))
+    }
+
     public init(json: JSONValue, path: String = "caps") throws(WireError) {
         let fields = try Fields(json, path: path)
         self.init(

@@ -1,0 +1,173 @@
+import Foundation
+import Hummingbird
+import LienThongCore
+import LienThongStore
+import LienThongWire
+import Logging
+import Synchronization
+
+/// The hub's HTTP adapter (Hummingbird 2): decodes requests, authenticates the node, calls
+/// ``HubService`` and encodes the answer. Nothing here decides anything the service does not.
+public enum HubApplication {
+    /// The routes of DESIGN §5.
+    public static func buildRouter(
+        service: HubService, notifier: FeedNotifier, now: @escaping @Sendable () -> Int64 = HubApplication.wallClock
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post(RouterPath(SyncPaths.enroll)) { request, context -> Response in
+            let body = try await Self.body(of: request, caps: service.caps)
+            let enrolment: EnrollRequest
+            do throws(WireError) {
+                enrolment = try EnrollRequest(bytes: body)
+            } catch {
+                throw HubError.badRequest(error.description)
+            }
+            return Self.respond(try service.enroll(enrolment, now: now()).bytes, to: request)
+        }
+        router.get(RouterPath(SyncPaths.caps)) { request, context -> Response in
+            Self.respond(service.caps.bytes, to: request)
+        }
+        router.post(RouterPath(SyncPaths.push)) { request, context -> Response in
+            let node = try service.authenticate(credential: Self.bearer(request))
+            let body = try await Self.body(of: request, caps: service.caps)
+            let push: PushRequest
+            do throws(WireError) {
+                push = try PushRequest(bytes: body)
+            } catch {
+                throw HubError.badRequest(error.description)
+            }
+            let response = try service.push(push, node: node, now: now())
+            if response.results.contains(where: { $0.stored > 0 }) { notifier.bump() }
+            return Self.respond(response.bytes, to: request)
+        }
+        router.get(RouterPath(SyncPaths.pull)) { request, context -> Response in
+            let node = try service.authenticate(credential: Self.bearer(request))
+            let query = request.uri.queryParameters
+            let since = try Self.integer(query.get("since"), name: "since", default: 0)
+            let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
+            let wait = min(try Self.integer(query.get("wait"), name: "wait", default: 0), service.caps.maxWaitSeconds)
+            // Long-poll: while the feed has nothing after `since`, wait for a push to this hub
+            // (notified in-process) or, at most a second apart, for a decision written by the CLI.
+            let deadline = ContinuousClock.now.advanced(by: .seconds(max(0, wait)))
+            var generation = notifier.generation
+            var lastCheck = ContinuousClock.now
+            while try service.feedEnd(node: node) <= since, ContinuousClock.now < deadline {
+                repeat {
+                    try await Task.sleep(for: .milliseconds(25))
+                } while notifier.generation == generation && ContinuousClock.now - lastCheck < .seconds(1) && ContinuousClock.now < deadline
+                generation = notifier.generation
+                lastCheck = ContinuousClock.now
+            }
+            return Self.respond(try service.pull(node: node, since: since, limit: limit, now: now()).bytes, to: request)
+        }
+        router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
+            let node = try service.authenticate(credential: Self.bearer(request))
+            let query = request.uri.queryParameters
+            let fromSeq = try Self.integer(query.get("fromSeq"), name: "fromSeq", default: 1)
+            let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
+            return Self.respond(try service.own(node: node, fromSeq: fromSeq, limit: limit).bytes, to: request)
+        }
+        return router
+    }
+
+    /// The hub's application, listening on `host:port` (port 0: any free port, reported to
+    /// `onServerRunning`).
+    public static func build(
+        service: HubService, host: String, port: Int, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let notifier = FeedNotifier()
+        let router = buildRouter(service: service, notifier: notifier)
+        router.middlewares.add(ErrorMiddleware(logger: logger))
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    /// Unix milliseconds now.
+    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    static func bearer(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization], value.hasPrefix("Bearer ") else { return nil }
+        return String(value.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+    }
+
+    static func integer(_ text: String?, name: String, default value: Int) throws(HubError) -> Int {
+        guard let text else { return value }
+        guard let number = Int(text) else { throw .badRequest("\(name): expected an integer; found \"\(text)\"") }
+        return number
+    }
+
+    /// The request body, inflated if gzip, within the advertised caps (413 past them).
+    static func body(of request: Request, caps: HubCaps) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > caps.maxBodyBytes {
+            throw HubError.tooLarge("the body is \(length) bytes; the hub takes at most \(caps.maxBodyBytes)")
+        }
+        var bytes: [UInt8] = []
+        for try await buffer in request.body {
+            guard bytes.count + buffer.readableBytes <= caps.maxBodyBytes else {
+                throw HubError.tooLarge("the body is over \(caps.maxBodyBytes) bytes, the most the hub takes")
+            }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        let encoding = request.headers[.contentEncoding]?.lowercased()
+        guard encoding == "gzip" || (encoding == nil && Gzip.isCompressed(bytes)) else { return bytes }
+        do {
+            return try Gzip.decompress(bytes, limit: caps.maxInflatedBytes)
+        } catch .tooLarge(let limit) {
+            throw HubError.tooLarge("the gzip body inflates past \(limit) bytes, the most the hub takes")
+        } catch {
+            throw HubError.badRequest("body: \(error.description)")
+        }
+    }
+
+    /// A 200 with a JSON body, gzip-compressed when the client accepts it and it is worth it.
+    static func respond(_ bytes: [UInt8], to request: Request) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        var body = bytes
+        if bytes.count > 512, request.headers[.acceptEncoding]?.contains("gzip") == true, let compressed = try? Gzip.compress(bytes) {
+            body = compressed
+            headers[.contentEncoding] = "gzip"
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Tells long-polling pulls that a push stored something: a counter they watch.
+public final class FeedNotifier: Sendable {
+    private let counter = Mutex(0)
+
+    public init() {}
+
+    public var generation: Int { counter.withLock { $0 } }
+
+    public func bump() { counter.withLock { $0 += 1 } }
+}
+
+/// Maps errors to answers in one place: a ``HubError`` to its status and body; anything else to a
+/// logged 500 whose cause is never sent.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HubError {
+            if case .store(let cause) = error {
+                logger.error("hub storage failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
+            }
+            return Self.answer(status: error.status, body: error.body)
+        } catch let error as any HTTPResponseError {
+            return Self.answer(status: Int(error.status.code), body: ErrorBody(code: "http-\(error.status.code)", message: "\(error.status.reasonPhrase)"))
+        } catch {
+            logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
+            return Self.answer(status: 500, body: ErrorBody(code: "internal", message: "the hub failed; sending the request again is safe"))
+        }
+    }
+
+    static func answer(status: Int, body: ErrorBody) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
+    }
+}

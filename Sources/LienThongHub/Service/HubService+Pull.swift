@@ -1,0 +1,65 @@
+import LienThongCore
+import LienThongStore
+import LienThongWire
+
+extension HubService {
+    /// `GET /v1/sync/pull` for an authenticated `node`: the feed entries after `since`, signed.
+    /// Asking from `since` records everything up to it as delivered (DESIGN §7). An empty page is
+    /// the adapter's cue to long-poll.
+    public func pull(node: String, since: Int, limit: Int, now: Int64) throws(HubError) -> PullPage {
+        guard since >= 0 else { throw .badRequest("since: expected a feed position ≥ 0; found \(since)") }
+        guard limit >= 1 else { throw .badRequest("limit: expected at least 1; found \(limit)") }
+        let slice: FeedSlice
+        do {
+            slice = try database.feed(node: node, since: since, limit: min(limit, caps.maxPullLimit))
+        } catch {
+            throw .store(error)
+        }
+        if since > slice.end {
+            let head: ChainHead
+            do {
+                head = try database.head(origin: node).map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
+            } catch {
+                throw .store(error)
+            }
+            throw .hubBehind(feedEnd: slice.end, head: head)
+        }
+        do {
+            try database.recordPull(node: node, since: since, now: now)
+        } catch {
+            throw .store(error)
+        }
+        let entries = slice.entries.map { FeedEntry(position: $0.position, event: $0.event) }
+        var page = PullPage(
+            node: node, hub: identity.origin, hubEpoch: identity.epoch, since: since, to: entries.last?.position ?? since, end: slice.end,
+            entries: entries, signature: "")
+        do {
+            page.signature = try PageSignature.sign(page.summary, key: key)
+        } catch {
+            throw .store(.malformedFile(path: "hub key", reason: error.description))
+        }
+        return page
+    }
+
+    /// `GET /v1/sync/own`: `node`'s own events as stored here, from `fromSeq`.
+    public func own(node: String, fromSeq: Int, limit: Int) throws(HubError) -> OwnEvents {
+        guard fromSeq >= 1 else { throw .badRequest("fromSeq: expected a seq ≥ 1; found \(fromSeq)") }
+        guard limit >= 1 else { throw .badRequest("limit: expected at least 1; found \(limit)") }
+        do {
+            let events = try database.events(origin: node, fromSeq: fromSeq, limit: min(limit, caps.maxPullLimit))
+            let head = try database.head(origin: node).map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
+            return OwnEvents(origin: node, events: events, head: head)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// The end of `node`'s feed (for long-polls: wait while it is not past `since`).
+    public func feedEnd(node: String) throws(HubError) -> Int {
+        do {
+            return try database.feed(node: node, since: Int.max - 1, limit: 1).end
+        } catch {
+            throw .store(error)
+        }
+    }
+}

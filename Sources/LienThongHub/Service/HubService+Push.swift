@@ -1,0 +1,131 @@
+import LienThongCore
+import LienThongStore
+import LienThongWire
+
+extension HubService {
+    /// `POST /v1/sync/push` for an authenticated `node`: each origin's batch is decided
+    /// (``BatchCheck``) and stored in its own transaction, so one bad batch stores nothing for its
+    /// origin and leaves the others alone. When this returns, every stored batch is durable.
+    ///
+    /// A node pushes only its own origin (a relay, which forwards others' chains, is a later
+    /// issue): a batch of another origin refuses the whole request with 403.
+    public func push(_ request: PushRequest, node: String, now: Int64) throws(HubError) -> PushResponse {
+        guard request.node == node else {
+            throw .forbidden("this credential belongs to \(node); it cannot push as \(request.node)")
+        }
+        if let other = request.batches.first(where: { $0.origin != node }) {
+            throw .forbidden("\(node) may push only its own events; the request holds a batch of \(other.origin)")
+        }
+        guard request.eventCount <= caps.maxEventsPerBatch else {
+            throw .tooLarge("\(request.eventCount) events in one push; the hub takes at most \(caps.maxEventsPerBatch)")
+        }
+        var results: [OriginResult] = []
+        for batch in request.batches {
+            do {
+                results.append(try ingest(batch, now: now))
+            } catch {
+                throw .store(error)
+            }
+        }
+        if request.batches.isEmpty {
+            do {
+                try database.hubTransaction("record a contact") { transaction in try transaction.touchNode(node, now: now) }
+            } catch {
+                throw .store(error)
+            }
+        }
+        return PushResponse(results: results, caps: caps)
+    }
+
+    /// Decides on and stores one origin's batch in one IMMEDIATE transaction.
+    func ingest(_ batch: PushBatch, now: Int64) throws(StoreError) -> OriginResult {
+        try database.hubTransaction("store a pushed batch") { transaction in
+            try transaction.touchNode(batch.origin, now: now)
+            let stored = try transaction.head(origin: batch.origin)
+            let head = stored.map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
+            var held: [Int: BatchCheck.Held] = [:]
+            // The seqs the batch overlaps, and the one before its first.
+            let low = max(1, batch.firstSeq - 1)
+            let high = min(head.seq, batch.lastSeq)
+            if !batch.events.isEmpty && low <= high {
+                for seq in low...high {
+                    if let row = try transaction.held(origin: batch.origin, seq: seq) { held[seq] = BatchCheck.Held(hash: row.hash, hlc: row.hlc) }
+                }
+            }
+            let key = try transaction.publicKey(origin: batch.origin, epoch: batch.epoch).flatMap { try? VerifyingKey(hex: $0) }
+            let verdict = BatchCheck.decide(
+                batch, head: head, headHLC: stored?.hlc, held: { held[$0] }, key: key,
+                fenced: try transaction.isFenced(origin: batch.origin, epoch: batch.epoch))
+            switch verdict {
+            case .append(let events, let checkpoint):
+                let positions = try transaction.store(events, checkpoint: checkpoint)
+                let quarantined = try route(Array(zip(positions, events)), in: transaction)
+                return OriginResult(
+                    origin: batch.origin, outcome: .stored, head: ChainHead(seq: checkpoint.seq, hash: checkpoint.hash), stored: events.count,
+                    quarantined: quarantined)
+            case .duplicate:
+                return OriginResult(origin: batch.origin, outcome: .duplicate, head: head)
+            case .reject(let outcome, let reason):
+                return OriginResult(origin: batch.origin, outcome: outcome, head: head, reason: reason)
+            }
+        }
+    }
+
+    /// Decides who sees each newly stored event (DESIGN §5, feeds): an event on a dossier its origin
+    /// may not touch is quarantined; a forward makes the dossier visible to its target, whose feed
+    /// first gets the dossier's earlier history; every other event goes to the feed of each origin
+    /// that sees its dossier, except its own.
+    /// - Returns: how many events were quarantined.
+    func route(_ stored: [(position: Int, event: Event)], in transaction: HubTransaction) throws -> Int {
+        var quarantined = 0
+        var audiences: [String: Set<String>] = [:]
+        for (position, event) in stored {
+            guard let code = event.dossier else {
+                // Hub-wide events of the hub itself (a published calendar) go to every node.
+                if event.origin == identity.origin {
+                    for node in try transaction.nodes() { try transaction.appendToFeed(node: node, eventPositions: [position]) }
+                }
+                continue
+            }
+            var audience: Set<String>
+            if let known = audiences[code] {
+                audience = known
+            } else {
+                audience = try transaction.audience(of: code)
+                if audience.isEmpty, let receiving = receivingOrigin(of: code) {
+                    try transaction.addAudience(dossier: code, origin: receiving)
+                    audience = [receiving]
+                }
+            }
+            guard event.origin == identity.origin || audience.contains(event.origin) else {
+                try transaction.quarantine(
+                    position: position,
+                    reason: "\(event.origin) may not touch dossier \(code): it is neither its receiving office nor an office it was forwarded to")
+                quarantined += 1
+                audiences[code] = audience
+                continue
+            }
+            var backfilled: String?
+            if event.type == "dossier.forwarded", let target = event.body["to"]?.stringValue, target != identity.origin,
+                !audience.contains(target)
+            {
+                try transaction.addAudience(dossier: code, origin: target)
+                let history = try transaction.visibleEvents(ofDossier: code).filter { $0.event.origin != target }.map(\.position)
+                try transaction.appendToFeed(node: target, eventPositions: history)
+                audience.insert(target)
+                backfilled = target
+            }
+            for node in audience.sorted() where node != event.origin && node != identity.origin && node != backfilled {
+                try transaction.appendToFeed(node: node, eventPositions: [position])
+            }
+            audiences[code] = audience
+        }
+        return quarantined
+    }
+
+    /// The origin of the office whose agency code begins `code`, from the hub's topology.
+    func receivingOrigin(of code: String) -> String? {
+        guard let agency = code.split(separator: "-").first else { return nil }
+        return topology.agency(code: String(agency))?.origin
+    }
+}

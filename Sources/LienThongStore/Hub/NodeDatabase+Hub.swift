@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// A node as its hub knows it.
+public struct HubNodeRecord: Sendable, Hashable {
+    public var node: String
+    public var enrolledAt: Int64?
+    public var lastSeenAt: Int64?
+    /// The feed position the node last pulled from (`since`): entries up to it are delivered.
+    public var delivered: Int
+    /// The last position of the node's feed.
+    public var feedEnd: Int
+}
+
+/// A page of a node's feed as stored: entries after `since`, and the feed's end.
+public struct FeedSlice: Sendable {
+    public var entries: [(position: Int, event: Event)]
+    public var end: Int
+}
+
+extension NodeDatabase {
+    // MARK: Enrolment and credentials
+
+    /// Records a one-time enrolment token for `node` (by its SHA-256) and makes the node known.
+    public func addEnrolmentToken(node: String, tokenHash: String, now: Int64, expiresAt: Int64) throws(StoreError) {
+        try immediateTransaction("record an enrolment token") { db in
+            try db.execute(
+                sql: "INSERT INTO enrolmentToken (tokenHash, node, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
+                arguments: [tokenHash, node, now, expiresAt])
+            try db.execute(sql: "INSERT OR IGNORE INTO hubNode (node) VALUES (?)", arguments: [node])
+        }
+    }
+
+    /// Why an enrolment was refused.
+    public enum EnrolmentRefusal: Error, Sendable, Hashable {
+        case unknownToken
+        case tokenUsed
+        case tokenExpired
+        case otherNode(String)
+        case keyConflict
+    }
+
+    /// Redeems a one-time token: records the node's key for its epoch and its credential (by
+    /// SHA-256), in one transaction. A token works once.
+    public func redeemEnrolment(
+        node: String, tokenHash: String, epoch: String, publicKey: String, credentialHash: String, now: Int64
+    ) throws(StoreError) -> Result<Void, EnrolmentRefusal> {
+        try immediateTransaction("enrol a node") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT node, expiresAt, usedAt FROM enrolmentToken WHERE tokenHash = ?", arguments: [tokenHash])
+            else { return .failure(.unknownToken) }
+            guard (row["node"] as String) == node else { return .failure(.otherNode(row["node"])) }
+            guard (row["usedAt"] as Int64?) == nil else { return .failure(.tokenUsed) }
+            guard (row["expiresAt"] as Int64) >= now else { return .failure(.tokenExpired) }
+            let known = try String.fetchOne(db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [node, epoch])
+            if let known, known != publicKey { return .failure(.keyConflict) }
+            if known == nil {
+                try db.execute(sql: "INSERT INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [node, epoch, publicKey])
+            }
+            try db.execute(sql: "UPDATE enrolmentToken SET usedAt = ? WHERE tokenHash = ?", arguments: [now, tokenHash])
+            try db.execute(
+                sql: """
+                    INSERT INTO hubNode (node, credentialHash, enrolledAt, lastSeenAt) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (node) DO UPDATE SET credentialHash = excluded.credentialHash, enrolledAt = excluded.enrolledAt,
+                        lastSeenAt = excluded.lastSeenAt
+                    """,
+                arguments: [node, credentialHash, now, now])
+            return .success(())
+        }
+    }
+
+    /// The node whose credential hashes to `credentialHash`.
+    public func node(credentialHash: String) throws(StoreError) -> String? {
+        try snapshot("check a credential") { db in
+            try String.fetchOne(db, sql: "SELECT node FROM hubNode WHERE credentialHash = ?", arguments: [credentialHash])
+        }
+    }
+
+    /// Every node the hub knows, with its feed's end.
+    public func hubNodes() throws(StoreError) -> [HubNodeRecord] {
+        try snapshot("read the hub's nodes") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT node, enrolledAt, lastSeenAt, delivered,
+                        (SELECT COALESCE(MAX(position), 0) FROM feed WHERE feed.node = hubNode.node) AS feedEnd
+                    FROM hubNode ORDER BY node
+                    """
+            ).map { row in
+                HubNodeRecord(
+                    node: row["node"], enrolledAt: row["enrolledAt"], lastSeenAt: row["lastSeenAt"], delivered: row["delivered"],
+                    feedEnd: row["feedEnd"])
+            }
+        }
+    }
+
+    // MARK: Feeds
+
+    /// Up to `limit` entries of `node`'s feed after `since`, with the events, and the feed's end.
+    public func feed(node: String, since: Int, limit: Int) throws(StoreError) -> FeedSlice {
+        try snapshot("read a feed") { db in
+            let end = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM feed WHERE node = ?", arguments: [node]) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT feed.position AS position, event.canonical AS canonical FROM feed
+                    JOIN event ON event.position = feed.eventPosition
+                    WHERE feed.node = ? AND feed.position > ? ORDER BY feed.position LIMIT ?
+                    """,
+                arguments: [node, since, limit])
+            return FeedSlice(entries: try rows.map { row in (row["position"], try Self.decodeStored(row["canonical"])) }, end: end)
+        }
+    }
+
+    /// Records that `node` pulled from `since` (so everything up to it is delivered) at `now`.
+    public func recordPull(node: String, since: Int, now: Int64) throws(StoreError) {
+        try immediateTransaction("record a delivery") { db in
+            try db.execute(
+                sql: "UPDATE hubNode SET delivered = MAX(delivered, ?), lastSeenAt = ? WHERE node = ?", arguments: [since, now, node])
+        }
+    }
+
+    /// `origin`'s stored events from `fromSeq`, at most `limit`.
+    public func events(origin: String, fromSeq: Int, limit: Int) throws(StoreError) -> [Event] {
+        try snapshot("read an origin's events") { db in
+            try Data.fetchAll(
+                db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq LIMIT ?", arguments: [origin, fromSeq, limit]
+            ).map { data in try Self.decodeStored(data) }
+        }
+    }
+
+    /// The quarantined events and why.
+    public func quarantined() throws(StoreError) -> [(event: Event, reason: String)] {
+        try snapshot("read the quarantine") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT event.canonical AS canonical, quarantine.reason AS reason FROM quarantine JOIN event ON event.position = quarantine.eventPosition ORDER BY quarantine.eventPosition"
+            ).map { row in (try Self.decodeStored(row["canonical"]), row["reason"]) }
+        }
+    }
+
+    // MARK: Projector
+
+    /// How far the projector has folded, and the last stored position.
+    public func projectorProgress() throws(StoreError) -> (projected: Int, stored: Int) {
+        try snapshot("read the projector's progress") { db in
+            let projected = try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0
+            let stored = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM event") ?? 0
+            return (projected, stored)
+        }
+    }
+
+    /// Folds the dossiers touched by up to `limit` stored events after the projector's position,
+    /// each dossier once, from its not-quarantined events, and advances the position, in one
+    /// transaction (DESIGN §3, last bullet).
+    /// - Returns: the number of events passed and of dossiers refolded.
+    @discardableResult
+    public func project(limit: Int = 5_000) throws(StoreError) -> (events: Int, dossiers: Int) {
+        try immediateTransaction("project stored events") { db in
+            let from = try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT position, dossier FROM event WHERE position > ? ORDER BY position LIMIT ?", arguments: [from, limit])
+            guard let last = rows.last?["position"] as Int? else { return (0, 0) }
+            var dossiers: [String] = []
+            var seen: Set<String> = []
+            for row in rows {
+                if let code = row["dossier"] as String?, seen.insert(code).inserted { dossiers.append(code) }
+            }
+            for code in dossiers {
+                let visible = try Self.fetchVisible(db, dossier: code).map(\.event)
+                if visible.isEmpty { continue }
+                try Self.refreshProjection(db, code: code, events: visible)
+            }
+            try db.execute(sql: "UPDATE projector SET position = ? WHERE id = 1", arguments: [last])
+            return (rows.count, dossiers.count)
+        }
+    }
+}
