@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// The hub a node syncs with, pinned at enrolment.
+public struct HubLink: Sendable, Hashable {
+    public var url: String
+    public var hub: String
+    public var hubEpoch: String
+    public var hubPublicKey: String
+    public var hubAgency: String
+    public var enrolledAt: Int64
+
+    public init(url: String, hub: String, hubEpoch: String, hubPublicKey: String, hubAgency: String, enrolledAt: Int64) {
+        self.url = url
+        self.hub = hub
+        self.hubEpoch = hubEpoch
+        self.hubPublicKey = hubPublicKey
+        self.hubAgency = hubAgency
+        self.enrolledAt = enrolledAt
+    }
+}
+
+/// Where a node's sync stands (DESIGN §7's acknowledgements).
+public struct SyncCursor: Sendable, Hashable {
+    /// The hub's head for this node's origin, as last acknowledged: "stored at the hub".
+    public var storedSeq: Int
+    public var storedHash: String
+    public var storedAt: Int64?
+    /// The feed position durably stored here.
+    public var pulled: Int
+    public var pulledAt: Int64?
+}
+
+/// A signed pull page as the node stores it.
+public struct PulledPage: Sendable {
+    public var since: Int
+    public var to: Int
+    public var hub: String
+    public var hubEpoch: String
+    public var signature: String
+    public var entries: [(position: Int, event: Event)]
+
+    public init(since: Int, to: Int, hub: String, hubEpoch: String, signature: String, entries: [(position: Int, event: Event)]) {
+        self.since = since
+        self.to = to
+        self.hub = hub
+        self.hubEpoch = hubEpoch
+        self.signature = signature
+        self.entries = entries
+    }
+}
+
+extension NodeDatabase {
+    /// Pins the hub at enrolment: its URL, identity and public key (also kept as the hub origin's
+    /// key, so `node log verify` can check its pages and events).
+    public func linkHub(_ link: HubLink) throws(StoreError) {
+        try immediateTransaction("record the hub") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO hubLink (id, url, hub, hubEpoch, hubPublicKey, hubAgency, enrolledAt) VALUES (1, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET url = excluded.url, hub = excluded.hub, hubEpoch = excluded.hubEpoch,
+                        hubPublicKey = excluded.hubPublicKey, hubAgency = excluded.hubAgency, enrolledAt = excluded.enrolledAt
+                    """,
+                arguments: [link.url, link.hub, link.hubEpoch, link.hubPublicKey, link.hubAgency, link.enrolledAt])
+            let known = try String.fetchOne(
+                db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [link.hub, link.hubEpoch])
+            if let known, known != link.hubPublicKey {
+                throw StoreError.malformedFile(
+                    path: "hub key", reason: "\(link.hub) epoch \(link.hubEpoch) was pinned with another public key; ask the hub operator")
+            }
+            if known == nil {
+                try db.execute(
+                    sql: "INSERT INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [link.hub, link.hubEpoch, link.hubPublicKey])
+            }
+        }
+    }
+
+    public func hubLink() throws(StoreError) -> HubLink? {
+        try snapshot("read the hub link") { db in
+            try Row.fetchOne(db, sql: "SELECT url, hub, hubEpoch, hubPublicKey, hubAgency, enrolledAt FROM hubLink WHERE id = 1").map { row in
+                HubLink(
+                    url: row["url"], hub: row["hub"], hubEpoch: row["hubEpoch"], hubPublicKey: row["hubPublicKey"], hubAgency: row["hubAgency"],
+                    enrolledAt: row["enrolledAt"])
+            }
+        }
+    }
+
+    public func syncCursor() throws(StoreError) -> SyncCursor {
+        try snapshot("read the sync cursor") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT storedSeq, storedHash, storedAt, pulled, pulledAt FROM syncCursor WHERE id = 1")
+            else { return SyncCursor(storedSeq: 0, storedHash: Event.genesisHash, storedAt: nil, pulled: 0, pulledAt: nil) }
+            return SyncCursor(
+                storedSeq: row["storedSeq"], storedHash: row["storedHash"], storedAt: row["storedAt"], pulled: row["pulled"],
+                pulledAt: row["pulledAt"])
+        }
+    }
+
+    /// The node's own events after `afterSeq`, at most `limit` of one epoch, ending at a checkpoint:
+    /// the last stored one within the limit, or — when one local transaction wrote more than the
+    /// limit — a new checkpoint the node signs at the limit (it owns the key; any seq may carry one).
+    public func pendingBatch(afterSeq: Int, limit: Int, key: SigningKey) throws(StoreError) -> (events: [Event], checkpoint: Checkpoint)? {
+        try immediateTransaction("prepare a push") { db in
+            guard let identity = try Self.fetchIdentity(db) else { throw StoreError.missingIdentity }
+            let blobs = try Data.fetchAll(
+                db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [identity.origin, afterSeq, max(1, limit)])
+            var events = try blobs.map { try Self.decodeStored($0) }
+            guard let first = events.first else { return nil }
+            events = Array(events.prefix { $0.epoch == first.epoch })
+            guard let last = events.last else { return nil }
+            let stored = try Row.fetchOne(
+                db, sql: "SELECT origin, epoch, seq, hash, signature FROM checkpoint WHERE origin = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC LIMIT 1",
+                arguments: [identity.origin, first.seq, last.seq])
+            if let stored, (stored["epoch"] as String) == first.epoch {
+                let checkpoint = Checkpoint(
+                    origin: stored["origin"], epoch: stored["epoch"], seq: stored["seq"], hash: stored["hash"], signature: stored["signature"])
+                return (Array(events.prefix { $0.seq <= checkpoint.seq }), checkpoint)
+            }
+            guard last.epoch == identity.epoch else {
+                throw StoreError.malformedFile(path: "event log", reason: "seq \(last.seq) of an earlier epoch has no checkpoint to push it with")
+            }
+            let checkpoint = try key.checkpoint(origin: identity.origin, epoch: last.epoch, seq: last.seq, hash: last.hash)
+            try Self.insert(checkpoint, db)
+            return (events, checkpoint)
+        }
+    }
+
+    /// Records the hub's head for this node's origin after a push.
+    public func recordStored(seq: Int, hash: String, now: Int64) throws(StoreError) {
+        try immediateTransaction("record the hub's head") { db in
+            try db.execute(
+                sql: "UPDATE syncCursor SET storedSeq = ?, storedHash = ?, storedAt = ? WHERE id = 1", arguments: [seq, hash, now])
+        }
+    }
+
+    /// Stores a pulled page in one transaction: the events this node does not hold yet, the page's
+    /// signature and entries, the new feed position, the clock merged with the events' hlcs, and the
+    /// projections of the dossiers it touched. A page that does not start at the stored position is
+    /// ignored (a late answer to an old request).
+    /// - Returns: the number of new events, or nil if the page was ignored.
+    @discardableResult
+    public func storePulled(_ page: PulledPage, wallMilliseconds: () -> UInt64, now: Int64) throws(StoreError) -> Int? {
+        try immediateTransaction("store a pulled page") { db in
+            let pulled = try Int.fetchOne(db, sql: "SELECT pulled FROM syncCursor WHERE id = 1") ?? 0
+            guard page.since == pulled else { return nil }
+            guard !page.entries.isEmpty else {
+                try db.execute(sql: "UPDATE syncCursor SET pulledAt = ? WHERE id = 1", arguments: [now])
+                return 0
+            }
+            let insert = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            let entry = try db.cachedStatement(sql: "INSERT INTO feedEntry (position, origin, seq, hash) VALUES (?, ?, ?, ?)")
+            var touched: [String] = []
+            var seenDossiers: Set<String> = []
+            var added = 0
+            guard let lastText = try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1"), var clock = HLC(hex: lastText)
+            else { throw StoreError.missingIdentity }
+            for (position, event) in page.entries {
+                try insert.execute(arguments: [
+                    event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
+                ])
+                if db.changesCount > 0 {
+                    added += 1
+                    clock = HybridClock.receive(remote: event.hlc, last: clock, wallMilliseconds: wallMilliseconds()).local
+                    if let code = event.dossier, seenDossiers.insert(code).inserted { touched.append(code) }
+                }
+                try entry.execute(arguments: [position, event.origin, event.seq, event.hash])
+            }
+            try db.execute(
+                sql: "INSERT INTO feedPage (upTo, since, hub, hubEpoch, signature) VALUES (?, ?, ?, ?, ?)",
+                arguments: [page.to, page.since, page.hub, page.hubEpoch, page.signature])
+            try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [clock.hex])
+            try db.execute(sql: "UPDATE syncCursor SET pulled = ?, pulledAt = ? WHERE id = 1", arguments: [page.to, now])
+            for code in touched { try Self.refreshProjection(db, code: code) }
+            return added
+        }
+    }
+
+    /// Records the end of a sync attempt (DESIGN §7).
+    public func recordAttempt(kind: String, startedAt: Int64, endedAt: Int64, outcome: String, detail: String?) throws(StoreError) {
+        try immediateTransaction("record a sync attempt") { db in
+            try db.execute(
+                sql: "INSERT INTO syncAttempt (kind, startedAt, endedAt, outcome, detail) VALUES (?, ?, ?, ?, ?)",
+                arguments: [kind, startedAt, endedAt, outcome, detail])
+        }
+    }
+
+    /// Records that the daemon is alive.
+    public func beat(now: Int64, pid: Int32) throws(StoreError) {
+        try immediateTransaction("record the heartbeat") { db in
+            try db.execute(
+                sql: "INSERT INTO heartbeat (id, at, pid) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at, pid = excluded.pid",
+                arguments: [now, pid])
+        }
+    }
+
+    /// The last `limit` sync attempts, newest first: (kind, startedAt, endedAt, outcome, detail).
+    public func syncAttempts(limit: Int) throws(StoreError) -> [(kind: String, startedAt: Int64, endedAt: Int64, outcome: String, detail: String?)] {
+        try snapshot("read sync attempts") { db in
+            try Row.fetchAll(db, sql: "SELECT kind, startedAt, endedAt, outcome, detail FROM syncAttempt ORDER BY id DESC LIMIT ?", arguments: [limit])
+                .map { ($0["kind"], $0["startedAt"], $0["endedAt"], $0["outcome"], $0["detail"]) }
+        }
+    }
+
+    /// SQLite's `data_version` on the writer connection: it changes when another connection (the
+    /// CLI, in another process) commits, so the daemon notices local writes without polling the log.
+    public func dataVersion() throws(StoreError) -> Int {
+        do {
+            return try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        } catch {
+            throw StoreError.database(operation: "read data_version", reason: String(describing: error))
+        }
+    }
+
+    /// Every stored feed page with its entries, for `node log verify`.
+    public func feedPages() throws(StoreError) -> [(since: Int, to: Int, hub: String, hubEpoch: String, signature: String, entries: [(position: Int, origin: String, seq: Int, hash: String)])] {
+        try snapshot("read feed pages") { db in
+            try Row.fetchAll(db, sql: "SELECT upTo, since, hub, hubEpoch, signature FROM feedPage ORDER BY upTo").map { row in
+                let since: Int = row["since"]
+                let to: Int = row["upTo"]
+                let entries = try Row.fetchAll(
+                    db, sql: "SELECT position, origin, seq, hash FROM feedEntry WHERE position > ? AND position <= ? ORDER BY position",
+                    arguments: [since, to]
+                ).map { ($0["position"] as Int, $0["origin"] as String, $0["seq"] as Int, $0["hash"] as String) }
+                return (since, to, row["hub"], row["hubEpoch"], row["signature"], entries)
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import LienThongWire
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Why a call to the hub failed.
+public enum HubClientError: Error, Sendable, CustomStringConvertible {
+    /// No answer within the timeout.
+    case timeout
+    /// The hub could not be reached (refused, reset, name lookup).
+    case unreachable(String)
+    /// The hub answered with an error status and body.
+    case status(Int, ErrorBody?)
+    /// The answer is not what the protocol says.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .timeout: "the hub did not answer in time"
+        case .unreachable(let reason): "the hub is unreachable: \(reason)"
+        case .status(let code, let body): "the hub answered \(code)" + (body.map { ": \($0.message)" } ?? "")
+        case .malformed(let reason): "the hub's answer is malformed: \(reason)"
+        }
+    }
+
+    /// The engine's view of the failure.
+    public var failure: SyncEngine.Failure {
+        switch self {
+        case .timeout: .timeout
+        case .unreachable(let reason): .unavailable(reason)
+        case .status(413, _): .tooLarge
+        case .status(409, let body?) where body.code == "hub-behind":
+            .hubBehind(feedEnd: body.feedEnd ?? 0, storedSeq: body.head?.seq ?? 0)
+        case .status(let code, _) where code >= 500: .unavailable(description)
+        case .status: .refused(description)
+        case .malformed(let reason): .unavailable(reason)
+        }
+    }
+}
+
+/// The node's HTTP client for the hub: URLSession (FoundationNetworking on libcurl), one session so
+/// connections are reused, explicit timeouts, gzip both ways.
+public final class HubClient: Sendable {
+    public let baseURL: URL
+    let credential: String?
+    let session: URLSession
+    /// The timeout of a request that does not long-poll.
+    public let timeout: TimeInterval
+
+    public init(baseURL: URL, credential: String?, timeout: TimeInterval = 30) {
+        self.baseURL = baseURL
+        self.credential = credential
+        self.timeout = timeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = 3600
+        configuration.httpMaximumConnectionsPerHost = 4
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        session = URLSession(configuration: configuration)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    public func enroll(_ request: EnrollRequest) async throws(HubClientError) -> EnrollResponse {
+        let bytes = try await send("POST", path: SyncPaths.enroll, body: request.bytes, timeout: timeout)
+        return try decode { () throws(WireError) in try EnrollResponse(bytes: bytes) }
+    }
+
+    public func push(_ request: PushRequest) async throws(HubClientError) -> PushResponse {
+        let bytes = try await send("POST", path: SyncPaths.push, body: request.bytes, timeout: timeout)
+        return try decode { () throws(WireError) in try PushResponse(bytes: bytes) }
+    }
+
+    public func pull(since: Int, limit: Int, wait: Int) async throws(HubClientError) -> PullPage {
+        let bytes = try await send(
+            "GET", path: SyncPaths.pull, query: [("since", since), ("limit", limit), ("wait", wait)], timeout: timeout + TimeInterval(wait))
+        return try decode { () throws(WireError) in try PullPage(bytes: bytes) }
+    }
+
+    public func own(fromSeq: Int, limit: Int) async throws(HubClientError) -> OwnEvents {
+        let bytes = try await send("GET", path: SyncPaths.own, query: [("fromSeq", fromSeq), ("limit", limit)], timeout: timeout)
+        return try decode { () throws(WireError) in try OwnEvents(bytes: bytes) }
+    }
+
+    func decode<T>(_ work: () throws(WireError) -> T) throws(HubClientError) -> T {
+        do {
+            return try work()
+        } catch {
+            throw .malformed(error.description)
+        }
+    }
+
+    /// Sends one request; bodies over 1 KiB go gzip-compressed.
+    func send(
+        _ method: String, path: String, query: [(String, Int)] = [], body: [UInt8]? = nil, timeout: TimeInterval
+    ) async throws(HubClientError) -> [UInt8] {
+        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)
+        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: String($0.1)) } }
+        guard let url = components?.url else { throw .malformed("bad hub URL \(baseURL)") }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
+        if let credential { request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            if body.count > 1024, let compressed = try? Gzip.compress(body) {
+                request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+                request.httpBody = Data(compressed)
+            } else {
+                request.httpBody = Data(body)
+            }
+        }
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch let error as URLError where error.code == .timedOut {
+            throw .timeout
+        } catch {
+            throw .unreachable(error.localizedDescription)
+        }
+        var bytes = [UInt8](data)
+        // libcurl may or may not have inflated a gzip answer already; the magic bytes tell.
+        if Gzip.isCompressed(bytes) {
+            do {
+                bytes = try Gzip.decompress(bytes, limit: 256 << 20)
+            } catch {
+                throw .malformed(error.description)
+            }
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == 200 else {
+            throw .status(status, try? ErrorBody(bytes: bytes))
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import LienThongCore
+import LienThongStore
+import LienThongWire
+import Logging
+import ServiceLifecycle
+
+/// `lienthong node run`'s sync loop as a swift-service-lifecycle `Service`: it runs the engine,
+/// performs its actions (push and pull concurrently), notices local writes through SQLite's
+/// `data_version`, and beats a heartbeat. Graceful shutdown cancels requests in flight; whatever was
+/// stored stays stored, and what was not is pushed or pulled again next time.
+public final class NodeSyncService: Service {
+    public enum Mode: Sendable {
+        /// Run until shut down.
+        case daemon
+        /// Push everything, pull everything, then return (`lienthong node sync`); a failure throws.
+        case once
+    }
+
+    let sync: NodeSync
+    let mode: Mode
+    let logger: Logger
+    /// How often local writes and the heartbeat are checked.
+    let tick: Duration
+    let heartbeatMilliseconds: Int64
+
+    public init(sync: NodeSync, mode: Mode = .daemon, logger: Logger, tick: Duration = .milliseconds(200), heartbeatMilliseconds: Int64 = 5_000) {
+        self.sync = sync
+        self.mode = mode
+        self.logger = logger
+        self.tick = tick
+        self.heartbeatMilliseconds = heartbeatMilliseconds
+    }
+
+    enum Outcome: Sendable {
+        case results([SyncEngine.Result])
+        case tick
+    }
+
+    public func run() async throws {
+        let (engine, failure) = try await cancelWhenGracefulShutdown { try await self.loop() }
+        if mode == .once {
+            if let blocked = engine.blocked { throw NodeSyncError.blocked(outcome: blocked.outcome, reason: blocked.reason) }
+            if let failure { throw NodeSyncError.failed(failure) }
+        }
+    }
+
+    /// The loop: start what the engine says, then wait for a result or the next tick.
+    func loop() async throws -> (SyncEngine, SyncEngine.Failure?) {
+        var configuration = SyncEngine.Configuration()
+        if mode == .once { configuration.longPollSeconds = 0 }
+        var engine = try sync.makeEngine(configuration: configuration)
+        let database = sync.database
+        let origin = sync.identity.origin
+        let now = sync.now
+        var version = (try? database.dataVersion()) ?? 0
+        var lastBeat: Int64 = 0
+        var failure: SyncEngine.Failure?
+        await withTaskGroup(of: Outcome.self) { group in
+            var ticking = false
+            while !Task.isCancelled {
+                if mode == .daemon, now() - lastBeat >= heartbeatMilliseconds {
+                    try? database.beat(now: now(), pid: ProcessInfo.processInfo.processIdentifier)
+                    lastBeat = now()
+                }
+                for action in engine.next(now: now()) {
+                    let sync = self.sync
+                    group.addTask { .results(await sync.perform(action)) }
+                }
+                if mode == .once, !engine.pushInFlight, !engine.pullInFlight,
+                    engine.blocked != nil || failure != nil || (engine.pending == 0 && engine.pulled >= engine.feedEnd)
+                {
+                    break
+                }
+                if !ticking {
+                    ticking = true
+                    let tick = self.tick
+                    group.addTask {
+                        try? await Task.sleep(for: tick)
+                        return .tick
+                    }
+                }
+                guard let outcome = await group.next() else { break }
+                switch outcome {
+                case .tick:
+                    ticking = false
+                    if let current = try? database.dataVersion(), current != version {
+                        version = current
+                        if let head = try? database.head(origin: origin)?.seq { engine.handle(.localHead(seq: head), now: now()) }
+                    }
+                case .results(let results):
+                    for result in results {
+                        engine.handle(result, now: now())
+                        if mode == .once {
+                            if case .pushFailed(let error) = result { failure = error }
+                            if case .pullFailed(let error) = result { failure = error }
+                        }
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+        return (engine, failure)
+    }
+}
+
+/// Why `lienthong node sync` stopped short.
+public enum NodeSyncError: Error, Sendable, CustomStringConvertible {
+    case blocked(outcome: PushOutcome, reason: String)
+    case failed(SyncEngine.Failure)
+
+    public var description: String {
+        switch self {
+        case .blocked(let outcome, let reason): "the hub answered \(outcome.rawValue): \(reason)"
+        case .failed(let failure): "sync failed: \(failure)"
+        }
+    }
+}

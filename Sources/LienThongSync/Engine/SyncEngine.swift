@@ -1,0 +1,192 @@
+import LienThongWire
+
+/// The node's sync loop as a state machine with no I/O (DESIGN §5): ``next(now:)`` says what to do,
+/// ``handle(_:now:)`` hears how it went. Two lanes run independently — push and pull — so a
+/// long-poll never holds back a local write. Time and randomness come in from outside (`now`, a
+/// seeded jitter source), so the simulator and tests drive it deterministically.
+public struct SyncEngine: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        /// The first push batch; it doubles after a success under ``fastPushMilliseconds`` and halves
+        /// on a timeout or a 413, never past the hub's cap.
+        public var initialBatch = 100
+        public var fastPushMilliseconds: Int64 = 2_000
+        public var pullLimit = 500
+        /// How long a caught-up pull waits at the hub for news.
+        public var longPollSeconds = 25
+        /// Backoff after a failure: base × 2^(failures − 1), capped, times a jitter in [0.5, 1).
+        public var backoffBaseMilliseconds: Int64 = 1_000
+        public var backoffCapMilliseconds: Int64 = 300_000
+
+        public init() {}
+    }
+
+    public enum Action: Sendable, Hashable {
+        /// Push up to `limit` of the node's events after the hub's acknowledged head.
+        case push(afterSeq: Int, limit: Int)
+        /// Pull the feed after `since`, waiting up to `wait` seconds if it is empty.
+        case pull(since: Int, limit: Int, wait: Int)
+    }
+
+    /// Why a request failed.
+    public enum Failure: Sendable, Hashable {
+        /// No answer in time (the batch may be too big for the link).
+        case timeout
+        /// 413: over the hub's caps.
+        case tooLarge
+        /// Connection refused, reset, DNS, 5xx: try again later.
+        case unavailable(String)
+        /// 401/403/400: nothing will change by retrying soon; backs off to the cap.
+        case refused(String)
+        /// 409 hub-behind: the hub was restored; re-push from its head, pull from its feed's end.
+        case hubBehind(feedEnd: Int, storedSeq: Int)
+    }
+
+    public enum Result: Sendable, Hashable {
+        /// The node's own head after a local write (noticed by the daemon).
+        case localHead(seq: Int)
+        /// The hub answered a push: its head for this origin and the outcome.
+        case pushed(outcome: PushOutcome, storedSeq: Int, reason: String?, milliseconds: Int64)
+        /// Nothing was waiting to push after all.
+        case nothingToPush
+        case pushFailed(Failure)
+        /// A page was stored up to `to`; the feed ends at `end`.
+        case pulled(to: Int, end: Int)
+        case pullFailed(Failure)
+        /// The hub's caps, from any answer.
+        case caps(HubCaps)
+    }
+
+    public let configuration: Configuration
+    public private(set) var localHead: Int
+    public private(set) var storedSeq: Int
+    public private(set) var pulled: Int
+    public private(set) var batchSize: Int
+    public private(set) var maxBatch: Int
+    public private(set) var pushInFlight = false
+    public private(set) var pullInFlight = false
+    public private(set) var pushFailures = 0
+    public private(set) var pullFailures = 0
+    public private(set) var pushNotBefore: Int64 = 0
+    public private(set) var pullNotBefore: Int64 = 0
+    /// The feed's end as last heard: a pull long-polls only when caught up.
+    public private(set) var feedEnd: Int
+    /// Set when the hub answered fork, clone-suspected, epoch-fenced or invalid: pushing stops
+    /// until a person acts (status reports it); pulling goes on.
+    public private(set) var blocked: (outcome: PushOutcome, reason: String)?
+    private var random: SplitMix64
+
+    public init(localHead: Int, storedSeq: Int, pulled: Int, seed: UInt64, configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        self.localHead = localHead
+        self.storedSeq = storedSeq
+        self.pulled = pulled
+        self.feedEnd = pulled
+        self.batchSize = configuration.initialBatch
+        self.maxBatch = HubCaps.standard.maxEventsPerBatch
+        self.random = SplitMix64(seed: seed)
+    }
+
+    /// Events saved here that the hub has not acknowledged.
+    public var pending: Int { max(0, localHead - storedSeq) }
+
+    /// What to start now. Each lane has at most one request in flight.
+    public mutating func next(now: Int64) -> [Action] {
+        var actions: [Action] = []
+        if !pushInFlight, blocked == nil, localHead > storedSeq, now >= pushNotBefore {
+            pushInFlight = true
+            actions.append(.push(afterSeq: storedSeq, limit: batchSize))
+        }
+        if !pullInFlight, now >= pullNotBefore {
+            pullInFlight = true
+            let caughtUp = pulled >= feedEnd
+            actions.append(.pull(since: pulled, limit: configuration.pullLimit, wait: caughtUp ? configuration.longPollSeconds : 0))
+        }
+        return actions
+    }
+
+    /// When an idle lane may start again, if one is waiting out a backoff.
+    public func wakeUp(now: Int64) -> Int64? {
+        var times: [Int64] = []
+        if !pushInFlight, blocked == nil, localHead > storedSeq, pushNotBefore > now { times.append(pushNotBefore) }
+        if !pullInFlight, pullNotBefore > now { times.append(pullNotBefore) }
+        return times.min()
+    }
+
+    public mutating func handle(_ result: Result, now: Int64) {
+        switch result {
+        case .localHead(let seq):
+            localHead = max(localHead, seq)
+        case .caps(let caps):
+            maxBatch = max(1, caps.maxEventsPerBatch)
+            batchSize = min(batchSize, maxBatch)
+        case .nothingToPush:
+            pushInFlight = false
+            storedSeq = max(storedSeq, localHead)
+        case .pushed(let outcome, let seq, let reason, let milliseconds):
+            pushInFlight = false
+            switch outcome {
+            case .stored, .duplicate, .gap:
+                storedSeq = seq
+                pushFailures = 0
+                pushNotBefore = now
+                if outcome != .gap && milliseconds < configuration.fastPushMilliseconds { batchSize = min(batchSize * 2, maxBatch) }
+            case .fork, .cloneSuspected, .epochFenced, .invalid:
+                blocked = (outcome, reason ?? outcome.rawValue)
+            }
+        case .pushFailed(let failure):
+            pushInFlight = false
+            switch failure {
+            case .tooLarge where batchSize > 1:
+                batchSize = max(1, batchSize / 2)
+                pushNotBefore = now
+            case .hubBehind(_, let seq):
+                storedSeq = seq
+                pushNotBefore = now
+            default:
+                if case .timeout = failure { batchSize = max(1, batchSize / 2) }
+                pushFailures += 1
+                pushNotBefore = now + backoff(failures: pushFailures)
+            }
+        case .pulled(let to, let end):
+            pullInFlight = false
+            pulled = max(pulled, to)
+            feedEnd = end
+            pullFailures = 0
+            pullNotBefore = now
+        case .pullFailed(let failure):
+            pullInFlight = false
+            if case .hubBehind(let end, let seq) = failure {
+                pulled = end
+                feedEnd = end
+                storedSeq = min(storedSeq, seq)
+                pullNotBefore = now
+                return
+            }
+            pullFailures += 1
+            pullNotBefore = now + backoff(failures: pullFailures)
+        }
+    }
+
+    /// Capped exponential backoff with jitter in [0.5, 1).
+    mutating func backoff(failures: Int) -> Int64 {
+        let exponent = min(max(failures - 1, 0), 20)
+        let delay = min(configuration.backoffCapMilliseconds, configuration.backoffBaseMilliseconds << Int64(exponent))
+        let jitter = 0.5 + Double(random.next() >> 11) / Double(1 << 53) / 2
+        return Int64(Double(delay) * jitter)
+    }
+}
+
+/// A small seeded generator (SplitMix64): deterministic jitter for the engine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
