@@ -4,9 +4,9 @@ import Logging
 
 /// `lienthong`: the LienThong command-line tool.
 @main
-struct LienThongCommand: ParsableCommand {
+struct LienThongCommand: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
-        var subcommands: [any ParsableCommand.Type] = [NodeCommand.self, DossierCommand.self, DemoCommand.self]
+        var subcommands: [any ParsableCommand.Type] = [NodeCommand.self, DossierCommand.self, HubCommand.self, DemoCommand.self]
         #if DEBUG
             subcommands.append(DevCommand.self)
         #endif
@@ -16,7 +16,7 @@ struct LienThongCommand: ParsableCommand {
             subcommands: subcommands)
     }
 
-    static func main() {
+    static func main() async {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
@@ -24,7 +24,11 @@ struct LienThongCommand: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }
@@ -36,7 +40,10 @@ struct NodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Set up and inspect a commune office's node.",
-        subcommands: [NodeInitCommand.self, NodeLogCommand.self, NodeBackupCommand.self, NodeRebuildCommand.self])
+        subcommands: [
+            NodeInitCommand.self, NodeEnrollCommand.self, NodeRunCommand.self, NodeSyncCommand.self, NodeLogCommand.self,
+            NodeBackupCommand.self, NodeRebuildCommand.self,
+        ])
 }
 
 /// `lienthong node log …`.

@@ -117,6 +117,17 @@ public struct NodeDirectory: Sendable {
     }
 
     /// Creates a file that must not exist yet, with `mode` from the start, and syncs it.
+    /// Writes a secret (the hub credential) with mode 0600, replacing an earlier one atomically:
+    /// written to a temporary file, synced, then renamed over the old.
+    public static func writeSecret(path: String, contents: String) throws(StoreError) {
+        let temporary = path + ".new"
+        unlink(temporary)
+        try writeNew(path: temporary, contents: contents, mode: 0o600)
+        guard rename(temporary, path) == 0 else {
+            throw StoreError.file(path: path, operation: "replace", reason: String(cString: strerror(errno)))
+        }
+    }
+
     static func writeNew(path: String, contents: String, mode: mode_t) throws(StoreError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard fd >= 0 else { throw StoreError.file(path: path, operation: "create", reason: String(cString: strerror(errno))) }

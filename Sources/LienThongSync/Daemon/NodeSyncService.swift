@@ -56,6 +56,7 @@ public final class NodeSyncService: Service {
         var version = (try? database.dataVersion()) ?? 0
         var lastBeat: Int64 = 0
         var failure: SyncEngine.Failure?
+        var pulledOnce = false
         await withTaskGroup(of: Outcome.self) { group in
             var ticking = false
             while !Task.isCancelled {
@@ -63,14 +64,16 @@ public final class NodeSyncService: Service {
                     try? database.beat(now: now(), pid: ProcessInfo.processInfo.processIdentifier)
                     lastBeat = now()
                 }
+                // Once: stop when both lanes are idle and either something failed or, after at
+                // least one pull, nothing is pending and the feed is read to its end.
+                if mode == .once, !engine.pushInFlight, !engine.pullInFlight,
+                    engine.blocked != nil || failure != nil || (pulledOnce && engine.pending == 0 && engine.pulled >= engine.feedEnd)
+                {
+                    break
+                }
                 for action in engine.next(now: now()) {
                     let sync = self.sync
                     group.addTask { .results(await sync.perform(action)) }
-                }
-                if mode == .once, !engine.pushInFlight, !engine.pullInFlight,
-                    engine.blocked != nil || failure != nil || (engine.pending == 0 && engine.pulled >= engine.feedEnd)
-                {
-                    break
                 }
                 if !ticking {
                     ticking = true
@@ -91,9 +94,11 @@ public final class NodeSyncService: Service {
                 case .results(let results):
                     for result in results {
                         engine.handle(result, now: now())
+                        if case .pulled = result { pulledOnce = true }
                         if mode == .once {
-                            if case .pushFailed(let error) = result { failure = error }
-                            if case .pullFailed(let error) = result { failure = error }
+                            // A 413 halves the batch and a hub-behind resets the cursors: both retry at once.
+                            if case .pushFailed(let error) = result, error != .tooLarge, !error.isHubBehind { failure = error }
+                            if case .pullFailed(let error) = result, !error.isHubBehind { failure = error }
                         }
                     }
                 }

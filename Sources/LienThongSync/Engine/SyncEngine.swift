@@ -39,6 +39,11 @@ public struct SyncEngine: Sendable {
         case refused(String)
         /// 409 hub-behind: the hub was restored; re-push from its head, pull from its feed's end.
         case hubBehind(feedEnd: Int, storedSeq: Int)
+
+        public var isHubBehind: Bool {
+            if case .hubBehind = self { return true }
+            return false
+        }
     }
 
     public enum Result: Sendable, Hashable {

@@ -16,7 +16,11 @@ extension DossierTransition {
         let node = try NodeContext(writer.data)
         let key = try node.directory.loadSigningKey()
         let saved = try node.write {
-            try node.database.perform(
+            if node.directory.role == .hub {
+                // A hub's decision is also routed to the feeds of the offices that see the dossier.
+                return try node.hubService(key: key).perform(command, on: code, actor: writer.actor, wallMilliseconds: NodeContext.wallMilliseconds)
+            }
+            return try node.database.perform(
                 command, on: code, actor: writer.actor, workflow: node.workflow, key: key, wallMilliseconds: NodeContext.wallMilliseconds)
         }
         guard let event = saved.events.last else { return }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
+import LienThongHub
 import LienThongStore
 
 /// An opened node for a command that reads or writes dossiers: its directory, database,
@@ -28,6 +29,14 @@ struct NodeContext {
             throw ExitCode(64)
         }
         return state
+    }
+
+    /// The hub's service over this (hub) directory.
+    func hubService(key: SigningKey) throws -> HubService {
+        guard let topology = workflow.topology else {
+            throw StoreError.file(path: directory.topologyPath, operation: "read", reason: "missing; a hub needs its topology")
+        }
+        return HubService(database: database, identity: identity, key: key, topology: topology, workflow: workflow)
     }
 
     /// The wall clock, Unix ms.

@@ -81,7 +81,32 @@ struct NodeInitCommand: ParsableCommand {
     }
 
     /// Reads and checks every input before anything is created.
-    private func settings() throws -> Settings {
+    func settings() throws -> Settings {
+        try InitInputs(
+            role: .node, config: config, id: nodeId, agencyCode: agencyCode, officeName: officeName, staffFile: staffFile, calendar: calendar,
+            procedures: procedures, topology: topology
+        ).settings()
+    }
+}
+
+/// What `node init` and `hub init` are told, before the configuration file and defaults fill it in.
+struct InitInputs {
+    var role: NodeDirectory.Role
+    var config: String?
+    var id: String?
+    var agencyCode: String?
+    var officeName: String?
+    var staffFile: String?
+    var calendar: String?
+    var procedures: String?
+    var topology: String?
+
+    typealias Defaults = NodeInitCommand.Defaults
+    typealias Settings = NodeInitCommand.Settings
+
+    var idOption: String { role == .hub ? "hub-id" : "node-id" }
+
+    func settings() throws -> Settings {
         var file = NodeConfiguration()
         if let config {
             guard let data = FileManager.default.contents(atPath: config) else {
@@ -126,7 +151,7 @@ struct NodeInitCommand: ParsableCommand {
             }
             return value
         }
-        let nodeId = try required(nodeId ?? file.nodeId, option: "node-id", key: "nodeId", example: "xa-23059")
+        let nodeId = try required(id ?? file.nodeId, option: idOption, key: "nodeId", example: role == .hub ? "hub-597" : "xa-23059")
         let agencyCode = try required(agencyCode ?? file.agency, option: "agency", key: "agency", example: "23059")
         let officeName = try required(officeName ?? file.office, option: "office", key: "office", example: "\"UBND thị trấn Ma Lâm\"")
         let staff: [StaffMember]
@@ -148,11 +173,11 @@ struct NodeInitCommand: ParsableCommand {
         }
         let profile = NodeProfile(nodeId: nodeId, agencyCode: agencyCode, officeName: officeName, staff: staff)
         do {
-            try profile.validate()
+            try profile.validate(role: role)
         } catch {
             let option =
                 switch error.input {
-                case .nodeId: "node-id"
+                case .nodeId: idOption
                 case .agencyCode: "agency"
                 case .officeName: "office"
                 case .staff: "staff"

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LienThongCore
+import LienThongHub
+import LienThongStore
+import LienThongWire
+import Logging
+import ServiceLifecycle
+
+/// `lienthong hub …`: the district (or provincial) hub.
+struct HubCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Run the district or provincial hub that communes sync with.",
+        subcommands: [HubInitCommand.self, HubEnrollCommand.self, HubRunCommand.self, HubDossierCommand.self])
+}
+
+/// `lienthong hub init`: the hub's key pair, identity, staff and configuration.
+struct HubInitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Make a new hub: its key pair (hub.key, mode 0600), identity, staff list and database (hub.sqlite).",
+        discussion: "The hub is an origin with its own chain (its decisions). See Config/hub.example.json.")
+
+    @Option(help: "A hub configuration file (see Config/hub.example.json); options given here win over it.")
+    var config: String?
+    @Option(name: .customLong("hub-id"), help: "The hub's origin id: hub- and its agency code, e.g. hub-597.") var hubId: String?
+    @Option(name: .customLong("agency"), help: "The hub's agency code, e.g. 597.") var agencyCode: String?
+    @Option(name: .customLong("office"), help: "The agency's name, e.g. \"UBND huyện Hàm Thuận Bắc\".") var officeName: String?
+    @Option(name: .customLong("staff"), help: "A JSON file listing the hub's officers and operators.") var staffFile: String?
+    @Option(help: "The working calendar.") var calendar: String?
+    @Option(help: "The procedure catalogue.") var procedures: String?
+    @Option(help: "The topology: which offices the hub serves.") var topology: String?
+    @OptionGroup var data: DataDirectoryOptions
+
+    func settings() throws -> NodeInitCommand.Settings {
+        try InitInputs(
+            role: .hub, config: config, id: hubId, agencyCode: agencyCode, officeName: officeName, staffFile: staffFile, calendar: calendar,
+            procedures: procedures, topology: topology
+        ).settings()
+    }
+
+    func validate() throws { _ = try settings() }
+
+    func run() throws {
+        let settings = try settings()
+        let directory = NodeDirectory(path: data.directory.path, role: .hub)
+        if FileManager.default.fileExists(atPath: NodeDirectory(path: directory.path).databasePath) {
+            throw StoreError.alreadyInitialized(directory: directory.path)
+        }
+        let (_, identity) = try directory.create(profile: settings.profile, config: settings.files)
+        print("Initialised hub \(identity.origin) (\(identity.officeName), agency \(identity.agencyCode)) in \(directory.path)")
+        print("  database:     \(directory.databasePath)")
+        print("  private key:  \(directory.privateKeyPath) (mode 0600; keep it secret and back it up apart from the data)")
+        print("  topology:     \(settings.topology) → \(directory.topologyPath)")
+        print("Next: `lienthong hub enroll NODE` for each commune, then `lienthong hub run`.")
+    }
+}
+
+/// An opened hub for a command.
+struct HubContext {
+    let node: NodeContext
+    let service: HubService
+
+    init(_ options: DataDirectoryOptions) throws {
+        node = try NodeContext(options)
+        guard node.directory.role == .hub else {
+            FileHandle.standardError.write(
+                Data("error: \(node.directory.path) holds a node, not a hub; pass the hub's --data-dir (made by `lienthong hub init`)\n".utf8))
+            throw ExitCode(64)
+        }
+        service = try node.hubService(key: try node.directory.loadSigningKey())
+    }
+}
+
+/// `lienthong hub enroll NODE`: a one-time enrolment token.
+struct HubEnrollCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll", abstract: "Print a one-time enrolment token for a commune's node (valid 7 days; only its hash is kept).")
+    @Argument(help: "The node's id, e.g. xa-23059; it must be an office of the hub's topology.") var node: String
+    @OptionGroup var data: DataDirectoryOptions
+
+    func run() throws {
+        let hub = try HubContext(data)
+        do {
+            let token = try hub.service.issueEnrolmentToken(node: node, now: Int64(NodeContext.wallMilliseconds()))
+            print(token)
+            FileHandle.standardError.write(
+                Data("On the node: lienthong node enroll --hub URL --token \(token)\n(the token works once, for \(node), within 7 days)\n".utf8))
+        } catch .badRequest(let message) {
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            throw ExitCode(64)
+        }
+    }
+}
+
+/// `lienthong hub run`: serves the sync protocol until SIGTERM or SIGINT.
+struct HubRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Serve the sync protocol (push, pull, own, enrol) over HTTP until SIGTERM or SIGINT.")
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port; 0 picks a free one (printed on the `listening` line).") var port = 8080
+    @OptionGroup var data: DataDirectoryOptions
+
+    func run() async throws {
+        let hub = try HubContext(data)
+        let logger = Logger(label: "lienthong.hub")
+        let projector = ProjectorService(database: hub.service.database, logger: logger)
+        let app = HubApplication.build(service: hub.service, host: host, port: port, logger: logger) { port in
+            // Unbuffered, so a supervisor (or a test) reading the pipe sees it at once.
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port) as \(hub.service.identity.origin)\n".utf8))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [app, projector], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// `lienthong hub dossier …`: the district's decisions, and the dossiers it holds.
+struct HubDossierCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dossier",
+        abstract: "Decide on forwarded dossiers (accept, process, request a supplement, resolve, send the result back) and list them.",
+        discussion: "Pass the hub's --data-dir. Each decision is a hub event, routed to the offices that see the dossier.",
+        subcommands: [
+            AcceptCommand.self, ProcessCommand.self, RequestSupplementCommand.self, ResolveCommand.self, SendResultCommand.self,
+            HubReturnCommand.self, DossierListCommand.self, DossierShowCommand.self,
+        ])
+}
+
+/// `hub dossier return`: send the dossier back to the office that forwarded it, undecided.
+struct HubReturnCommand: DossierTransition {
+    static let configuration = CommandConfiguration(
+        commandName: "return", abstract: "Return the dossier to the office that forwarded it (trả lại hồ sơ), with the reason.")
+    @OptionGroup var writer: WriterOptions
+    @Argument(help: "The dossier code.") var code: String
+    @Option(help: "Why it goes back.") var reason: String
+    func command() throws -> Workflow.Command { .returnToSender(reason: reason) }
+}

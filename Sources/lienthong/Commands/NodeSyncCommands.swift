@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import LienThongCore
+import LienThongStore
+import LienThongSync
+import LienThongWire
+import Logging
+import ServiceLifecycle
+
+/// `lienthong node enroll --hub URL --token T`.
+struct NodeEnrollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Enrol the node with its hub: send the public key, keep the credential (mode 0600) and pin the hub's key.")
+    @Option(help: "The hub's URL, e.g. http://127.0.0.1:8080.") var hub: String
+    @Option(help: "The one-time token printed by `lienthong hub enroll NODE`.") var token: String
+    @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws {
+        guard let url = URL(string: hub), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ValidationError("--hub: expected the hub's URL such as http://127.0.0.1:8080; found \"\(hub)\"")
+        }
+    }
+
+    func run() async throws {
+        let node = try NodeContext(data)
+        let publicKey = try String(contentsOfFile: node.directory.publicKeyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let url = URL(string: hub) else { throw ValidationError("--hub: not a URL") }
+        let client = HubClient(baseURL: url, credential: nil)
+        let answer: EnrollResponse
+        do {
+            answer = try await client.enroll(
+                EnrollRequest(node: node.identity.origin, token: token, epoch: node.identity.epoch, publicKey: publicKey))
+        } catch {
+            FileHandle.standardError.write(Data("error: enrolment failed: \(error.description); nothing was changed\n".utf8))
+            throw ExitCode(error.failure == .tooLarge ? 1 : 69)
+        }
+        try NodeDirectory.writeSecret(path: node.directory.credentialPath, contents: answer.credential + "\n")
+        try node.database.linkHub(
+            HubLink(
+                url: hub, hub: answer.hub, hubEpoch: answer.hubEpoch, hubPublicKey: answer.hubPublicKey, hubAgency: answer.hubAgency,
+                enrolledAt: Int64(NodeContext.wallMilliseconds())))
+        print("Enrolled \(node.identity.origin) with \(answer.hub) at \(hub)")
+        print("  credential:   \(node.directory.credentialPath) (mode 0600)")
+        print("  hub key:      \(answer.hubPublicKey) (pinned)")
+        print("Next: `lienthong node run` (daemon) or `lienthong node sync` (once).")
+    }
+}
+
+/// What `node run` and `node sync` share: the opened node, its hub link and credential.
+struct SyncContext {
+    let sync: NodeSync
+
+    init(_ options: DataDirectoryOptions, logger: Logger) throws {
+        let node = try NodeContext(options)
+        guard let link = try node.database.hubLink() else {
+            FileHandle.standardError.write(Data("error: this node is not enrolled; run `lienthong node enroll --hub URL --token T` first\n".utf8))
+            throw ExitCode(64)
+        }
+        guard let credential = FileManager.default.contents(atPath: node.directory.credentialPath) else {
+            FileHandle.standardError.write(
+                Data("error: \(node.directory.credentialPath) is missing; enrol again (`lienthong node enroll`)\n".utf8))
+            throw ExitCode(64)
+        }
+        guard let url = URL(string: link.url) else { throw ValidationError("the stored hub URL \(link.url) is not a URL; enrol again") }
+        let client = HubClient(
+            baseURL: url, credential: String(decoding: credential, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        sync = NodeSync(
+            database: node.database, client: client, key: try node.directory.loadSigningKey(), identity: node.identity, link: link,
+            logger: logger)
+    }
+}
+
+/// `lienthong node sync`: push and pull once, until nothing is pending.
+struct NodeSyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync", abstract: "Push everything the hub has not stored and pull everything new, then exit (0: in sync).")
+    @OptionGroup var data: DataDirectoryOptions
+
+    func run() async throws {
+        let logger = Logger(label: "lienthong.node")
+        let context = try SyncContext(data, logger: logger)
+        let service = NodeSyncService(sync: context.sync, mode: .once, logger: logger)
+        do {
+            try await service.run()
+        } catch let error as NodeSyncError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        let cursor = try context.sync.database.syncCursor()
+        print("in sync with \(context.sync.link.hub): hub holds \(context.sync.identity.origin) up to seq \(cursor.storedSeq); feed pulled to \(cursor.pulled)")
+    }
+}
+
+/// `lienthong node run`: the sync daemon, until SIGTERM or SIGINT.
+struct NodeRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the sync daemon: push local writes soon after they are saved, pull decisions, until SIGTERM.")
+    @OptionGroup var data: DataDirectoryOptions
+
+    func run() async throws {
+        let logger = Logger(label: "lienthong.node")
+        let context = try SyncContext(data, logger: logger)
+        let service = NodeSyncService(sync: context.sync, mode: .daemon, logger: logger)
+        FileHandle.standardOutput.write(
+            Data("syncing \(context.sync.identity.origin) with \(context.sync.link.hub) at \(context.sync.link.url)\n".utf8))
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
