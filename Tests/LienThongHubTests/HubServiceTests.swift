@@ -1,0 +1,108 @@
+import Foundation
+import LienThongCore
+import LienThongHub
+import LienThongStore
+import LienThongTesting
+import LienThongWire
+import Testing
+
+/// The hub's push logic over real (in-memory) SQLite databases through the real migrator, with a
+/// real node database on the other side.
+@Suite struct HubServiceTests {
+    struct Pair {
+        let hub: HubService
+        let node: NodeDatabase
+        let nodeKey = SigningKey()
+        let now: Int64 = 1_795_000_000_000
+        static let nodeEpoch = LocalIdentity.newEpoch()
+
+        init() throws {
+            let hubKey = SigningKey()
+            let hubDatabase = try NodeDatabase.inMemory()
+            let hubIdentity = LocalIdentity(origin: "hub-597", epoch: LocalIdentity.newEpoch(), agencyCode: "597", officeName: "UBND huyện Hàm Thuận Bắc", createdAt: 0)
+            try hubDatabase.initialize(identity: hubIdentity, publicKey: hubKey.publicKey)
+            let topology = try Topology.load(try Data(contentsOf: Fixtures.topologyURL), file: "topology")
+            hub = HubService(database: hubDatabase, identity: hubIdentity, key: hubKey, topology: topology, workflow: try Fixtures.workflow())
+            node = try NodeDatabase.inMemory()
+            let identity = LocalIdentity(origin: "xa-23059", epoch: Self.nodeEpoch, agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0)
+            try node.initialize(identity: identity, publicKey: nodeKey.publicKey)
+            let token = try hub.issueEnrolmentToken(node: "xa-23059", now: now)
+            _ = try hub.enroll(EnrollRequest(node: "xa-23059", token: token, epoch: Self.nodeEpoch, publicKey: nodeKey.publicKey.hex), now: now)
+        }
+
+        func write(_ drafts: [EventDraft]) throws {
+            var clock: UInt64 = UInt64(now)
+            try node.append(drafts, key: nodeKey) {
+                clock += 1
+                return clock
+            }
+        }
+
+        func batch(after seq: Int = 0) throws -> PushBatch {
+            let (events, checkpoint) = try #require(try node.pendingBatch(afterSeq: seq, limit: 100, key: nodeKey))
+            return PushBatch(events: events, checkpoint: checkpoint)
+        }
+
+        /// Pushes through the wire form, as the client sends it (without prev and hash).
+        func push(_ batch: PushBatch, as node: String = "xa-23059") throws -> OriginResult {
+            let request = try PushRequest(bytes: PushRequest(node: node, batches: [batch]).bytes)
+            return try hub.push(request, node: "xa-23059", now: now).results[0]
+        }
+    }
+
+    @Test func aReplayedBatchChangesNothing() throws {
+        let pair = try Pair()
+        try pair.write([Fixtures.note("một"), Fixtures.note("hai"), Fixtures.note("ba")])
+        let batch = try pair.batch()
+        let first = try pair.push(batch)
+        #expect(first.outcome == .stored)
+        #expect(first.stored == 3)
+        #expect(first.head.seq == 3)
+        let again = try pair.push(batch)
+        #expect(again.outcome == .duplicate)
+        #expect(again.stored == 0)
+        #expect(try pair.hub.database.head(origin: "xa-23059")?.seq == 3)
+        #expect(try pair.hub.database.eventCount() == 3)
+    }
+
+    @Test func aTamperedEventStoresNothingAndSaysWhy() throws {
+        let pair = try Pair()
+        try pair.write([Fixtures.note("một"), Fixtures.note("hai")])
+        var batch = try pair.batch()
+        batch.events[1].body = ["text": "đã sửa"]
+        let result = try pair.push(batch)
+        #expect(result.outcome == .invalid)
+        #expect(result.reason?.contains("signature does not verify") == true)
+        #expect(try pair.hub.database.head(origin: "xa-23059") == nil)
+    }
+
+    @Test func aBatchThatSkipsSeqsIsAGap() throws {
+        let pair = try Pair()
+        try pair.write([Fixtures.note("một")])
+        try pair.write([Fixtures.note("hai")])
+        let result = try pair.push(try pair.batch(after: 1))
+        #expect(result.outcome == .gap)
+        #expect(result.head.seq == 0)
+    }
+
+    @Test func aCredentialCannotPushAsAnotherNode() throws {
+        let pair = try Pair()
+        try pair.write([Fixtures.note("một")])
+        #expect(throws: HubError.self) { try pair.push(try pair.batch(), as: "xa-23062") }
+        #expect(throws: HubError.self) { try pair.hub.authenticate(credential: "not-a-credential") }
+        #expect(try pair.hub.database.eventCount() == 0)
+    }
+
+    @Test func anEventOnAnotherOfficesDossierIsQuarantinedAndLaterEventsFlow() throws {
+        let pair = try Pair()
+        try pair.write([Fixtures.note("không phải của mình", dossier: "23062-261122-0001")])
+        let first = try pair.push(try pair.batch())
+        #expect(first.outcome == .stored)
+        #expect(first.quarantined == 1)
+        try pair.write([Fixtures.note("của mình")])
+        let second = try pair.push(try pair.batch(after: 1))
+        #expect(second.outcome == .stored)
+        #expect(second.quarantined == 0)
+        #expect(try pair.hub.database.quarantined().map(\.event.seq) == [1])
+    }
+}

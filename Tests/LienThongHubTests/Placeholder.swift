@@ -1,3 +1,0 @@
-import Testing
-@testable import LienThongHub
-@Test func placeholder() { #expect(Bool(true)) }
