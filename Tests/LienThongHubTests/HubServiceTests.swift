@@ -88,8 +88,11 @@ import Testing
     @Test func aCredentialCannotPushAsAnotherNode() throws {
         let pair = try Pair()
         try pair.write([Fixtures.note("một")])
-        #expect(throws: HubError.self) { try pair.push(try pair.batch(), as: "xa-23062") }
-        #expect(throws: HubError.self) { try pair.hub.authenticate(credential: "not-a-credential") }
+        let batch = try pair.batch()
+        let asOther = #expect(throws: HubError.self) { try pair.push(batch, as: "xa-23062") }
+        #expect(asOther?.status == 403)
+        let unknown = #expect(throws: HubError.self) { try pair.hub.authenticate(credential: "not-a-credential") }
+        #expect(unknown?.status == 401)
         #expect(try pair.hub.database.eventCount() == 0)
     }
 

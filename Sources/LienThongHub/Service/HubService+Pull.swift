@@ -57,7 +57,7 @@ extension HubService {
     /// The end of `node`'s feed (for long-polls: wait while it is not past `since`).
     public func feedEnd(node: String) throws(HubError) -> Int {
         do {
-            return try database.feed(node: node, since: Int.max - 1, limit: 1).end
+            return try database.feedEnd(node: node)
         } catch {
             throw .store(error)
         }

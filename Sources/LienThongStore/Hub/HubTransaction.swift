@@ -78,7 +78,7 @@ public struct HubTransaction {
     /// Appends events, by their positions at the hub, to the end of `node`'s feed.
     public func appendToFeed(node: String, eventPositions: [Int]) throws {
         guard !eventPositions.isEmpty else { return }
-        var end = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM feed WHERE node = ?", arguments: [node]) ?? 0
+        var end = try NodeDatabase.fetchFeedEnd(db, node: node)
         let insert = try db.cachedStatement(sql: "INSERT INTO feed (node, position, eventPosition) VALUES (?, ?, ?)")
         for position in eventPositions {
             end += 1

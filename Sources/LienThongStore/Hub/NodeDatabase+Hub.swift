@@ -96,10 +96,19 @@ extension NodeDatabase {
 
     // MARK: Feeds
 
+    /// The last position of `node`'s feed (0 when empty): one index lookup, for long-polls.
+    public func feedEnd(node: String) throws(StoreError) -> Int {
+        try snapshot("read a feed's end") { db in try Self.fetchFeedEnd(db, node: node) }
+    }
+
+    static func fetchFeedEnd(_ db: Database, node: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM feed WHERE node = ?", arguments: [node]) ?? 0
+    }
+
     /// Up to `limit` entries of `node`'s feed after `since`, with the events, and the feed's end.
     public func feed(node: String, since: Int, limit: Int) throws(StoreError) -> FeedSlice {
         try snapshot("read a feed") { db in
-            let end = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM feed WHERE node = ?", arguments: [node]) ?? 0
+            let end = try Self.fetchFeedEnd(db, node: node)
             let rows = try Row.fetchAll(
                 db,
                 sql: """

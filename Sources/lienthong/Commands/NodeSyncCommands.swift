@@ -33,7 +33,9 @@ struct NodeEnrollCommand: AsyncParsableCommand {
                 EnrollRequest(node: node.identity.origin, token: token, epoch: node.identity.epoch, publicKey: publicKey))
         } catch {
             FileHandle.standardError.write(Data("error: enrolment failed: \(error.description); nothing was changed\n".utf8))
-            throw ExitCode(error.failure == .tooLarge ? 1 : 69)
+            // A refused token is the operator's input (64); an unreachable hub is EX_UNAVAILABLE (69).
+            if case .refused = error.failure { throw ExitCode(64) }
+            throw ExitCode(69)
         }
         try NodeDirectory.writeSecret(path: node.directory.credentialPath, contents: answer.credential + "\n")
         try node.database.linkHub(
