@@ -92,6 +92,9 @@ let package = Package(
             dependencies: [
                 "LienThongCore", "LienThongStore", "LienThongWire", "LienThongSync", "LienThongHub",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -111,7 +114,13 @@ let package = Package(
                 "LienThongCore", "LienThongStore", "LienThongWire", "LienThongSync", "LienThongHub", "LienThongTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LienThongSyncTests",
+            dependencies: ["LienThongSync", "LienThongWire"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

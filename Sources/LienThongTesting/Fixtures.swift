@@ -28,13 +28,23 @@ public enum Fixtures {
         try WorkingCalendar.load(try Data(contentsOf: calendarURL), file: calendarURL.path)
     }
 
-    /// The workflow of thị trấn Ma Lâm (xa-23059) with the shipped configuration and the example staff.
-    public static func workflow(catalogue: ProcedureCatalogue? = nil) throws -> Workflow {
+    /// The example staff of a commune office and of the district hub (Config/*.example.json).
+    public static let communeStaff: Set<String> = ["cb-tiepnhan-01", "cb-tiepnhan-02", "cb-tuphap-01", "ct-ubnd"]
+    public static let hubStaff: Set<String> = ["pb-tiepnhan-01", "pb-tnmt-01", "ld-ubnd-huyen", "vh-hethong"]
+
+    /// The post-2025 topology (province and merged communes, no district).
+    public static var lamDongTopologyURL: URL { packageRoot.appendingPathComponent("Config/topology/lam-dong-2025.json") }
+
+    /// An office's workflow with the shipped calendar and catalogue; by default thị trấn Ma Lâm
+    /// (xa-23059) with the example commune staff.
+    public static func workflow(
+        origin: String = "xa-23059", agency: String = "23059", office: String = "UBND thị trấn Ma Lâm", staff: Set<String> = communeStaff,
+        topology: URL = topologyURL, catalogue: ProcedureCatalogue? = nil
+    ) throws -> Workflow {
         let shipped = try ProcedureCatalogue.load(try Data(contentsOf: proceduresURL), file: proceduresURL.path)
         return Workflow(
-            origin: "xa-23059", agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm",
-            staff: ["cb-tiepnhan-01", "cb-tiepnhan-02", "cb-tuphap-01", "ct-ubnd"], calendar: try calendar(), catalogue: catalogue ?? shipped,
-            topology: try Topology.load(try Data(contentsOf: topologyURL), file: topologyURL.path))
+            origin: origin, agencyCode: agency, officeName: office, staff: staff, calendar: try calendar(), catalogue: catalogue ?? shipped,
+            topology: try Topology.load(try Data(contentsOf: topology), file: topology.path))
     }
 
     /// The instant of a Vietnam local time written `yyyy-mm-dd HH:mm`.

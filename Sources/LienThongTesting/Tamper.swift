@@ -30,4 +30,14 @@ public enum Tamper {
         let corrupted = (signature.first == "0" ? "1" : "0") + signature.dropFirst()
         try db.execute(sql: "UPDATE checkpoint SET signature = ? WHERE seq = ?", arguments: [corrupted, seq])
     }
+
+    /// Changes the first hex digit of the hash that stored feed entry `position` names, as a hand
+    /// edit would: the page that signed it no longer verifies.
+    public static func rewriteFeedEntryHash(position: Int, in db: Database) throws {
+        try db.execute(sql: "DROP TRIGGER IF EXISTS feedEntry_refuse_update")
+        guard let hash = try String.fetchOne(db, sql: "SELECT hash FROM feedEntry WHERE position = ?", arguments: [position])
+        else { throw NotFound(description: "no feed entry at position \(position)") }
+        let rewritten = (hash.first == "0" ? "1" : "0") + hash.dropFirst()
+        try db.execute(sql: "UPDATE feedEntry SET hash = ? WHERE position = ?", arguments: [rewritten, position])
+    }
 }

@@ -38,9 +38,13 @@ public struct ChainVerifier: Sendable {
     /// - Parameters:
     ///   - origin, seq, hash: the row's key and hash columns.
     ///   - bytes: the stored canonical JSON of the whole event.
+    ///   - allowGaps: whether seqs may be missing before this one. A node holds another origin's
+    ///     events only for the dossiers it can see, so those chains are sparse; each such event is
+    ///     proved by a signed feed page instead. Where the previous seq is present, `prev` must
+    ///     still link to it.
     /// - Returns: what is wrong with it, or nil. The origin's head advances either way, so a single
     ///   damaged event is reported once and not as a break of every later one.
-    public mutating func check(origin: String, seq: Int, hash: String, bytes: [UInt8]) -> Problem? {
+    public mutating func check(origin: String, seq: Int, hash: String, bytes: [UInt8], allowGaps: Bool = false) -> Problem? {
         let previous = heads[origin]
         func problem(_ reason: String) -> Problem { Problem(origin: origin, seq: seq, reason: reason) }
         let event: Event
@@ -64,11 +68,11 @@ public struct ChainVerifier: Sendable {
             return problem("hash column \(hash.prefix(12))… differs from the event's hash \(event.hash.prefix(12))…")
         }
         let expectedSeq = (previous?.seq ?? 0) + 1
-        guard seq == expectedSeq else {
+        guard seq == expectedSeq || (allowGaps && seq > expectedSeq) else {
             return problem("seq is not contiguous: expected \(expectedSeq) after \(previous?.seq ?? 0)")
         }
         let expectedPrev = previous?.hash ?? Event.genesisHash
-        guard event.prev == expectedPrev else {
+        guard seq > expectedSeq || event.prev == expectedPrev else {
             return problem("prev \(event.prev.prefix(12))… does not link to the previous hash \(expectedPrev.prefix(12))…")
         }
         do {

@@ -11,9 +11,11 @@ import Synchronization
 public enum HubApplication {
     /// The routes of DESIGN §5.
     public static func buildRouter(
-        service: HubService, notifier: FeedNotifier, now: @escaping @Sendable () -> Int64 = HubApplication.wallClock
+        service: HubService, notifier: FeedNotifier, logger: Logger, now: @escaping @Sendable () -> Int64 = HubApplication.wallClock
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        // Hummingbird wraps a route only in the middleware added before it: this must come first.
+        router.middlewares.add(ErrorMiddleware(logger: logger))
         router.post(RouterPath(SyncPaths.enroll)) { request, context -> Response in
             let body = try await Self.body(of: request, caps: service.caps)
             let enrolment: EnrollRequest
@@ -43,6 +45,7 @@ public enum HubApplication {
         router.get(RouterPath(SyncPaths.pull)) { request, context -> Response in
             let node = try service.authenticate(credential: Self.bearer(request))
             let query = request.uri.queryParameters
+            try Self.checkFeedOwner(query.get("node"), credentialNode: node)
             let since = try Self.integer(query.get("since"), name: "since", default: 0)
             let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
             let wait = min(try Self.integer(query.get("wait"), name: "wait", default: 0), service.caps.maxWaitSeconds)
@@ -63,6 +66,7 @@ public enum HubApplication {
         router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
             let node = try service.authenticate(credential: Self.bearer(request))
             let query = request.uri.queryParameters
+            try Self.checkFeedOwner(query.get("node"), credentialNode: node)
             let fromSeq = try Self.integer(query.get("fromSeq"), name: "fromSeq", default: 1)
             let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
             return Self.respond(try service.own(node: node, fromSeq: fromSeq, limit: limit).bytes, to: request)
@@ -77,8 +81,7 @@ public enum HubApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let notifier = FeedNotifier()
-        let router = buildRouter(service: service, notifier: notifier)
-        router.middlewares.add(ErrorMiddleware(logger: logger))
+        let router = buildRouter(service: service, notifier: notifier, logger: logger)
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
@@ -90,6 +93,13 @@ public enum HubApplication {
     static func bearer(_ request: Request) -> String? {
         guard let value = request.headers[.authorization], value.hasPrefix("Bearer ") else { return nil }
         return String(value.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A pull or own request may name the node whose feed it reads (`node=`); a credential reads
+    /// only its own node's (403 otherwise), so a misconfigured node learns it at once.
+    static func checkFeedOwner(_ asked: String?, credentialNode: String) throws(HubError) {
+        guard let asked, asked != credentialNode else { return }
+        throw .forbidden("this credential belongs to \(credentialNode); it cannot read the feed of \(asked)")
     }
 
     static func integer(_ text: String?, name: String, default value: Int) throws(HubError) -> Int {

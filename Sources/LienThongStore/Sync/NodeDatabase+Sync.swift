@@ -212,19 +212,4 @@ extension NodeDatabase {
             throw StoreError.database(operation: "read data_version", reason: String(describing: error))
         }
     }
-
-    /// Every stored feed page with its entries, for `node log verify`.
-    public func feedPages() throws(StoreError) -> [(since: Int, to: Int, hub: String, hubEpoch: String, signature: String, entries: [(position: Int, origin: String, seq: Int, hash: String)])] {
-        try snapshot("read feed pages") { db in
-            try Row.fetchAll(db, sql: "SELECT upTo, since, hub, hubEpoch, signature FROM feedPage ORDER BY upTo").map { row in
-                let since: Int = row["since"]
-                let to: Int = row["upTo"]
-                let entries = try Row.fetchAll(
-                    db, sql: "SELECT position, origin, seq, hash FROM feedEntry WHERE position > ? AND position <= ? ORDER BY position",
-                    arguments: [since, to]
-                ).map { ($0["position"] as Int, $0["origin"] as String, $0["seq"] as Int, $0["hash"] as String) }
-                return (since, to, row["hub"], row["hubEpoch"], row["signature"], entries)
-            }
-        }
-    }
 }

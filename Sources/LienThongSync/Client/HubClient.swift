@@ -44,14 +44,17 @@ public enum HubClientError: Error, Sendable, CustomStringConvertible {
 /// connections are reused, explicit timeouts, gzip both ways.
 public final class HubClient: Sendable {
     public let baseURL: URL
-    let credential: String?
+    public let credential: String?
+    /// The node the credential belongs to, named on pulls so the hub can refuse a mix-up (403).
+    public let node: String?
     let session: URLSession
     /// The timeout of a request that does not long-poll.
     public let timeout: TimeInterval
 
-    public init(baseURL: URL, credential: String?, timeout: TimeInterval = 30) {
+    public init(baseURL: URL, credential: String?, node: String? = nil, timeout: TimeInterval = 30) {
         self.baseURL = baseURL
         self.credential = credential
+        self.node = node
         self.timeout = timeout
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
@@ -75,14 +78,16 @@ public final class HubClient: Sendable {
 
     public func pull(since: Int, limit: Int, wait: Int) async throws(HubClientError) -> PullPage {
         let bytes = try await send(
-            "GET", path: SyncPaths.pull, query: [("since", since), ("limit", limit), ("wait", wait)], timeout: timeout + TimeInterval(wait))
+            "GET", path: SyncPaths.pull, query: nodeQuery + [("since", "\(since)"), ("limit", "\(limit)"), ("wait", "\(wait)")], timeout: timeout + TimeInterval(wait))
         return try decode { () throws(WireError) in try PullPage(bytes: bytes) }
     }
 
     public func own(fromSeq: Int, limit: Int) async throws(HubClientError) -> OwnEvents {
-        let bytes = try await send("GET", path: SyncPaths.own, query: [("fromSeq", fromSeq), ("limit", limit)], timeout: timeout)
+        let bytes = try await send("GET", path: SyncPaths.own, query: nodeQuery + [("fromSeq", "\(fromSeq)"), ("limit", "\(limit)")], timeout: timeout)
         return try decode { () throws(WireError) in try OwnEvents(bytes: bytes) }
     }
+
+    var nodeQuery: [(String, String)] { node.map { [("node", $0)] } ?? [] }
 
     func decode<T>(_ work: () throws(WireError) -> T) throws(HubClientError) -> T {
         do {
@@ -94,10 +99,10 @@ public final class HubClient: Sendable {
 
     /// Sends one request; bodies over 1 KiB go gzip-compressed.
     func send(
-        _ method: String, path: String, query: [(String, Int)] = [], body: [UInt8]? = nil, timeout: TimeInterval
+        _ method: String, path: String, query: [(String, String)] = [], body: [UInt8]? = nil, timeout: TimeInterval
     ) async throws(HubClientError) -> [UInt8] {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)
-        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: String($0.1)) } }
+        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         guard let url = components?.url else { throw .malformed("bad hub URL \(baseURL)") }
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method

@@ -66,7 +66,8 @@ struct SyncContext {
         }
         guard let url = URL(string: link.url) else { throw ValidationError("the stored hub URL \(link.url) is not a URL; enrol again") }
         let client = HubClient(
-            baseURL: url, credential: String(decoding: credential, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            baseURL: url, credential: String(decoding: credential, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+            node: node.identity.origin)
         sync = NodeSync(
             database: node.database, client: client, key: try node.directory.loadSigningKey(), identity: node.identity, link: link,
             logger: logger)

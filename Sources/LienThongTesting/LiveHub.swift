@@ -1,0 +1,146 @@
+import Foundation
+import Hummingbird
+import LienThongCore
+import LienThongHub
+import LienThongStore
+import LienThongSync
+import LienThongWire
+import Logging
+import ServiceLifecycle
+
+/// A real hub inside the test process: its SQLite file in `directory`, the real ``HubService``, the
+/// Hummingbird application serving HTTP on 127.0.0.1 at a free port, and the projector — what the
+/// contract tests drive with the real client and engine. Nothing is faked.
+public final class LiveHub: Sendable {
+    public let service: HubService
+    public let url: URL
+    public let port: Int
+    let group: ServiceGroup
+    let running: Task<Void, any Error>
+
+    init(service: HubService, port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
+        self.service = service
+        self.port = port
+        self.url = URL(string: "http://127.0.0.1:\(port)")!
+        self.group = group
+        self.running = running
+    }
+
+    /// Initialises a hub in `directory` (as `hub init` would) and starts serving it.
+    public static func start(
+        directory: URL, origin: String = "hub-597", agency: String = "597", office: String = "UBND huyện Hàm Thuận Bắc",
+        topology: URL = Fixtures.topologyURL, caps: HubCaps = .standard
+    ) async throws -> LiveHub {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try NodeDatabase(path: directory.appendingPathComponent("hub.sqlite").path)
+        let key = SigningKey()
+        let identity = LocalIdentity(origin: origin, epoch: LocalIdentity.newEpoch(), agencyCode: agency, officeName: office, createdAt: 0)
+        try database.initialize(identity: identity, publicKey: key.publicKey)
+        let workflow = try Fixtures.workflow(origin: origin, agency: agency, office: office, staff: Fixtures.hubStaff, topology: topology)
+        guard let hubTopology = workflow.topology else { throw StoreError.missingIdentity }
+        let service = HubService(database: database, identity: identity, key: key, topology: hubTopology, workflow: workflow, caps: caps)
+        return try await serve(service)
+    }
+
+    /// Serves `service` until ``stop()``.
+    public static func serve(_ service: HubService) async throws -> LiveHub {
+        var logger = Logger(label: "lienthong.test-hub")
+        logger.logLevel = .warning
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = HubApplication.build(service: service, host: "127.0.0.1", port: 0, logger: logger) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        let projector = ProjectorService(database: service.database, logger: logger, interval: .milliseconds(20))
+        let group = ServiceGroup(configuration: .init(services: [app, projector], gracefulShutdownSignals: [], logger: logger))
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            running.cancel()
+            throw HubClientError.unreachable("the test hub stopped before it listened")
+        }
+        return LiveHub(service: service, port: port, group: group, running: running)
+    }
+
+    /// Shuts the hub down gracefully and waits until it has stopped listening.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+    }
+
+    /// A client with `credential`, as a node (or an intruder) would hold it.
+    public func client(credential: String?, node: String? = nil) -> HubClient {
+        HubClient(baseURL: url, credential: credential, node: node, timeout: 10)
+    }
+}
+
+/// A real node database in a directory of its own, with the workflow of its office: what a commune
+/// runs, minus the CLI.
+public struct LiveNode: Sendable {
+    public let database: NodeDatabase
+    public let identity: LocalIdentity
+    public let key: SigningKey
+    public let workflow: Workflow
+    /// The wall clock, Unix ms: a live node works in real time, as the hub does.
+    static let wall: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+    public init(
+        directory: URL, origin: String = "xa-23059", agency: String = "23059", office: String = "UBND thị trấn Ma Lâm",
+        topology: URL = Fixtures.topologyURL
+    ) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = try NodeDatabase(path: directory.appendingPathComponent("node.sqlite").path)
+        key = SigningKey()
+        identity = LocalIdentity(origin: origin, epoch: LocalIdentity.newEpoch(), agencyCode: agency, officeName: office, createdAt: 0)
+        try database.initialize(identity: identity, publicKey: key.publicKey)
+        workflow = try Fixtures.workflow(origin: origin, agency: agency, office: office, topology: topology)
+    }
+
+    /// Enrols with `hub` over HTTP as `lienthong node enroll` does (one-time token, pinned hub key)
+    /// and returns what `node run` would sync with.
+    public func enroll(with hub: LiveHub) async throws -> NodeSync {
+        let token = try hub.service.issueEnrolmentToken(node: identity.origin, now: Int64(Self.wall()))
+        let answer = try await hub.client(credential: nil).enroll(
+            EnrollRequest(node: identity.origin, token: token, epoch: identity.epoch, publicKey: key.publicKey.hex))
+        try database.linkHub(
+            HubLink(
+                url: hub.url.absoluteString, hub: answer.hub, hubEpoch: answer.hubEpoch, hubPublicKey: answer.hubPublicKey,
+                hubAgency: answer.hubAgency, enrolledAt: Int64(Self.wall())))
+        var logger = Logger(label: "lienthong.test-node")
+        logger.logLevel = .warning
+        return NodeSync(
+            database: database, client: hub.client(credential: answer.credential, node: identity.origin), key: key, identity: identity,
+            link: try requireLink(database), logger: logger)
+    }
+
+    /// Receives a dossier of `procedure` at the counter; returns its code.
+    @discardableResult
+    public func receive(procedure: String = "1.001776", applicant: String = "Nguyễn Văn An") throws -> String {
+        let intake = Workflow.Intake(
+            procedureCode: procedure, applicantName: applicant, idNumber: "060123456789", phone: "0912345678", address: "thôn 1",
+            documents: ["Tờ khai"], channel: .counter)
+        let write = try database.receive(intake, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: Self.wall)
+        guard let code = write.events.first?.dossier else { throw StoreError.missingIdentity }
+        return code
+    }
+
+    /// Carries out `command` on dossier `code` as `actor`.
+    public func perform(_ command: Workflow.Command, on code: String, actor: String = "cb-tuphap-01") throws {
+        _ = try database.perform(command, on: code, actor: actor, workflow: workflow, key: key, wallMilliseconds: Self.wall)
+    }
+}
+
+/// The hub link just stored, read back as the CLI reads it.
+private func requireLink(_ database: NodeDatabase) throws -> HubLink {
+    guard let link = try database.hubLink() else { throw StoreError.missingIdentity }
+    return link
+}
+
+extension NodeSync {
+    /// Pushes and pulls until nothing is pending (`lienthong node sync`).
+    public func once() async throws {
+        var logger = Logger(label: "lienthong.test-node")
+        logger.logLevel = .warning
+        try await NodeSyncService(sync: self, mode: .once, logger: logger).run()
+    }
+}

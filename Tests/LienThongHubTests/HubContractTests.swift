@@ -1,0 +1,270 @@
+import Foundation
+import LienThongCore
+import LienThongHub
+import LienThongStore
+import LienThongSync
+import LienThongTesting
+import LienThongWire
+import Logging
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The protocol end to end inside one process: a live hub (Hummingbird on 127.0.0.1, a real SQLite
+/// file) driven by the real `HubClient`, `NodeSync` and `NodeSyncService` over real node databases.
+@Suite struct HubContractTests {
+    static func scratch() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-contract-\(UUID().uuidString)")
+    }
+
+    @Test func aForwardReachesTheDistrictAndItsDecisionComesBack() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+
+        let kept = try node.receive(procedure: "1.001193", applicant: "Trần Thị Hà")
+        let code = try node.receive(applicant: "Nguyễn Văn An")
+        try node.perform(.process(to: "cb-tuphap-01", step: nil), on: code, actor: "cb-tiepnhan-01")
+        try node.perform(.forward(agency: "597", reason: "Chuyển liên thông theo quy định"), on: code)
+        try await sync.once()
+
+        let head = try #require(try node.database.head(origin: "xa-23059"))
+        #expect(try hub.service.database.head(origin: "xa-23059")?.hash == head.hash)
+        #expect(try node.database.syncCursor().storedSeq == head.seq)
+        #expect(try hub.service.database.dossier(kept) != nil)
+        #expect(try hub.service.database.dossier(code)?.owner == "hub-597")
+
+        for (command, actor) in [
+            (Workflow.Command.accept, "pb-tiepnhan-01"), (.resolve(approved: true, reason: ""), "ld-ubnd-huyen"), (.sendResult, "pb-tiepnhan-01"),
+        ] {
+            _ = try hub.service.perform(command, on: code, actor: actor, wallMilliseconds: { UInt64(Date().timeIntervalSince1970 * 1000) })
+        }
+        try await sync.once()
+
+        let back = try #require(try node.database.dossier(code))
+        #expect(back.status == .resolved)
+        #expect(back.owner == "xa-23059")
+        #expect(back.stateHash == (try hub.service.database.dossier(code))?.stateHash)
+        // The commune can now hand the result to the citizen, and the hub learns it.
+        try node.perform(.returnResult, on: code, actor: "cb-tiepnhan-01")
+        try await sync.once()
+        #expect(try hub.service.database.dossier(code)?.status == .returned)
+
+        let report = try node.database.verify()
+        #expect(report.isIntact, "\(report.problems)")
+        #expect(report.pageCount >= 1)
+        #expect(report.eventCount == (try node.database.eventCount()))
+        #expect(try hub.service.database.verify().isIntact)
+        await hub.stop()
+    }
+
+    @Test func aForwardBetweenCommunesCarriesTheWholeHistory() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // The post-2025 topology: a province hub and merged communes, no district.
+        let hub = try await LiveHub.start(
+            directory: root.appendingPathComponent("hub"), origin: "hub-68", agency: "68", office: "UBND tỉnh Lâm Đồng",
+            topology: Fixtures.lamDongTopologyURL)
+        let sender = try LiveNode(
+            directory: root.appendingPathComponent("xa-22933"), origin: "xa-22933", agency: "22933", office: "UBND phường Hàm Thắng",
+            topology: Fixtures.lamDongTopologyURL)
+        let receiver = try LiveNode(
+            directory: root.appendingPathComponent("xa-22960"), origin: "xa-22960", agency: "22960", office: "UBND phường Bình Thuận",
+            topology: Fixtures.lamDongTopologyURL)
+        let senderSync = try await sender.enroll(with: hub)
+        let receiverSync = try await receiver.enroll(with: hub)
+
+        let code = try sender.receive(applicant: "Lê Thị Mai")
+        try sender.perform(.process(to: "cb-tuphap-01", step: nil), on: code, actor: "cb-tiepnhan-01")
+        try sender.perform(.note("Đã đối chiếu bản chính"), on: code)
+        try sender.perform(.forward(agency: "22960", reason: "Công dân cư trú tại phường Bình Thuận"), on: code)
+        try await senderSync.once()
+        try await receiverSync.once()
+
+        // The receiver holds the dossier's whole history, not only the forward.
+        let sent = try sender.database.events(ofDossier: code)
+        let arrived = try receiver.database.events(ofDossier: code)
+        #expect(Set(arrived.map(\.hash)) == Set(sent.map(\.hash)))
+        let held = try #require(try receiver.database.dossier(code))
+        #expect(held.owner == "xa-22960")
+        #expect(held.stateHash == (try sender.database.dossier(code))?.stateHash)
+
+        try receiver.perform(.accept, on: code, actor: "cb-tiepnhan-01")
+        try receiver.perform(.resolve(approved: true, reason: ""), on: code, actor: "ct-ubnd")
+        try receiver.perform(.sendResult, on: code, actor: "cb-tiepnhan-01")
+        try await receiverSync.once()
+        try await senderSync.once()
+
+        let back = try #require(try sender.database.dossier(code))
+        #expect(back.status == .resolved)
+        #expect(back.owner == "xa-22933")
+        #expect(back.stateHash == (try receiver.database.dossier(code))?.stateHash)
+        for node in [sender, receiver] {
+            let report = try node.database.verify()
+            #expect(report.isIntact, "\(node.identity.origin): \(report.problems)")
+        }
+        await hub.stop()
+    }
+
+    @Test func credentialsAreCheckedOnEveryRoute() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let a = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let b = try LiveNode(directory: root.appendingPathComponent("xa-23062"), origin: "xa-23062", agency: "23062", office: "UBND xã Hàm Trí")
+        let syncA = try await a.enroll(with: hub)
+        _ = try await b.enroll(with: hub)
+        try b.receive()
+        let (events, checkpoint) = try #require(try b.database.pendingBatch(afterSeq: 0, limit: 100, key: b.key))
+        let batchOfB = PushBatch(events: events, checkpoint: checkpoint)
+
+        func status(_ work: () async throws -> Void) async -> Int? {
+            do {
+                try await work()
+                return 200
+            } catch HubClientError.status(let code, _) {
+                return code
+            } catch {
+                return nil
+            }
+        }
+        let anonymous = hub.client(credential: nil)
+        #expect(await status { _ = try await anonymous.pull(since: 0, limit: 10, wait: 0) } == 401)
+        #expect(await status { _ = try await anonymous.push(PushRequest(node: "xa-23062", batches: [batchOfB])) } == 401)
+        #expect(await status { _ = try await hub.client(credential: "not-a-credential").pull(since: 0, limit: 10, wait: 0) } == 401)
+
+        // A's credential, B's batch or B's feed: refused, and nothing of B is stored.
+        let asA = syncA.client
+        #expect(await status { _ = try await asA.push(PushRequest(node: "xa-23062", batches: [batchOfB])) } == 403)
+        #expect(await status { _ = try await asA.push(PushRequest(node: "xa-23059", batches: [batchOfB])) } == 403)
+        let readingB = hub.client(credential: asA.credential, node: "xa-23062")
+        #expect(await status { _ = try await readingB.pull(since: 0, limit: 10, wait: 0) } == 403)
+        #expect(await status { _ = try await readingB.own(fromSeq: 1, limit: 10) } == 403)
+        #expect(try hub.service.database.head(origin: "xa-23062") == nil)
+        // A's own feed with A's credential is fine.
+        #expect(await status { _ = try await asA.pull(since: 0, limit: 10, wait: 0) } == 200)
+        await hub.stop()
+    }
+
+    @Test func bodiesAndBatchesPastTheCapsAre413AndStoreNothing() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let caps = HubCaps(maxEventsPerBatch: 5, maxBodyBytes: 64 << 10, maxInflatedBytes: 256 << 10, maxPullLimit: 100, maxWaitSeconds: 5)
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"), caps: caps)
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        let code = try node.receive()
+        for index in 1...5 { try node.perform(.note("Ghi chú \(index)"), on: code) }
+
+        // The caps are advertised.
+        let (advertised, _) = try await URLSession.shared.data(from: hub.url.appendingPathComponent(SyncPaths.caps))
+        #expect(try HubCaps(bytes: [UInt8](advertised)) == caps)
+
+        // Six events in one batch: over the event cap, through the real client and engine mapping.
+        let (events, checkpoint) = try #require(try node.database.pendingBatch(afterSeq: 0, limit: 100, key: node.key))
+        #expect(events.count == 6)
+        do throws(HubClientError) {
+            _ = try await sync.client.push(PushRequest(node: "xa-23059", batches: [PushBatch(events: events, checkpoint: checkpoint)]))
+            Issue.record("a batch over the event cap was accepted")
+        } catch {
+            #expect(error.failure == .tooLarge)
+        }
+
+        let credential = try #require(sync.client.credential)
+        // A body over the byte cap, then a small gzip body that inflates past the inflated cap.
+        let oversize = [UInt8](repeating: UInt8(ascii: " "), count: caps.maxBodyBytes + 1)
+        #expect(try await Self.rawPush(hub, credential: credential, body: oversize, gzip: false).status == 413)
+        let bomb = try Gzip.compress([UInt8](repeating: UInt8(ascii: " "), count: 4 << 20))
+        #expect(bomb.count < caps.maxBodyBytes)
+        let answer = try await Self.rawPush(hub, credential: credential, body: bomb, gzip: true)
+        #expect(answer.status == 413)
+        #expect(answer.body.code == "too-large")
+        #expect(try hub.service.database.head(origin: "xa-23059") == nil)
+
+        // The engine halves its batch and gets everything through.
+        try await sync.once()
+        #expect(try hub.service.database.head(origin: "xa-23059")?.seq == 6)
+        await hub.stop()
+    }
+
+    static func rawPush(_ hub: LiveHub, credential: String, body: [UInt8], gzip: Bool) async throws -> (status: Int, body: ErrorBody) {
+        var request = URLRequest(url: hub.url.appendingPathComponent(SyncPaths.push))
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if gzip { request.setValue("gzip", forHTTPHeaderField: "Content-Encoding") }
+        request.httpBody = Data(body)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, try ErrorBody(bytes: [UInt8](data)))
+    }
+
+    @Test func aLongPollAnswersWhenSomethingArrives() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let a = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let b = try LiveNode(directory: root.appendingPathComponent("xa-23062"), origin: "xa-23062", agency: "23062", office: "UBND xã Hàm Trí")
+        let syncA = try await a.enroll(with: hub)
+        let syncB = try await b.enroll(with: hub)
+
+        let empty = try await syncA.client.pull(since: 0, limit: 10, wait: 0)
+        #expect(empty.entries.isEmpty)
+        #expect(empty.to == 0)
+
+        // A waits on its feed while B forwards a dossier to A.
+        let started = ContinuousClock.now
+        let waiting = Task { try await syncA.client.pull(since: 0, limit: 10, wait: 20) }
+        let code = try b.receive()
+        try b.perform(.forward(agency: "23059", reason: "Chuyển về nơi cư trú"), on: code)
+        try await syncB.once()
+        let page = try await waiting.value
+        #expect(page.entries.map(\.event.dossier).contains(code))
+        // Answered by the push, not by the end of the wait.
+        #expect(ContinuousClock.now - started < .seconds(20))
+        await hub.stop()
+    }
+
+    @Test func aPageNotSignedByThePinnedHubKeyIsNotStored() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let a = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let b = try LiveNode(directory: root.appendingPathComponent("xa-23062"), origin: "xa-23062", agency: "23062", office: "UBND xã Hàm Trí")
+        let syncA = try await a.enroll(with: hub)
+        let syncB = try await b.enroll(with: hub)
+        let code = try b.receive()
+        try b.perform(.forward(agency: "23059", reason: "Chuyển về nơi cư trú"), on: code)
+        try await syncB.once()
+
+        // The same hub, but A pinned another key (as if someone in the middle answered).
+        var impostor = syncA.link
+        impostor.hubPublicKey = SigningKey().publicKey.hex
+        var quiet = Logger(label: "lienthong.test-node")
+        quiet.logLevel = .error
+        let misled = NodeSync(database: a.database, client: syncA.client, key: a.key, identity: a.identity, link: impostor, logger: quiet)
+        let results = await misled.perform(.pull(since: 0, limit: 10, wait: 0))
+        guard case .pullFailed(let failure) = results.first else {
+            Issue.record("a page signed by another key was accepted: \(results)")
+            return
+        }
+        #expect("\(failure)".contains("signature"))
+        #expect(try a.database.syncCursor().pulled == 0)
+        #expect(try a.database.dossier(code) == nil)
+
+        // With the real pinned key it is stored, and `node log verify` proves each foreign event
+        // by its page; a hand-edited page entry is found.
+        try await syncA.once()
+        #expect(try a.database.dossier(code) != nil)
+        #expect(try a.database.verify().isIntact)
+        try await a.database.writer.write { db in try Tamper.rewriteFeedEntryHash(position: 1, in: db) }
+        let report = try a.database.verify()
+        #expect(!report.isIntact)
+        #expect(report.problems.contains { $0.origin == "hub-597" && $0.reason.contains("does not verify with the pinned hub key") })
+        #expect(report.problems.contains { $0.origin == "xa-23062" && $0.reason.contains("not covered by a signed checkpoint or a signed feed page") })
+        await hub.stop()
+    }
+}

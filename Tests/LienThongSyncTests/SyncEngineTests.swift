@@ -1,0 +1,126 @@
+import LienThongSync
+import LienThongWire
+import Testing
+
+/// The sync engine as the state machine it is: actions out, results in, time passed by hand.
+@Suite struct SyncEngineTests {
+    static func engine(localHead: Int = 0, storedSeq: Int = 0, pulled: Int = 0, seed: UInt64 = 7) -> SyncEngine {
+        SyncEngine(localHead: localHead, storedSeq: storedSeq, pulled: pulled, seed: seed)
+    }
+
+    @Test func pushesWhatTheHubHasNotStoredAndPullsUntilCaughtUpThenLongPolls() {
+        var engine = Self.engine(localHead: 250, storedSeq: 40, pulled: 3)
+        #expect(engine.pending == 210)
+        #expect(engine.next(now: 0) == [.push(afterSeq: 40, limit: 100), .pull(since: 3, limit: 500, wait: 25)])
+        // One request per lane: nothing more while both are in flight.
+        #expect(engine.next(now: 1).isEmpty)
+
+        engine.handle(.pulled(to: 500, end: 1200), now: 2)
+        #expect(engine.next(now: 2) == [.pull(since: 500, limit: 500, wait: 0)])
+        engine.handle(.pulled(to: 1200, end: 1200), now: 3)
+        #expect(engine.next(now: 3) == [.pull(since: 1200, limit: 500, wait: 25)])
+
+        engine.handle(.pushed(outcome: .stored, storedSeq: 140, reason: nil, milliseconds: 300), now: 4)
+        #expect(engine.storedSeq == 140)
+        #expect(engine.next(now: 4) == [.push(afterSeq: 140, limit: 200)])
+        engine.handle(.pushed(outcome: .duplicate, storedSeq: 250, reason: nil, milliseconds: 300), now: 5)
+        #expect(engine.pending == 0)
+        #expect(engine.next(now: 5).isEmpty)
+
+        // A local write wakes the push lane.
+        engine.handle(.localHead(seq: 251), now: 6)
+        #expect(engine.next(now: 6) == [.push(afterSeq: 250, limit: 400)])
+    }
+
+    @Test func theBatchDoublesWhenFastStaysWhenSlowHalvesOnTimeoutOr413AndNeverPassesTheCap() {
+        var engine = Self.engine(localHead: 100_000)
+        engine.handle(.caps(HubCaps(maxEventsPerBatch: 300, maxBodyBytes: 1 << 20, maxInflatedBytes: 1 << 22, maxPullLimit: 500, maxWaitSeconds: 30)), now: 0)
+        #expect(engine.batchSize == 100)
+
+        _ = engine.next(now: 0)
+        engine.handle(.pushed(outcome: .stored, storedSeq: 100, reason: nil, milliseconds: 1_999), now: 1)
+        #expect(engine.batchSize == 200)
+        _ = engine.next(now: 1)
+        engine.handle(.pushed(outcome: .stored, storedSeq: 300, reason: nil, milliseconds: 100), now: 2)
+        #expect(engine.batchSize == 300)  // 400, capped by the hub
+        _ = engine.next(now: 2)
+        engine.handle(.pushed(outcome: .stored, storedSeq: 600, reason: nil, milliseconds: 2_000), now: 3)
+        #expect(engine.batchSize == 300)  // not fast: unchanged
+
+        // 413: halve and retry at once.
+        _ = engine.next(now: 3)
+        engine.handle(.pushFailed(.tooLarge), now: 4)
+        #expect(engine.batchSize == 150)
+        #expect(engine.next(now: 4).contains(.push(afterSeq: 600, limit: 150)))
+        // Timeout: halve, and wait out a backoff.
+        engine.handle(.pushFailed(.timeout), now: 5)
+        #expect(engine.batchSize == 75)
+        #expect(!engine.next(now: 5).contains { if case .push = $0 { true } else { false } })
+        let wake = try! #require(engine.wakeUp(now: 5))
+        #expect(wake > 5)
+        #expect(engine.next(now: wake).contains(.push(afterSeq: 600, limit: 75)))
+    }
+
+    @Test func backoffIsCappedExponentialWithJitterAndRepeatsForASeed() {
+        func delays(seed: UInt64) -> [Int64] {
+            var engine = Self.engine(localHead: 10, seed: seed)
+            var now: Int64 = 0
+            var result: [Int64] = []
+            for _ in 0..<14 {
+                _ = engine.next(now: now)
+                engine.handle(.pushFailed(.unavailable("connection refused")), now: now)
+                let wake = engine.wakeUp(now: now) ?? now
+                result.append(wake - now)
+                now = wake
+            }
+            return result
+        }
+        let first = delays(seed: 1)
+        let base = SyncEngine.Configuration().backoffBaseMilliseconds
+        let cap = SyncEngine.Configuration().backoffCapMilliseconds
+        for (index, delay) in first.enumerated() {
+            let full = min(cap, base << Int64(index))
+            #expect(delay >= full / 2 && delay < full, "failure \(index + 1): \(delay) ms outside [\(full / 2), \(full))")
+        }
+        #expect(first == delays(seed: 1))
+        #expect(first != delays(seed: 2))
+    }
+
+    @Test func aForkStopsPushingButNotPulling() {
+        var engine = Self.engine(localHead: 20, storedSeq: 10)
+        _ = engine.next(now: 0)
+        engine.handle(.pushed(outcome: .fork, storedSeq: 12, reason: "seq 11 differs", milliseconds: 10), now: 1)
+        engine.handle(.pulled(to: 0, end: 0), now: 1)
+        #expect(engine.blocked?.outcome == .fork)
+        #expect(engine.blocked?.reason == "seq 11 differs")
+        #expect(engine.next(now: 1) == [.pull(since: 0, limit: 500, wait: 25)])
+        engine.handle(.localHead(seq: 21), now: 2)
+        #expect(engine.wakeUp(now: 2) == nil)
+    }
+
+    @Test func aGapRepushesFromTheHubsHeadAndHubBehindResetsBothCursors() {
+        var engine = Self.engine(localHead: 50, storedSeq: 30, pulled: 900)
+        _ = engine.next(now: 0)
+        engine.handle(.pushed(outcome: .gap, storedSeq: 20, reason: "hub holds up to 20", milliseconds: 5), now: 1)
+        #expect(engine.next(now: 1).contains(.push(afterSeq: 20, limit: 100)))
+
+        engine.handle(.pullFailed(.hubBehind(feedEnd: 700, storedSeq: 15)), now: 2)
+        #expect(engine.pulled == 700)
+        #expect(engine.storedSeq == 15)
+        #expect(engine.next(now: 2) == [.pull(since: 700, limit: 500, wait: 25)])
+    }
+
+    @Test func aRefusedPullBacksOffWithoutHoldingThePushLane() {
+        var engine = Self.engine(localHead: 5)
+        _ = engine.next(now: 0)
+        engine.handle(.pullFailed(.refused("401 unauthorized")), now: 1)
+        #expect(engine.pullFailures == 1)
+        engine.handle(.pushed(outcome: .stored, storedSeq: 5, reason: nil, milliseconds: 5), now: 1)
+        engine.handle(.localHead(seq: 6), now: 2)
+        #expect(engine.next(now: 2) == [.push(afterSeq: 5, limit: 200)])
+        let wake = try! #require(engine.wakeUp(now: 2))
+        #expect(engine.next(now: wake).contains(.pull(since: 0, limit: 500, wait: 25)))
+        engine.handle(.pulled(to: 0, end: 0), now: wake)
+        #expect(engine.pullFailures == 0)
+    }
+}
