@@ -103,6 +103,15 @@ public struct CLIProcess {
             process.waitUntilExit()
         }
 
+        /// Sends SIGTERM to this process (by its own pid, `Process.terminate()`) and returns its exit
+        /// status once it has stopped: a graceful shutdown exits 0.
+        @discardableResult
+        public func terminate() -> Int32 {
+            process.terminate()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
         /// Waits for the process to exit and returns its status.
         @discardableResult
         public func wait() -> Int32 {

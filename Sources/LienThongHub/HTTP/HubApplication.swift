@@ -4,6 +4,8 @@ import LienThongCore
 import LienThongStore
 import LienThongWire
 import Logging
+import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// The hub's HTTP adapter (Hummingbird 2): decodes requests, authenticates the node, calls
@@ -24,7 +26,8 @@ public enum HubApplication {
             } catch {
                 throw HubError.badRequest(error.description)
             }
-            return Self.respond(try service.enroll(enrolment, now: now()).bytes, to: request)
+            let answer = try await Self.offloaded { try service.enroll(enrolment, now: now()) }
+            return Self.respond(answer.bytes, to: request)
         }
         router.get(RouterPath(SyncPaths.caps)) { request, context -> Response in
             Self.respond(service.caps.bytes, to: request)
@@ -38,7 +41,7 @@ public enum HubApplication {
             } catch {
                 throw HubError.badRequest(error.description)
             }
-            let response = try service.push(push, node: node, now: now())
+            let response = try await Self.offloaded { try service.push(push, node: node, now: now()) }
             if response.results.contains(where: { $0.stored > 0 }) { notifier.bump() }
             return Self.respond(response.bytes, to: request)
         }
@@ -51,17 +54,20 @@ public enum HubApplication {
             let wait = min(try Self.integer(query.get("wait"), name: "wait", default: 0), service.caps.maxWaitSeconds)
             // Long-poll: while the feed has nothing after `since`, wait for a push to this hub
             // (notified in-process) or, at most a second apart, for a decision written by the CLI.
+            // A graceful shutdown answers at once (an empty page), so it is not held for the wait.
             let deadline = ContinuousClock.now.advanced(by: .seconds(max(0, wait)))
             var generation = notifier.generation
             var lastCheck = ContinuousClock.now
-            while try service.feedEnd(node: node) <= since, ContinuousClock.now < deadline {
+            func waiting() -> Bool { ContinuousClock.now < deadline && !Task.isShuttingDownGracefully }
+            while try service.feedEnd(node: node) <= since, waiting() {
                 repeat {
                     try await Task.sleep(for: .milliseconds(25))
-                } while notifier.generation == generation && ContinuousClock.now - lastCheck < .seconds(1) && ContinuousClock.now < deadline
+                } while notifier.generation == generation && ContinuousClock.now - lastCheck < .seconds(1) && waiting()
                 generation = notifier.generation
                 lastCheck = ContinuousClock.now
             }
-            return Self.respond(try service.pull(node: node, since: since, limit: limit, now: now()).bytes, to: request)
+            let page = try await Self.offloaded { try service.pull(node: node, since: since, limit: limit, now: now()) }
+            return Self.respond(page.bytes, to: request)
         }
         router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
             let node = try service.authenticate(credential: Self.bearer(request))
@@ -69,7 +75,8 @@ public enum HubApplication {
             try Self.checkFeedOwner(query.get("node"), credentialNode: node)
             let fromSeq = try Self.integer(query.get("fromSeq"), name: "fromSeq", default: 1)
             let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
-            return Self.respond(try service.own(node: node, fromSeq: fromSeq, limit: limit).bytes, to: request)
+            let own = try await Self.offloaded { try service.own(node: node, fromSeq: fromSeq, limit: limit) }
+            return Self.respond(own.bytes, to: request)
         }
         return router
     }
@@ -89,6 +96,13 @@ public enum HubApplication {
 
     /// Unix milliseconds now.
     public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Runs blocking SQLite work on NIO's thread pool, so a push waiting for the write lock never
+    /// holds one of the few cooperative threads that every other request (long-polls included)
+    /// needs.
+    public static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
 
     static func bearer(_ request: Request) -> String? {
         guard let value = request.headers[.authorization], value.hasPrefix("Bearer ") else { return nil }

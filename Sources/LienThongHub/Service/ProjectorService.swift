@@ -9,17 +9,23 @@ public struct ProjectorService: Service {
     let database: NodeDatabase
     let logger: Logger
     let interval: Duration
+    /// Events per pass. Each pass is one write transaction, so it is kept small enough that pushes
+    /// waiting for the write lock are not held behind a long catch-up (after a restart, a fold of
+    /// every touched dossier in one transaction held pushes for seconds).
+    let eventsPerPass: Int
 
-    public init(database: NodeDatabase, logger: Logger, interval: Duration = .milliseconds(100)) {
+    public init(database: NodeDatabase, logger: Logger, interval: Duration = .milliseconds(100), eventsPerPass: Int = 200) {
         self.database = database
         self.logger = logger
         self.interval = interval
+        self.eventsPerPass = eventsPerPass
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let (events, _) = try database.project()
+                let (database, limit) = (database, eventsPerPass)
+                let (events, _) = try await HubApplication.offloaded { try database.project(limit: limit) }
                 if events > 0 { continue }
             } catch {
                 logger.error("projector failed", metadata: ["error": "\(error)"])

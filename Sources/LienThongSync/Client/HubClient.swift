@@ -121,9 +121,11 @@ public final class HubClient: Sendable {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await session.data(for: request)
+            (data, response) = try await load(request)
         } catch let error as URLError where error.code == .timedOut {
             throw .timeout
+        } catch let error as URLError where error.code == .cancelled {
+            throw .unreachable("cancelled")
         } catch {
             throw .unreachable(error.localizedDescription)
         }
@@ -141,5 +143,54 @@ public final class HubClient: Sendable {
             throw .status(status, try? ErrorBody(bytes: bytes))
         }
         return bytes
+    }
+
+    /// One request on the shared session, cancelled with the calling task: FoundationNetworking's
+    /// `data(for:)` ignores task cancellation, so a long-poll would hold a graceful shutdown for
+    /// its whole wait.
+    func load(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        let box = TaskBox()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let response {
+                        continuation.resume(returning: (data ?? Data(), response))
+                    } else {
+                        continuation.resume(throwing: URLError(.badServerResponse))
+                    }
+                }
+                if !box.start(task) { continuation.resume(throwing: URLError(.cancelled)) }
+            }
+        } onCancel: {
+            box.cancel()
+        }
+    }
+}
+
+/// The data task of one request, so a cancellation arriving before or after it starts cancels it.
+private final class TaskBox: @unchecked Sendable {
+    // Safe: `task` and `cancelled` are only touched under `lock`.
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    /// Starts `task` unless the request was already cancelled; returns whether it started.
+    func start(_ task: URLSessionDataTask) -> Bool {
+        let cancelled = lock.withLock {
+            self.task = task
+            return self.cancelled
+        }
+        if !cancelled { task.resume() }
+        return !cancelled
+    }
+
+    func cancel() {
+        let task = lock.withLock {
+            cancelled = true
+            return self.task
+        }
+        task?.cancel()
     }
 }

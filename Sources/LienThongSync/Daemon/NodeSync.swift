@@ -118,9 +118,12 @@ public struct NodeSync: Sendable {
         }
     }
 
+    /// Records a failed attempt; one cut short by a shutdown is recorded as `cancelled`, not as a
+    /// failure of the link.
     func record(_ kind: String, started: Int64, error: String) {
+        let outcome = Task.isCancelled ? "cancelled" : "failed"
         do {
-            try database.recordAttempt(kind: kind, startedAt: started, endedAt: now(), outcome: "failed", detail: error)
+            try database.recordAttempt(kind: kind, startedAt: started, endedAt: now(), outcome: outcome, detail: error)
         } catch {
             logger.error("cannot record a sync attempt", metadata: ["error": "\(error)"])
         }
