@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The LienThong demo, as far as the project has come: one commune node's counter, offline.
-# A clerk receives a dossier (the Vietnamese receipt is printed), hands it to an officer and
-# forwards it to the district; two processes receive 100 dossiers each with their histories at the
-# same time; the log proves itself, projections rebuild identically, a backup taken while writing
-# is restored and verified, and a one-byte change is caught. (Hub, sync and link cuts come with
-# the hub issue; this script grows with them.)
+# The LienThong demo, as far as the project has come. A commune node's counter: a clerk receives a
+# dossier (the Vietnamese receipt is printed), hands it to an officer and forwards it to the
+# district; two processes receive 100 dossiers each with their histories at the same time; the log
+# proves itself, projections rebuild identically, a backup taken while writing is restored and
+# verified, and a one-byte change is caught. Then the district hub on loopback: the commune's
+# daemon pushes its log, the link drops (the hub stops) while the counter goes on offline, the link
+# comes back and what was saved offline arrives, a second commune forwards a dossier to the first,
+# the district decides, the decision comes back down, and both sides' state hashes agree.
 #
 #   Scripts/demo.sh [--keep]     # --keep leaves the demo's files in place and prints where
 set -euo pipefail
@@ -15,10 +17,28 @@ swift build --product lienthong >/dev/null
 bin="$(swift build --show-bin-path)/lienthong"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/lienthong-demo.XXXXXX")"
-if [ "${1:-}" != "--keep" ]; then trap 'rm -rf "$work"' EXIT; fi
+pids=()
+cleanup() {
+  # Stop only what this script started, each by its own pid.
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  if [ "${keep:-}" != 1 ]; then rm -rf "$work"; fi
+}
+keep=0
+[ "${1:-}" = "--keep" ] && keep=1
+trap cleanup EXIT
 node="$work/xa-23059"
 step() { printf '\n== %s\n' "$*"; }
 fail() { echo "demo: FAILED: $*" >&2; exit 1; }
+# wait_for SECONDS WHAT COMMAND…: waits on a condition (polling), never a fixed sleep.
+wait_for() {
+  local limit=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "timed out after ${limit}s waiting for $what"
+    sleep 0.1
+  done
+}
 
 step "node init: thị trấn Ma Lâm (agency 23059), Hàm Thuận Bắc"
 "$bin" node init --config Config/node.example.json --data-dir "$node"
@@ -72,6 +92,86 @@ sqlite3 "$work/tampered/node.sqlite" "DROP TRIGGER event_refuse_update;
   UPDATE event SET canonical = CAST(replace(CAST(canonical AS TEXT), 'dossier.', 'dossieR.') AS BLOB) WHERE seq = 123;"
 if "$bin" node log verify --data-dir "$work/tampered"; then fail "the altered log verified"; fi
 
+hub="$work/hub"
+node2="$work/xa-23062"
+start_hub() {
+  "$bin" hub run --port "$1" --data-dir "$hub" >"$work/hub.out" 2>>"$work/hub.err" &
+  hubpid=$!
+  pids+=("$hubpid")
+  wait_for 30 "the hub to listen" grep -q "^listening on" "$work/hub.out"
+  url="$(sed -n 's/^listening on \(http[^ ]*\) .*/\1/p' "$work/hub.out")"
+}
+stop_hub() { kill -TERM "$hubpid"; wait "$hubpid" || fail "the hub did not stop gracefully"; }
+hub_has() { "$bin" hub dossier show "$1" --data-dir "$hub"; }
+node_shows() { "$bin" dossier show "$2" --data-dir "$1" | grep -q "$3"; }
+
+step "hub init: the district (UBND huyện Hàm Thuận Bắc, hub-597); a second commune, Phú Long (23062)"
+"$bin" hub init --config Config/hub.example.json --data-dir "$hub"
+"$bin" node init --config Config/node.example.json --node-id xa-23062 --agency 23062 \
+  --office "UBND thị trấn Phú Long" --data-dir "$node2" >/dev/null
+start_hub 0
+echo "hub listening on $url"
+
+step "hub enroll + node enroll: one-time tokens; each node keeps a 0600 credential and pins the hub's key"
+for dir in "$node" "$node2"; do
+  id="$(basename "$dir")"
+  token="$("$bin" hub enroll "$id" --data-dir "$hub" 2>/dev/null)"
+  "$bin" node enroll --hub "$url" --token "$token" --data-dir "$dir" | head -1
+done
+
+step "node run: Ma Lâm's daemon pushes its whole log; the forwarded dossier reaches the district"
+"$bin" node run --data-dir "$node" >"$work/node.out" 2>"$work/node.err" &
+daemon=$!
+pids+=("$daemon")
+wait_for 120 "the district to hold $code" hub_has "$code"
+hub_lists() { "$bin" hub dossier list --data-dir "$hub" --status forwarded --limit 1000 | grep -q "$code"; }
+wait_for 60 "the hub's projector to list $code" hub_lists
+"$bin" hub dossier list --data-dir "$hub" --limit 5
+
+step "the link drops (the hub stops); the counter goes on offline"
+stop_hub
+offline="$("$bin" dossier receive --data-dir "$node" --actor cb-tiepnhan-01 --procedure 1.001776 \
+  --applicant "Phạm Văn Long" --id-number 060190007788 --phone "0912 000 111" \
+  --address "thôn Đại Thiện, thị trấn Ma Lâm" --document "Tờ khai" | sed -n 's/.*Mã hồ sơ: //p' | tr -d ' ')"
+[ -n "$offline" ] || fail "no receipt while offline"
+"$bin" dossier process "$offline" --data-dir "$node" --actor cb-tiepnhan-01 --to cb-tuphap-01 >/dev/null
+"$bin" dossier forward "$offline" --data-dir "$node" --actor cb-tuphap-01 --to 597 >/dev/null
+echo "received and forwarded $offline while the hub was down"
+hub_has "$offline" >/dev/null 2>&1 && fail "the hub has $offline although it was down"
+
+step "the link comes back: what was saved offline arrives"
+start_hub "${url##*:}"
+wait_for 120 "the district to hold $offline" hub_has "$offline"
+echo "the district holds $offline"
+
+step "Phú Long forwards a dossier to Ma Lâm (commune to commune); Ma Lâm's daemon pulls its whole history"
+other="$("$bin" dossier receive --data-dir "$node2" --actor cb-tiepnhan-01 --procedure 1.001776 \
+  --applicant "Võ Thị Hạnh" --id-number 060192003344 --phone "0913 222 333" \
+  --address "khu phố 2, thị trấn Phú Long" --document "Tờ khai" | sed -n 's/.*Mã hồ sơ: //p' | tr -d ' ')"
+"$bin" dossier forward "$other" --data-dir "$node2" --actor cb-tuphap-01 --to 23059 --reason "Công dân cư trú tại Ma Lâm" >/dev/null
+"$bin" node sync --data-dir "$node2"
+wait_for 60 "Ma Lâm to hold $other" node_shows "$node" "$other" "Owner       xa-23059"
+"$bin" dossier show "$other" --data-dir "$node" | head -12
+
+step "the district decides on $code; the decision comes back down to Ma Lâm"
+"$bin" hub dossier accept "$code" --actor pb-tiepnhan-01 --data-dir "$hub" >/dev/null
+"$bin" hub dossier resolve "$code" --approve --actor ld-ubnd-huyen --data-dir "$hub" >/dev/null
+"$bin" hub dossier send-result "$code" --actor pb-tiepnhan-01 --data-dir "$hub" >/dev/null
+wait_for 60 "the decision on $code at Ma Lâm" node_shows "$node" "$code" "Đã có kết quả"
+"$bin" dossier show "$code" --data-dir "$node" | head -8
+
+step "convergence: the commune's and the district's state hashes of $code agree; pulled events verify"
+here="$("$bin" dossier show "$code" --data-dir "$node" | sed -n 's/^State hash *//p')"
+there="$("$bin" hub dossier show "$code" --data-dir "$hub" | sed -n 's/^State hash *//p')"
+echo "Ma Lâm:   $here"
+echo "district: $there"
+[ -n "$here" ] && [ "$here" = "$there" ] || fail "the state hashes differ"
+kill -TERM "$daemon"
+wait "$daemon" || fail "node run did not stop gracefully"
+stop_hub
+"$bin" node log verify --data-dir "$node" | head -1 || fail "Ma Lâm's log did not verify"
+"$bin" node log verify --data-dir "$hub" | head -1 || fail "the hub's log did not verify"
+
 printf '\ndemo: OK\n'
-[ "${1:-}" = "--keep" ] && echo "files kept in $work"
+[ "$keep" = 1 ] && echo "files kept in $work"
 exit 0

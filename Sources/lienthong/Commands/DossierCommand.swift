@@ -113,6 +113,13 @@ struct DossierListCommand: ParsableCommand {
             print("\(pad(row.code, 21)) \(pad(status, 26)) \(pad(appointment, 18)) \(pad(row.procedureCode, 10)) \(row.applicantName)")
         }
         print("\(rows.count) dossier(s)")
+        // At a hub the list is the projector's output, which trails what was just stored.
+        if node.directory.role == .hub {
+            let progress = try node.database.projectorProgress()
+            if progress.projected < progress.stored {
+                print("(the projector has \(progress.stored - progress.projected) stored event(s) still to fold; the list catches up within seconds)")
+            }
+        }
     }
 }
 
