@@ -17,10 +17,13 @@ swift build --product lienthong >/dev/null
 bin="$(swift build --show-bin-path)/lienthong"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/lienthong-demo.XXXXXX")"
-pids=()
+hubpid=""
+daemon=""
 cleanup() {
-  # Stop only what this script started, each by its own pid.
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # Stop only what this script started and has not stopped yet, each by its own pid.
+  for pid in $hubpid $daemon; do
+    kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
   if [ "${keep:-}" != 1 ]; then rm -rf "$work"; fi
 }
 keep=0
@@ -78,7 +81,8 @@ step "node log verify"
 step "node backup while a writer appends, then restore it into a new directory and verify"
 "$bin" dev append --count 300 --actor cb-tuphap-01 --data-dir "$node" >"$work/c.out" &
 writer=$!
-while [ "$(wc -l <"$work/c.out")" -lt 50 ]; do sleep 0.05; done  # wait for the writer to be mid-run
+mid_run() { [ "$(wc -l <"$work/c.out")" -ge 50 ]; }
+wait_for 60 "the writer to be mid-run" mid_run
 "$bin" node backup "$work/backup.sqlite" --data-dir "$node"
 wait "$writer" || fail "third writer"
 mkdir -p "$work/restored"
@@ -97,13 +101,17 @@ node2="$work/xa-23062"
 start_hub() {
   "$bin" hub run --port "$1" --data-dir "$hub" >"$work/hub.out" 2>>"$work/hub.err" &
   hubpid=$!
-  pids+=("$hubpid")
   wait_for 30 "the hub to listen" grep -q "^listening on" "$work/hub.out"
   url="$(sed -n 's/^listening on \(http[^ ]*\) .*/\1/p' "$work/hub.out")"
 }
-stop_hub() { kill -TERM "$hubpid"; wait "$hubpid" || fail "the hub did not stop gracefully"; }
+stop_hub() {
+  kill -TERM "$hubpid"
+  wait "$hubpid" || fail "the hub did not stop gracefully"
+  hubpid=""
+}
 hub_has() { "$bin" hub dossier show "$1" --data-dir "$hub"; }
-node_shows() { "$bin" dossier show "$2" --data-dir "$1" | grep -q "$3"; }
+# grep without -q reads all its input, so the writer never dies of SIGPIPE under pipefail.
+node_shows() { "$bin" dossier show "$2" --data-dir "$1" | grep "$3" >/dev/null; }
 
 step "hub init: the district (UBND huyện Hàm Thuận Bắc, hub-597); a second commune, Phú Long (23062)"
 "$bin" hub init --config Config/hub.example.json --data-dir "$hub"
@@ -116,15 +124,14 @@ step "hub enroll + node enroll: one-time tokens; each node keeps a 0600 credenti
 for dir in "$node" "$node2"; do
   id="$(basename "$dir")"
   token="$("$bin" hub enroll "$id" --data-dir "$hub" 2>/dev/null)"
-  "$bin" node enroll --hub "$url" --token "$token" --data-dir "$dir" | head -1
+  "$bin" node enroll --hub "$url" --token "$token" --data-dir "$dir" | sed -n 1p
 done
 
 step "node run: Ma Lâm's daemon pushes its whole log; the forwarded dossier reaches the district"
 "$bin" node run --data-dir "$node" >"$work/node.out" 2>"$work/node.err" &
 daemon=$!
-pids+=("$daemon")
 wait_for 120 "the district to hold $code" hub_has "$code"
-hub_lists() { "$bin" hub dossier list --data-dir "$hub" --status forwarded --limit 1000 | grep -q "$code"; }
+hub_lists() { "$bin" hub dossier list --data-dir "$hub" --status forwarded --limit 1000 | grep "$code" >/dev/null; }
 wait_for 60 "the hub's projector to list $code" hub_lists
 "$bin" hub dossier list --data-dir "$hub" --limit 5
 
@@ -151,14 +158,14 @@ other="$("$bin" dossier receive --data-dir "$node2" --actor cb-tiepnhan-01 --pro
 "$bin" dossier forward "$other" --data-dir "$node2" --actor cb-tuphap-01 --to 23059 --reason "Công dân cư trú tại Ma Lâm" >/dev/null
 "$bin" node sync --data-dir "$node2"
 wait_for 60 "Ma Lâm to hold $other" node_shows "$node" "$other" "Owner       xa-23059"
-"$bin" dossier show "$other" --data-dir "$node" | head -12
+"$bin" dossier show "$other" --data-dir "$node" | sed -n 1,12p
 
 step "the district decides on $code; the decision comes back down to Ma Lâm"
 "$bin" hub dossier accept "$code" --actor pb-tiepnhan-01 --data-dir "$hub" >/dev/null
 "$bin" hub dossier resolve "$code" --approve --actor ld-ubnd-huyen --data-dir "$hub" >/dev/null
 "$bin" hub dossier send-result "$code" --actor pb-tiepnhan-01 --data-dir "$hub" >/dev/null
 wait_for 60 "the decision on $code at Ma Lâm" node_shows "$node" "$code" "Đã có kết quả"
-"$bin" dossier show "$code" --data-dir "$node" | head -8
+"$bin" dossier show "$code" --data-dir "$node" | sed -n 1,8p
 
 step "convergence: the commune's and the district's state hashes of $code agree; pulled events verify"
 here="$("$bin" dossier show "$code" --data-dir "$node" | sed -n 's/^State hash *//p')"
@@ -168,9 +175,12 @@ echo "district: $there"
 [ -n "$here" ] && [ "$here" = "$there" ] || fail "the state hashes differ"
 kill -TERM "$daemon"
 wait "$daemon" || fail "node run did not stop gracefully"
+daemon=""
 stop_hub
-"$bin" node log verify --data-dir "$node" | head -1 || fail "Ma Lâm's log did not verify"
-"$bin" node log verify --data-dir "$hub" | head -1 || fail "the hub's log did not verify"
+for dir in "$node" "$hub"; do
+  verified="$("$bin" node log verify --data-dir "$dir")" || fail "the log in $dir did not verify"
+  echo "${verified%%$'\n'*}"
+done
 
 printf '\ndemo: OK\n'
 [ "$keep" = 1 ] && echo "files kept in $work"

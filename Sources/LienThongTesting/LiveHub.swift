@@ -15,12 +15,15 @@ public final class LiveHub: Sendable {
     public let service: HubService
     public let url: URL
     public let port: Int
+    /// The application's notifier: how many pulls are waiting now.
+    public let notifier: FeedNotifier
     let group: ServiceGroup
     let running: Task<Void, any Error>
 
-    init(service: HubService, port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
+    init(service: HubService, port: Int, notifier: FeedNotifier, group: ServiceGroup, running: Task<Void, any Error>) {
         self.service = service
         self.port = port
+        self.notifier = notifier
         self.url = URL(string: "http://127.0.0.1:\(port)")!
         self.group = group
         self.running = running
@@ -47,19 +50,24 @@ public final class LiveHub: Sendable {
         var logger = Logger(label: "lienthong.test-hub")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = HubApplication.build(service: service, host: "127.0.0.1", port: 0, logger: logger) { port in
+        let notifier = FeedNotifier()
+        let app = HubApplication.build(service: service, host: "127.0.0.1", port: 0, logger: logger, notifier: notifier) { port in
             continuation.yield(port)
             continuation.finish()
         }
         let projector = ProjectorService(database: service.database, logger: logger, interval: .milliseconds(20))
         let group = ServiceGroup(configuration: .init(services: [app, projector], gracefulShutdownSignals: [], logger: logger))
-        let running = Task { try await group.run() }
+        let running = Task {
+            // If the server fails before it listens, the wait for its port ends too.
+            defer { continuation.finish() }
+            try await group.run()
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
-            running.cancel()
-            throw HubClientError.unreachable("the test hub stopped before it listened")
+            let failure = await running.result
+            throw HubClientError.unreachable("the test hub stopped before it listened: \(failure)")
         }
-        return LiveHub(service: service, port: port, group: group, running: running)
+        return LiveHub(service: service, port: port, notifier: notifier, group: group, running: running)
     }
 
     /// Shuts the hub down gracefully and waits until it has stopped listening.

@@ -40,4 +40,11 @@ public enum Tamper {
         let rewritten = (hash.first == "0" ? "1" : "0") + hash.dropFirst()
         try db.execute(sql: "UPDATE feedEntry SET hash = ? WHERE position = ?", arguments: [rewritten, position])
     }
+
+    /// Deletes the stored event `origin` `seq`, as a hand edit would.
+    public static func deleteEvent(origin: String, seq: Int, in db: Database) throws {
+        try db.execute(sql: "DROP TRIGGER IF EXISTS event_refuse_delete")
+        try db.execute(sql: "DELETE FROM event WHERE origin = ? AND seq = ?", arguments: [origin, seq])
+        guard db.changesCount == 1 else { throw NotFound(description: "no event \(origin) seq \(seq)") }
+    }
 }

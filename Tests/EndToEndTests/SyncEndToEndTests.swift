@@ -123,8 +123,16 @@ import Testing
         try Eventually.wait(for: "every commune to see the hub hold its head", interval: .milliseconds(250)) {
             try nodeDatabases.allSatisfy { node, database in try database.syncCursor().storedSeq == heads[node] }
         }
-        for daemon in daemons { #expect(daemon.terminate() == 0, "node run did not stop gracefully: \(daemon.stderr)") }
+        // The hub first, while the caught-up daemons' pulls wait on it (25 s long-polls): a
+        // graceful shutdown answers them at once instead of holding on for the wait.
+        let stopping = ContinuousClock.now
         #expect(site.hub?.terminate() == 0)
+        #expect(ContinuousClock.now - stopping < .seconds(10), "hub run took \(ContinuousClock.now - stopping) to stop")
+        for daemon in daemons {
+            let stopping = ContinuousClock.now
+            #expect(daemon.terminate() == 0, "node run did not stop gracefully: \(daemon.stderr)")
+            #expect(ContinuousClock.now - stopping < .seconds(10), "node run took \(ContinuousClock.now - stopping) to stop")
+        }
 
         // Every event exactly once at the hub, the same bytes; no feed entry twice.
         let hub = try site.hubDatabase()

@@ -215,9 +215,20 @@ import Testing
         #expect(empty.entries.isEmpty)
         #expect(empty.to == 0)
 
-        // A waits on its feed while B forwards a dossier to A.
+        // A wait that runs out answers an empty page.
+        let ranOut = try await syncA.client.pull(since: 0, limit: 10, wait: 1)
+        #expect(ranOut.entries.isEmpty)
+
+        // A waits on its feed (seen waiting at the hub) while B forwards a dossier to A.
         let started = ContinuousClock.now
         let waiting = Task { try await syncA.client.pull(since: 0, limit: 10, wait: 20) }
+        while hub.notifier.waitingPulls == 0 {
+            guard ContinuousClock.now - started < .seconds(10) else {
+                Issue.record("the pull never waited at the hub")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let code = try b.receive()
         try b.perform(.forward(agency: "23059", reason: "Chuyển về nơi cư trú"), on: code)
         try await syncB.once()
@@ -260,6 +271,15 @@ import Testing
         try await syncA.once()
         #expect(try a.database.dossier(code) != nil)
         #expect(try a.database.verify().isIntact)
+        // A pulled event deleted by hand is named by its page.
+        let copy = root.appendingPathComponent("copy.sqlite").path
+        _ = try a.database.backup(to: copy)
+        let deleted = try NodeDatabase(path: copy)
+        try await deleted.writer.write { db in try Tamper.deleteEvent(origin: "xa-23062", seq: 2, in: db) }
+        let missing = try deleted.verify()
+        #expect(missing.problems.map(\.seq) == [2])
+        #expect(missing.firstProblem?.reason.contains("names this event, but the log does not hold it") == true)
+
         try await a.database.writer.write { db in try Tamper.rewriteFeedEntryHash(position: 1, in: db) }
         let report = try a.database.verify()
         #expect(!report.isIntact)

@@ -32,7 +32,7 @@ import Testing
         #expect(engine.next(now: 6) == [.push(afterSeq: 250, limit: 400)])
     }
 
-    @Test func theBatchDoublesWhenFastStaysWhenSlowHalvesOnTimeoutOr413AndNeverPassesTheCap() {
+    @Test func theBatchDoublesWhenFastStaysWhenSlowHalvesOnTimeoutOr413AndNeverPassesTheCap() throws {
         var engine = Self.engine(localHead: 100_000)
         engine.handle(.caps(HubCaps(maxEventsPerBatch: 300, maxBodyBytes: 1 << 20, maxInflatedBytes: 1 << 22, maxPullLimit: 500, maxWaitSeconds: 30)), now: 0)
         #expect(engine.batchSize == 100)
@@ -56,7 +56,7 @@ import Testing
         engine.handle(.pushFailed(.timeout), now: 5)
         #expect(engine.batchSize == 75)
         #expect(!engine.next(now: 5).contains { if case .push = $0 { true } else { false } })
-        let wake = try! #require(engine.wakeUp(now: 5))
+        let wake = try #require(engine.wakeUp(now: 5))
         #expect(wake > 5)
         #expect(engine.next(now: wake).contains(.push(afterSeq: 600, limit: 75)))
     }
@@ -110,7 +110,7 @@ import Testing
         #expect(engine.next(now: 2) == [.pull(since: 700, limit: 500, wait: 25)])
     }
 
-    @Test func aRefusedPullBacksOffWithoutHoldingThePushLane() {
+    @Test func aRefusedPullBacksOffWithoutHoldingThePushLane() throws {
         var engine = Self.engine(localHead: 5)
         _ = engine.next(now: 0)
         engine.handle(.pullFailed(.refused("401 unauthorized")), now: 1)
@@ -118,7 +118,7 @@ import Testing
         engine.handle(.pushed(outcome: .stored, storedSeq: 5, reason: nil, milliseconds: 5), now: 1)
         engine.handle(.localHead(seq: 6), now: 2)
         #expect(engine.next(now: 2) == [.push(afterSeq: 5, limit: 200)])
-        let wake = try! #require(engine.wakeUp(now: 2))
+        let wake = try #require(engine.wakeUp(now: 2))
         #expect(engine.next(now: wake).contains(.pull(since: 0, limit: 500, wait: 25)))
         engine.handle(.pulled(to: 0, end: 0), now: wake)
         #expect(engine.pullFailures == 0)

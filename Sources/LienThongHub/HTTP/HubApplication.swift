@@ -59,6 +59,8 @@ public enum HubApplication {
             var generation = notifier.generation
             var lastCheck = ContinuousClock.now
             func waiting() -> Bool { ContinuousClock.now < deadline && !Task.isShuttingDownGracefully }
+            notifier.startWaiting()
+            defer { notifier.stopWaiting() }
             while try service.feedEnd(node: node) <= since, waiting() {
                 repeat {
                     try await Task.sleep(for: .milliseconds(25))
@@ -84,10 +86,9 @@ public enum HubApplication {
     /// The hub's application, listening on `host:port` (port 0: any free port, reported to
     /// `onServerRunning`).
     public static func build(
-        service: HubService, host: String, port: Int, logger: Logger,
+        service: HubService, host: String, port: Int, logger: Logger, notifier: FeedNotifier = FeedNotifier(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let notifier = FeedNotifier()
         let router = buildRouter(service: service, notifier: notifier, logger: logger)
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
@@ -157,15 +158,24 @@ public enum HubApplication {
     }
 }
 
-/// Tells long-polling pulls that a push stored something: a counter they watch.
+/// Tells long-polling pulls that a push stored something (a counter they watch), and counts the
+/// pulls waiting now.
 public final class FeedNotifier: Sendable {
     private let counter = Mutex(0)
+    private let waiting = Mutex(0)
 
     public init() {}
 
     public var generation: Int { counter.withLock { $0 } }
 
     public func bump() { counter.withLock { $0 += 1 } }
+
+    /// Pulls waiting at the hub for their feed to grow.
+    public var waitingPulls: Int { waiting.withLock { $0 } }
+
+    func startWaiting() { waiting.withLock { $0 += 1 } }
+
+    func stopWaiting() { waiting.withLock { $0 -= 1 } }
 }
 
 /// Maps errors to answers in one place: a ``HubError`` to its status and body; anything else to a
@@ -181,6 +191,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 logger.error("hub storage failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
             }
             return Self.answer(status: error.status, body: error.body)
+        } catch is CancellationError {
+            // The request was cut short (the hub is stopping): nothing failed, nothing to log.
+            return Self.answer(status: 503, body: ErrorBody(code: "unavailable", message: "the hub is stopping; send the request again later"))
         } catch let error as any HTTPResponseError {
             return Self.answer(status: Int(error.status.code), body: ErrorBody(code: "http-\(error.status.code)", message: "\(error.status.reasonPhrase)"))
         } catch {
