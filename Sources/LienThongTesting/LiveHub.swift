@@ -40,7 +40,7 @@ public final class LiveHub: Sendable {
         let identity = LocalIdentity(origin: origin, epoch: LocalIdentity.newEpoch(), agencyCode: agency, officeName: office, createdAt: 0)
         try database.initialize(identity: identity, publicKey: key.publicKey)
         let workflow = try Fixtures.workflow(origin: origin, agency: agency, office: office, staff: Fixtures.hubStaff, topology: topology)
-        guard let hubTopology = workflow.topology else { throw StoreError.missingIdentity }
+        guard let hubTopology = workflow.topology else { throw HarnessError(description: "the fixture workflow has no topology") }
         let service = HubService(database: database, identity: identity, key: key, topology: hubTopology, workflow: workflow, caps: caps)
         return try await serve(service)
     }
@@ -128,7 +128,7 @@ public struct LiveNode: Sendable {
             procedureCode: procedure, applicantName: applicant, idNumber: "060123456789", phone: "0912345678", address: "thôn 1",
             documents: ["Tờ khai"], channel: .counter)
         let write = try database.receive(intake, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: Self.wall)
-        guard let code = write.events.first?.dossier else { throw StoreError.missingIdentity }
+        guard let code = write.events.first?.dossier else { throw HarnessError(description: "the receipt wrote no dossier event") }
         return code
     }
 
@@ -138,9 +138,14 @@ public struct LiveNode: Sendable {
     }
 }
 
+/// A broken assumption of the live harness itself (not of the code under test).
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+}
+
 /// The hub link just stored, read back as the CLI reads it.
 private func requireLink(_ database: NodeDatabase) throws -> HubLink {
-    guard let link = try database.hubLink() else { throw StoreError.missingIdentity }
+    guard let link = try database.hubLink() else { throw HarnessError(description: "enrolment stored no hub link") }
     return link
 }
 

@@ -10,7 +10,9 @@ struct NodeLogVerifyCommand: ParsableCommand {
         abstract: "Check every event's hash and link, every checkpoint's signature and every pulled feed page's signature.",
         discussion: """
             The node's own events must form one chain from seq 1, covered by its signed checkpoints. Events of other \
-            origins (pulled from the hub) must each be named, with their hash, by a feed page the pinned hub key signed.
+            origins (pulled from the hub) must each be named, with their hash, by a feed page the pinned hub key signed, \
+            and every event such a page names must be in the log. At a hub, every origin's chain is checked like a \
+            node's own.
             Exits 0 when the log proves itself, 1 when something is broken (the first broken seq is named).
             """)
 
