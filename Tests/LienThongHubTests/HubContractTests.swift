@@ -191,6 +191,28 @@ import Testing
         await hub.stop()
     }
 
+    @Test func healthAnswersWithoutACredential() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        try node.receive()
+        try await sync.once()
+        for path in [SyncPaths.live, SyncPaths.ready] {
+            let (data, response) = try await URLSession.shared.data(from: hub.url.appendingPathComponent(path))
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(path)")
+            let body = try JSONParser.parse([UInt8](data))
+            #expect(body["hub"]?.stringValue == "hub-597")
+            #expect(body["status"]?.stringValue == (path == SyncPaths.live ? "live" : "ready"))
+            if path == SyncPaths.ready {
+                // Stored − projected positions: known, never negative.
+                #expect((body["projectorLag"]?.integerValue ?? -1) >= 0)
+            }
+        }
+        await hub.stop()
+    }
+
     static func rawPush(_ hub: LiveHub, credential: String, body: [UInt8], gzip: Bool) async throws -> (status: Int, body: ErrorBody) {
         var request = URLRequest(url: hub.url.appendingPathComponent(SyncPaths.push))
         request.httpMethod = "POST"

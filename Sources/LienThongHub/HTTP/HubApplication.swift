@@ -32,6 +32,23 @@ public enum HubApplication {
         router.get(RouterPath(SyncPaths.caps)) { request, context -> Response in
             Self.respond(service.caps.bytes, to: request)
         }
+        // Health for a supervisor or a load balancer: no credential, nothing personal.
+        router.get(RouterPath(SyncPaths.live)) { request, context -> Response in
+            let body: JSONValue = ["status": "live", "hub": .string(service.identity.origin)]
+            return Self.respond(CanonicalJSON.encode(body), to: request)
+        }
+        router.get(RouterPath(SyncPaths.ready)) { request, context -> Response in
+            let progress: (projected: Int, stored: Int)
+            do {
+                progress = try await Self.offloaded { try service.database.projectorProgress() }
+            } catch let error as StoreError {
+                throw HubError.store(error)  // 503, cause logged
+            }
+            let body: JSONValue = [
+                "status": "ready", "hub": .string(service.identity.origin), "projectorLag": .integer(progress.stored - progress.projected),
+            ]
+            return Self.respond(CanonicalJSON.encode(body), to: request)
+        }
         router.post(RouterPath(SyncPaths.push)) { request, context -> Response in
             let node = try service.authenticate(credential: Self.bearer(request))
             let body = try await Self.body(of: request, caps: service.caps)

@@ -4,5 +4,9 @@ public enum SyncPaths {
     public static let pull = "/v1/sync/pull"
     public static let own = "/v1/sync/own"
     public static let caps = "/v1/sync/caps"
+    /// Liveness: the process answers (200).
+    public static let live = "/health/live"
+    /// Readiness: the hub's database answers a read (200), or it cannot serve (503).
+    public static let ready = "/health/ready"
     public static let enroll = "/v1/enroll"
 }
