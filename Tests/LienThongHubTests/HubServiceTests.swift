@@ -108,4 +108,30 @@ import Testing
         #expect(second.quarantined == 0)
         #expect(try pair.hub.database.quarantined().map(\.event.seq) == [1])
     }
+
+    /// Regression: a forward followed by more events in the same batch put those events in the
+    /// target's feed twice (once in the back-filled history, once as news).
+    @Test func aForwardAndLaterEventsInOneBatchReachTheTargetOnceEach() throws {
+        let pair = try Pair()
+        let workflow = try Fixtures.workflow()
+        var clock = UInt64(pair.now)
+        let tick: () -> UInt64 = {
+            clock += 1
+            return clock
+        }
+        let intake = Workflow.Intake(
+            procedureCode: "1.001776", applicantName: "Lê Văn Tư", idNumber: "060123456789", phone: "0912345678", address: "thôn 1",
+            documents: ["Tờ khai"], channel: .counter)
+        let code = try #require(
+            try pair.node.receive(intake, actor: "cb-tiepnhan-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick).events.first?.dossier)
+        _ = try pair.node.perform(
+            .forward(agency: "23062", reason: "Nơi cư trú"), on: code, actor: "cb-tuphap-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)
+        _ = try pair.node.perform(.note("Đã báo công dân"), on: code, actor: "cb-tiepnhan-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)
+        let (events, checkpoint) = try #require(try pair.node.pendingBatch(afterSeq: 0, limit: 100, key: pair.nodeKey))
+        #expect(events.count == 3)
+        #expect(try pair.push(PushBatch(events: events, checkpoint: checkpoint)).outcome == .stored)
+
+        let feed = try pair.hub.database.feed(node: "xa-23062", since: 0, limit: 100)
+        #expect(feed.entries.map(\.event.hash) == events.map(\.hash))
+    }
 }

@@ -79,11 +79,14 @@ extension HubService {
     func route(_ stored: [(position: Int, event: Event)], in transaction: HubTransaction) throws -> Int {
         var quarantined = 0
         var audiences: [String: Set<String>] = [:]
+        // Each node's new feed entries, in order; appended once per node at the end, so the feed's
+        // end is read once per node and batch, not once per event.
+        var feeds: [String: [Int]] = [:]
         for (position, event) in stored {
             guard let code = event.dossier else {
                 // Hub-wide events of the hub itself (a published calendar) go to every node.
                 if event.origin == identity.origin {
-                    for node in try transaction.nodes() { try transaction.appendToFeed(node: node, eventPositions: [position]) }
+                    for node in try transaction.nodes() { feeds[node, default: []].append(position) }
                 }
                 continue
             }
@@ -110,15 +113,21 @@ extension HubService {
                 !audience.contains(target)
             {
                 try transaction.addAudience(dossier: code, origin: target)
-                let history = try transaction.visibleEvents(ofDossier: code).filter { $0.event.origin != target }.map(\.position)
-                try transaction.appendToFeed(node: target, eventPositions: history)
+                // The history up to and including this forward. Events after it — later in this
+                // batch — reach the target below, as members of the audience, once each.
+                let history = try transaction.visibleEvents(ofDossier: code)
+                    .filter { $0.position <= position && $0.event.origin != target }.map(\.position)
+                feeds[target, default: []].append(contentsOf: history)
                 audience.insert(target)
                 backfilled = target
             }
-            for node in audience.sorted() where node != event.origin && node != identity.origin && node != backfilled {
-                try transaction.appendToFeed(node: node, eventPositions: [position])
+            for node in audience where node != event.origin && node != identity.origin && node != backfilled {
+                feeds[node, default: []].append(position)
             }
             audiences[code] = audience
+        }
+        for (node, positions) in feeds.sorted(by: { $0.key < $1.key }) {
+            try transaction.appendToFeed(node: node, eventPositions: positions)
         }
         return quarantined
     }
