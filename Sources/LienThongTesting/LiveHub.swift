@@ -110,15 +110,13 @@ public struct LiveNode: Sendable {
         let token = try hub.service.issueEnrolmentToken(node: identity.origin, now: Int64(Self.wall()))
         let answer = try await hub.client(credential: nil).enroll(
             EnrollRequest(node: identity.origin, token: token, epoch: identity.epoch, publicKey: key.publicKey.hex))
-        try database.linkHub(
-            HubLink(
-                url: hub.url.absoluteString, hub: answer.hub, hubEpoch: answer.hubEpoch, hubPublicKey: answer.hubPublicKey,
-                hubAgency: answer.hubAgency, enrolledAt: Int64(Self.wall())))
+        let link = HubLink(url: hub.url.absoluteString, enrolment: answer, enrolledAt: Int64(Self.wall()))
+        try database.linkHub(link)
         var logger = Logger(label: "lienthong.test-node")
         logger.logLevel = .warning
         return NodeSync(
             database: database, client: hub.client(credential: answer.credential, node: identity.origin), key: key, identity: identity,
-            link: try requireLink(database), logger: logger)
+            link: link, logger: logger)
     }
 
     /// Receives a dossier of `procedure` at the counter; returns its code.
@@ -141,12 +139,6 @@ public struct LiveNode: Sendable {
 /// A broken assumption of the live harness itself (not of the code under test).
 public struct HarnessError: Error, CustomStringConvertible {
     public let description: String
-}
-
-/// The hub link just stored, read back as the CLI reads it.
-private func requireLink(_ database: NodeDatabase) throws -> HubLink {
-    guard let link = try database.hubLink() else { throw HarnessError(description: "enrolment stored no hub link") }
-    return link
 }
 
 extension NodeSync {

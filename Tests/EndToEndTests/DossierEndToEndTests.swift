@@ -10,13 +10,18 @@ import Testing
     typealias Node = NodeLogEndToEndTests.Node
 
     static func receiveArguments(_ node: Node, overriding: [String: String] = [:], dropping: String? = nil) -> [String] {
+        receiveArguments(dataDir: node.dataDir, overriding: overriding, dropping: dropping)
+    }
+
+    /// `dossier receive` for the node in `dataDir`, with a valid intake unless told otherwise.
+    static func receiveArguments(dataDir: String, overriding: [String: String] = [:], dropping: String? = nil) -> [String] {
         var options: [(String, String)] = [
             ("--actor", "cb-tiepnhan-01"), ("--procedure", "1.001776"), ("--applicant", "Trần Thị Bích"), ("--id-number", "060185004321"),
             ("--phone", "0987 654 321"), ("--address", "thôn Lâm Hòa, thị trấn Ma Lâm"), ("--document", "Tờ khai đề nghị trợ cấp xã hội"),
             ("--channel", "counter"),
         ]
         options = options.filter { $0.0 != dropping }.map { ($0.0, overriding[$0.0] ?? $0.1) }
-        return ["dossier", "receive", "--data-dir", node.dataDir] + options.flatMap { [$0.0, $0.1] }
+        return ["dossier", "receive", "--data-dir", dataDir] + options.flatMap { [$0.0, $0.1] }
     }
 
     /// The code printed on a receipt.

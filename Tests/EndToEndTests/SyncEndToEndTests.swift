@@ -185,9 +185,7 @@ import Testing
     }
 
     static func receive(_ site: Site, _ node: String, applicant: String) throws -> String {
-        let receipt = try site.run(
-            ["dossier", "receive", "--data-dir", site.dir(node), "--actor", "cb-tiepnhan-01", "--procedure", "1.001776", "--applicant", applicant,
-             "--id-number", "060185004321", "--phone", "0987 654 321", "--address", "thôn 1", "--document", "Tờ khai", "--channel", "counter"])
+        let receipt = try site.run(DossierEndToEndTests.receiveArguments(dataDir: site.dir(node), overriding: ["--applicant": applicant]))
         return try #require(DossierEndToEndTests.code(in: receipt.stdout))
     }
 

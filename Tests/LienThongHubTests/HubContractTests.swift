@@ -19,6 +19,15 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-contract-\(UUID().uuidString)")
     }
 
+    /// A live district hub (hub-597) with Ma Lâm (xa-23059) and Phú Long (xa-23062) enrolled.
+    static func twoCommunes(in root: URL) async throws -> (hub: LiveHub, a: LiveNode, b: LiveNode, syncA: NodeSync, syncB: NodeSync) {
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let a = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let b = try LiveNode(
+            directory: root.appendingPathComponent("xa-23062"), origin: "xa-23062", agency: "23062", office: "UBND thị trấn Phú Long")
+        return (hub, a, b, try await a.enroll(with: hub), try await b.enroll(with: hub))
+    }
+
     @Test func aForwardReachesTheDistrictAndItsDecisionComesBack() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -113,11 +122,7 @@ import Testing
     @Test func credentialsAreCheckedOnEveryRoute() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
-        let a = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
-        let b = try LiveNode(directory: root.appendingPathComponent("xa-23062"), origin: "xa-23062", agency: "23062", office: "UBND xã Hàm Trí")
-        let syncA = try await a.enroll(with: hub)
-        _ = try await b.enroll(with: hub)
+        let (hub, _, b, syncA, _) = try await Self.twoCommunes(in: root)
         try b.receive()
         let (events, checkpoint) = try #require(try b.database.pendingBatch(afterSeq: 0, limit: 100, key: b.key))
         let batchOfB = PushBatch(events: events, checkpoint: checkpoint)
@@ -227,11 +232,7 @@ import Testing
     @Test func aLongPollAnswersWhenSomethingArrives() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
-        let a = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
-        let b = try LiveNode(directory: root.appendingPathComponent("xa-23062"), origin: "xa-23062", agency: "23062", office: "UBND xã Hàm Trí")
-        let syncA = try await a.enroll(with: hub)
-        let syncB = try await b.enroll(with: hub)
+        let (hub, _, b, syncA, syncB) = try await Self.twoCommunes(in: root)
 
         let empty = try await syncA.client.pull(since: 0, limit: 10, wait: 0)
         #expect(empty.entries.isEmpty)
@@ -264,11 +265,7 @@ import Testing
     @Test func aPageNotSignedByThePinnedHubKeyIsNotStored() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
-        let a = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
-        let b = try LiveNode(directory: root.appendingPathComponent("xa-23062"), origin: "xa-23062", agency: "23062", office: "UBND xã Hàm Trí")
-        let syncA = try await a.enroll(with: hub)
-        let syncB = try await b.enroll(with: hub)
+        let (hub, a, b, syncA, syncB) = try await Self.twoCommunes(in: root)
         let code = try b.receive()
         try b.perform(.forward(agency: "23059", reason: "Chuyển về nơi cư trú"), on: code)
         try await syncB.once()

@@ -1,4 +1,5 @@
 import Foundation
+import LienThongStore
 import LienThongWire
 
 #if canImport(FoundationNetworking)
@@ -192,5 +193,14 @@ private final class TaskBox: @unchecked Sendable {
             return self.task
         }
         task?.cancel()
+    }
+}
+
+extension HubLink {
+    /// The link a node pins from the hub's answer to its enrolment at `url`.
+    public init(url: String, enrolment answer: EnrollResponse, enrolledAt: Int64) {
+        self.init(
+            url: url, hub: answer.hub, hubEpoch: answer.hubEpoch, hubPublicKey: answer.hubPublicKey, hubAgency: answer.hubAgency,
+            enrolledAt: enrolledAt)
     }
 }

@@ -38,10 +38,7 @@ struct NodeEnrollCommand: AsyncParsableCommand {
             throw ExitCode(69)
         }
         try NodeDirectory.writeSecret(path: node.directory.credentialPath, contents: answer.credential + "\n")
-        try node.database.linkHub(
-            HubLink(
-                url: hub, hub: answer.hub, hubEpoch: answer.hubEpoch, hubPublicKey: answer.hubPublicKey, hubAgency: answer.hubAgency,
-                enrolledAt: Int64(NodeContext.wallMilliseconds())))
+        try node.database.linkHub(HubLink(url: hub, enrolment: answer, enrolledAt: Int64(NodeContext.wallMilliseconds())))
         print("Enrolled \(node.identity.origin) with \(answer.hub) at \(hub)")
         print("  credential:   \(node.directory.credentialPath) (mode 0600)")
         print("  hub key:      \(answer.hubPublicKey) (pinned)")
