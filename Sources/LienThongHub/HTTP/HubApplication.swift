@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LienThongCore
 import LienThongStore
@@ -17,6 +18,7 @@ public enum HubApplication {
     ) -> Router<BasicRequestContext> {
         let router = Router()
         // Hummingbird wraps a route only in the middleware added before it: this must come first.
+        router.middlewares.add(ClockMiddleware(now: now))
         router.middlewares.add(ErrorMiddleware(logger: logger))
         router.post(RouterPath(SyncPaths.enroll)) { request, context -> Response in
             let body = try await Self.body(of: request, caps: service.caps)
@@ -58,7 +60,8 @@ public enum HubApplication {
             } catch {
                 throw HubError.badRequest(error.description)
             }
-            let response = try await Self.offloaded { try service.push(push, node: node, now: now()) }
+            let contact = Self.contact(of: request, now: now())
+            let response = try await Self.offloaded { try service.push(push, node: node, now: now(), contact: contact) }
             if response.results.contains(where: { $0.stored > 0 }) { notifier.bump() }
             return Self.respond(response.bytes, to: request)
         }
@@ -85,7 +88,8 @@ public enum HubApplication {
                 generation = notifier.generation
                 lastCheck = ContinuousClock.now
             }
-            let page = try await Self.offloaded { try service.pull(node: node, since: since, limit: limit, now: now()) }
+            let contact = Self.contact(of: request, now: now())
+            let page = try await Self.offloaded { try service.pull(node: node, since: since, limit: limit, now: now(), contact: contact) }
             return Self.respond(page.bytes, to: request)
         }
         router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
@@ -120,6 +124,12 @@ public enum HubApplication {
     /// needs.
     public static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(work)
+    }
+
+    /// What the node said about itself in the request's headers.
+    static func contact(of request: Request, now: Int64) -> NodeContactRecord {
+        func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { request.headers[$0] } }
+        return NodeContactRecord(head: header(SyncHeaders.head), clock: header(SyncHeaders.clock), now: now)
     }
 
     static func bearer(_ request: Request) -> String? {
@@ -193,6 +203,18 @@ public final class FeedNotifier: Sendable {
     func startWaiting() { waiting.withLock { $0 += 1 } }
 
     func stopWaiting() { waiting.withLock { $0 -= 1 } }
+}
+
+/// Stamps every answer with the hub's clock (`LienThong-Clock`), so a node measures its skew at
+/// every contact. Added before the error middleware, so error answers carry it too.
+struct ClockMiddleware<Context: RequestContext>: RouterMiddleware {
+    let now: @Sendable () -> Int64
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        if let name = HTTPField.Name(SyncHeaders.clock) { response.headers[name] = String(now()) }
+        return response
+    }
 }
 
 /// Maps errors to answers in one place: a ``HubError`` to its status and body; anything else to a

@@ -9,7 +9,7 @@ extension HubService {
     ///
     /// A node pushes only its own origin (a relay, which forwards others' chains, is a later
     /// issue): a batch of another origin refuses the whole request with 403.
-    public func push(_ request: PushRequest, node: String, now: Int64) throws(HubError) -> PushResponse {
+    public func push(_ request: PushRequest, node: String, now: Int64, contact: NodeContactRecord = NodeContactRecord()) throws(HubError) -> PushResponse {
         guard request.node == node else {
             throw .forbidden("this credential belongs to \(node); it cannot push as \(request.node)")
         }
@@ -22,14 +22,14 @@ extension HubService {
         var results: [OriginResult] = []
         for batch in request.batches {
             do {
-                results.append(try ingest(batch, now: now))
+                results.append(try ingest(batch, now: now, contact: contact))
             } catch {
                 throw .store(error)
             }
         }
         if request.batches.isEmpty {
             do {
-                try database.hubTransaction("record a contact") { transaction in try transaction.touchNode(node, now: now) }
+                try database.hubTransaction("record a contact") { transaction in try transaction.touchNode(node, now: now, contact: contact) }
             } catch {
                 throw .store(error)
             }
@@ -38,9 +38,8 @@ extension HubService {
     }
 
     /// Decides on and stores one origin's batch in one IMMEDIATE transaction.
-    func ingest(_ batch: PushBatch, now: Int64) throws(StoreError) -> OriginResult {
+    func ingest(_ batch: PushBatch, now: Int64, contact: NodeContactRecord) throws(StoreError) -> OriginResult {
         try database.hubTransaction("store a pushed batch") { transaction in
-            try transaction.touchNode(batch.origin, now: now)
             let stored = try transaction.head(origin: batch.origin)
             let head = stored.map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
             var held: [Int: BatchCheck.Held] = [:]
@@ -56,18 +55,22 @@ extension HubService {
             let verdict = BatchCheck.decide(
                 batch, head: head, headHLC: stored?.hlc, held: { held[$0] }, key: key,
                 fenced: try transaction.isFenced(origin: batch.origin, epoch: batch.epoch))
+            let result: OriginResult
             switch verdict {
             case .append(let events, let checkpoint):
                 let positions = try transaction.store(events, checkpoint: checkpoint)
                 let quarantined = try route(Array(zip(positions, events)), in: transaction)
-                return OriginResult(
+                result = OriginResult(
                     origin: batch.origin, outcome: .stored, head: ChainHead(seq: checkpoint.seq, hash: checkpoint.hash), stored: events.count,
                     quarantined: quarantined)
             case .duplicate:
-                return OriginResult(origin: batch.origin, outcome: .duplicate, head: head)
+                result = OriginResult(origin: batch.origin, outcome: .duplicate, head: head)
             case .reject(let outcome, let reason):
-                return OriginResult(origin: batch.origin, outcome: outcome, head: head, reason: reason)
+                result = OriginResult(origin: batch.origin, outcome: outcome, head: head, reason: reason)
             }
+            // After the decision, so "caught up" compares the node's head with what is now stored.
+            try transaction.touchNode(batch.origin, now: now, contact: contact)
+            return result
         }
     }
 

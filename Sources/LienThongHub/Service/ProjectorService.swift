@@ -1,3 +1,4 @@
+import Foundation
 import LienThongStore
 import Logging
 import ServiceLifecycle
@@ -13,16 +14,36 @@ public struct ProjectorService: Service {
     /// waiting for the write lock are not held behind a long catch-up (after a restart, a fold of
     /// every touched dossier in one transaction held pushes for seconds).
     let eventsPerPass: Int
+    /// How often the hub's heartbeat is recorded (`hub status` says CRITICAL after three missed).
+    let heartbeatMilliseconds: Int64
 
-    public init(database: NodeDatabase, logger: Logger, interval: Duration = .milliseconds(100), eventsPerPass: Int = 200) {
+    public init(
+        database: NodeDatabase, logger: Logger, interval: Duration = .milliseconds(100), eventsPerPass: Int = 200,
+        heartbeatMilliseconds: Int64 = 5_000
+    ) {
         self.database = database
         self.logger = logger
         self.interval = interval
         self.eventsPerPass = eventsPerPass
+        self.heartbeatMilliseconds = heartbeatMilliseconds
     }
 
     public func run() async throws {
+        let clock = ContinuousClock()
+        var lastBeat: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // The projector's loop is the hub's pulse: if it stalls, the hub is not serving either.
+            if lastBeat.map({ clock.now - $0 >= .milliseconds(heartbeatMilliseconds) }) ?? true {
+                let (database, interval) = (database, heartbeatMilliseconds)
+                do {
+                    try await HubApplication.offloaded {
+                        try database.beat(now: HubApplication.wallClock(), pid: ProcessInfo.processInfo.processIdentifier, intervalMs: interval)
+                    }
+                } catch {
+                    logger.error("cannot record the hub's heartbeat", metadata: ["error": "\(error)"])
+                }
+                lastBeat = clock.now
+            }
             do {
                 let (database, limit) = (database, eventsPerPass)
                 let (events, _) = try await HubApplication.offloaded { try database.project(limit: limit) }

@@ -269,6 +269,36 @@ extension NodeDatabase {
                 }
             }
         }
+        migrator.registerMigration("v4.operations") { db in
+            // What `status`, `hub nodes` and the local API need (issue 5).
+            try db.execute(
+                sql: """
+                    -- Hub: what a node told about itself at its last contact (its head and clock, sent
+                    -- in request headers), when the hub last held everything it reported, and when
+                    -- the operator revoked it.
+                    ALTER TABLE hubNode ADD COLUMN reportedHead INTEGER;
+                    ALTER TABLE hubNode ADD COLUMN skewMs INTEGER;
+                    ALTER TABLE hubNode ADD COLUMN caughtUpAt INTEGER;
+                    ALTER TABLE hubNode ADD COLUMN revokedAt INTEGER;
+
+                    -- Node: the feed's end as last heard, and the hub's clock against ours.
+                    ALTER TABLE syncCursor ADD COLUMN feedEnd INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE syncCursor ADD COLUMN hubSkewMs INTEGER;
+                    ALTER TABLE syncCursor ADD COLUMN hubSkewAt INTEGER;
+
+                    -- Both: how often the daemon beats, so `status` knows when a beat is late.
+                    ALTER TABLE heartbeat ADD COLUMN intervalMs INTEGER NOT NULL DEFAULT 5000;
+
+                    -- Node: the local API's answers by Idempotency-Key, replayed on a retry.
+                    CREATE TABLE apiReplay (
+                        key TEXT PRIMARY KEY,
+                        request TEXT NOT NULL,
+                        status INTEGER NOT NULL,
+                        body BLOB NOT NULL,
+                        at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

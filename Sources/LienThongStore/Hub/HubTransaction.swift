@@ -101,13 +101,43 @@ public struct HubTransaction {
         try String.fetchAll(db, sql: "SELECT node FROM hubNode ORDER BY node")
     }
 
-    /// Marks `node` as heard from now.
-    public func touchNode(_ node: String, now: Int64) throws {
-        try db.execute(sql: "UPDATE hubNode SET lastSeenAt = ? WHERE node = ?", arguments: [now, node])
+    /// Marks `node` as heard from now, with what it said about itself; it is caught up when the hub
+    /// holds its head.
+    public func touchNode(_ node: String, now: Int64, contact: NodeContactRecord = NodeContactRecord()) throws {
+        try NodeDatabase.touchNode(db, node: node, now: now, contact: contact)
+    }
+}
+
+/// What a node said about itself at a contact: its head seq, and its clock minus the hub's.
+public struct NodeContactRecord: Sendable, Hashable {
+    public var head: Int?
+    public var skewMs: Int64?
+
+    public init(head: Int? = nil, skewMs: Int64? = nil) {
+        self.head = head
+        self.skewMs = skewMs
+    }
+
+    /// From the request headers' text (`LienThong-Head`, `LienThong-Clock`); anything unreadable is
+    /// left out: a contact is advice, never a reason to refuse a request.
+    public init(head: String?, clock: String?, now: Int64) {
+        self.head = head.flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
+        self.skewMs = clock.flatMap { Int64($0) }.map { $0 - now }
     }
 }
 
 extension NodeDatabase {
+    static func touchNode(_ db: Database, node: String, now: Int64, contact: NodeContactRecord) throws {
+        try db.execute(
+            sql: """
+                UPDATE hubNode SET lastSeenAt = ?1, reportedHead = COALESCE(?2, reportedHead), skewMs = COALESCE(?3, skewMs),
+                    caughtUpAt = CASE WHEN (SELECT COALESCE(MAX(seq), 0) FROM event WHERE origin = ?4) >= COALESCE(?2, reportedHead, 0)
+                        THEN ?1 ELSE caughtUpAt END
+                WHERE node = ?4
+                """,
+            arguments: [now, contact.head, contact.skewMs, node])
+    }
+
     /// Runs `work` in one IMMEDIATE hub write transaction. Nothing of it is kept if `work` throws.
     public func hubTransaction<T>(_ operation: String, _ work: (HubTransaction) throws -> T) throws(StoreError) -> T {
         try immediateTransaction(operation) { db in try work(HubTransaction(db: db)) }

@@ -122,10 +122,10 @@ extension NodeDatabase {
     }
 
     /// Records that `node` pulled from `since` (so everything up to it is delivered) at `now`.
-    public func recordPull(node: String, since: Int, now: Int64) throws(StoreError) {
+    public func recordPull(node: String, since: Int, now: Int64, contact: NodeContactRecord = NodeContactRecord()) throws(StoreError) {
         try immediateTransaction("record a delivery") { db in
-            try db.execute(
-                sql: "UPDATE hubNode SET delivered = MAX(delivered, ?), lastSeenAt = ? WHERE node = ?", arguments: [since, now, node])
+            try db.execute(sql: "UPDATE hubNode SET delivered = MAX(delivered, ?) WHERE node = ?", arguments: [since, node])
+            try Self.touchNode(db, node: node, now: now, contact: contact)
         }
     }
 

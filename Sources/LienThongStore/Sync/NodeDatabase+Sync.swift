@@ -40,10 +40,13 @@ public struct PulledPage: Sendable {
     public var hubEpoch: String
     public var signature: String
     public var entries: [(position: Int, event: Event)]
+    /// The feed's end at the hub when it answered.
+    public var end: Int
 
-    public init(since: Int, to: Int, hub: String, hubEpoch: String, signature: String, entries: [(position: Int, event: Event)]) {
+    public init(since: Int, to: Int, end: Int, hub: String, hubEpoch: String, signature: String, entries: [(position: Int, event: Event)]) {
         self.since = since
         self.to = to
+        self.end = end
         self.hub = hub
         self.hubEpoch = hubEpoch
         self.signature = signature
@@ -145,7 +148,7 @@ extension NodeDatabase {
             let pulled = try Int.fetchOne(db, sql: "SELECT pulled FROM syncCursor WHERE id = 1") ?? 0
             guard page.since == pulled else { return nil }
             guard !page.entries.isEmpty else {
-                try db.execute(sql: "UPDATE syncCursor SET pulledAt = ? WHERE id = 1", arguments: [now])
+                try db.execute(sql: "UPDATE syncCursor SET pulledAt = ?, feedEnd = ? WHERE id = 1", arguments: [now, page.end])
                 return 0
             }
             let insert = try db.cachedStatement(
@@ -171,7 +174,8 @@ extension NodeDatabase {
                 sql: "INSERT INTO feedPage (upTo, since, hub, hubEpoch, signature) VALUES (?, ?, ?, ?, ?)",
                 arguments: [page.to, page.since, page.hub, page.hubEpoch, page.signature])
             try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [clock.hex])
-            try db.execute(sql: "UPDATE syncCursor SET pulled = ?, pulledAt = ? WHERE id = 1", arguments: [page.to, now])
+            try db.execute(
+                sql: "UPDATE syncCursor SET pulled = ?, pulledAt = ?, feedEnd = ? WHERE id = 1", arguments: [page.to, now, max(page.end, page.to)])
             for code in touched { try Self.refreshProjection(db, code: code) }
             return added
         }
@@ -186,12 +190,35 @@ extension NodeDatabase {
         }
     }
 
-    /// Records that the daemon is alive.
-    public func beat(now: Int64, pid: Int32) throws(StoreError) {
+    /// Records that the daemon is alive, and how often it beats (so `status` knows a late beat).
+    public func beat(now: Int64, pid: Int32, intervalMs: Int64) throws(StoreError) {
         try immediateTransaction("record the heartbeat") { db in
             try db.execute(
-                sql: "INSERT INTO heartbeat (id, at, pid) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at, pid = excluded.pid",
-                arguments: [now, pid])
+                sql: """
+                    INSERT INTO heartbeat (id, at, pid, intervalMs) VALUES (1, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET at = excluded.at, pid = excluded.pid, intervalMs = excluded.intervalMs
+                    """,
+                arguments: [now, pid, intervalMs])
+        }
+    }
+
+    /// The daemon's last heartbeat, if it ever ran.
+    public func heartbeat() throws(StoreError) -> (at: Int64, pid: Int32, intervalMs: Int64)? {
+        try snapshot("read the heartbeat") { db in
+            try Row.fetchOne(db, sql: "SELECT at, pid, intervalMs FROM heartbeat WHERE id = 1").map { ($0["at"], $0["pid"], $0["intervalMs"]) }
+        }
+    }
+
+    /// Records the hub's clock minus ours, measured at a contact: only when it moved by more than
+    /// a second or the last record is over five minutes old, so a contact costs no write.
+    public func recordHubSkew(milliseconds: Int64, now: Int64) throws(StoreError) {
+        try immediateTransaction("record the hub's clock") { db in
+            try db.execute(
+                sql: """
+                    UPDATE syncCursor SET hubSkewMs = ?1, hubSkewAt = ?2
+                    WHERE id = 1 AND (hubSkewAt IS NULL OR ABS(hubSkewMs - ?1) > 1000 OR ?2 - hubSkewAt > 300000)
+                    """,
+                arguments: [milliseconds, now])
         }
     }
 

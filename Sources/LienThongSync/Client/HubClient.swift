@@ -1,6 +1,7 @@
 import Foundation
 import LienThongStore
 import LienThongWire
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -51,6 +52,9 @@ public final class HubClient: Sendable {
     let session: URLSession
     /// The timeout of a request that does not long-poll.
     public let timeout: TimeInterval
+    /// The node's head, sent with every request (`LienThong-Head`), and the hub's clock minus ours
+    /// as measured at the last answer.
+    private let contact = Mutex<(head: Int?, skewMs: Int64?)>((nil, nil))
 
     public init(baseURL: URL, credential: String?, node: String? = nil, timeout: TimeInterval = 30) {
         self.baseURL = baseURL
@@ -90,6 +94,14 @@ public final class HubClient: Sendable {
 
     var nodeQuery: [(String, String)] { node.map { [("node", $0)] } ?? [] }
 
+    /// Tells the hub the node's head from now on (it shows how far behind the node is).
+    public func report(head: Int) { contact.withLock { $0.head = head } }
+
+    /// The hub's clock minus ours at the last answer that carried it, in milliseconds (positive:
+    /// our clock is behind). Measured when the answer arrived, so off by at most the answer's
+    /// transit time.
+    public var hubSkewMilliseconds: Int64? { contact.withLock { $0.skewMs } }
+
     func decode<T>(_ work: () throws(WireError) -> T) throws(HubClientError) -> T {
         do {
             return try work()
@@ -110,6 +122,8 @@ public final class HubClient: Sendable {
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
         if let credential { request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization") }
+        request.setValue(String(Self.wallMilliseconds()), forHTTPHeaderField: SyncHeaders.clock)
+        if let head = contact.withLock({ $0.head }) { request.setValue(String(head), forHTTPHeaderField: SyncHeaders.head) }
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             if body.count > 1024, let compressed = try? Gzip.compress(body) {
@@ -139,12 +153,19 @@ public final class HubClient: Sendable {
                 throw .malformed(error.description)
             }
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let http = response as? HTTPURLResponse
+        if let stamp = http?.value(forHTTPHeaderField: SyncHeaders.clock).flatMap({ Int64($0) }) {
+            let skew = stamp - Self.wallMilliseconds()
+            contact.withLock { $0.skewMs = skew }
+        }
+        let status = http?.statusCode ?? 0
         guard status == 200 else {
             throw .status(status, try? ErrorBody(bytes: bytes))
         }
         return bytes
     }
+
+    static func wallMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// One request on the shared session, cancelled with the calling task: FoundationNetworking's
     /// `data(for:)` ignores task cancellation, so a long-poll would hold a graceful shutdown for

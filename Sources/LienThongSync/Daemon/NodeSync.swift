@@ -47,8 +47,10 @@ public struct NodeSync: Sendable {
 
     func push(afterSeq: Int, limit: Int) async -> [SyncEngine.Result] {
         let started = now()
+        defer { recordSkew() }
         do {
             guard let (events, checkpoint) = try database.pendingBatch(afterSeq: afterSeq, limit: limit, key: key) else { return [.nothingToPush] }
+            if let head = try database.head(origin: identity.origin)?.seq { client.report(head: head) }
             let request = PushRequest(node: identity.origin, batches: [PushBatch(events: events, checkpoint: checkpoint)])
             let response = try await client.push(request)
             guard let result = response.results.first(where: { $0.origin == identity.origin }) else {
@@ -68,7 +70,7 @@ public struct NodeSync: Sendable {
                 .pushed(outcome: result.outcome, storedSeq: result.head.seq, reason: result.reason, milliseconds: now() - started),
             ]
         } catch let error as HubClientError {
-            record("push", started: started, error: error.description)
+            record("push", started: started, error: error)
             return [.pushFailed(error.failure)]
         } catch {
             record("push", started: started, error: String(describing: error))
@@ -78,12 +80,14 @@ public struct NodeSync: Sendable {
 
     func pull(since: Int, limit: Int, wait: Int) async -> [SyncEngine.Result] {
         let started = now()
+        defer { recordSkew() }
+        if let head = try? database.head(origin: identity.origin)?.seq { client.report(head: head) }
         do {
             let page = try await client.pull(since: since, limit: limit, wait: wait)
             try check(page, since: since)
             let added = try database.storePulled(
                 PulledPage(
-                    since: page.since, to: page.to, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
+                    since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
                     entries: page.entries.map { ($0.position, $0.event) }),
                 wallMilliseconds: { UInt64(max(0, now())) }, now: now())
             if !page.entries.isEmpty {
@@ -93,7 +97,7 @@ public struct NodeSync: Sendable {
             }
             return [.pulled(to: page.to, end: page.end)]
         } catch let error as HubClientError {
-            record("pull", started: started, error: error.description)
+            record("pull", started: started, error: error)
             return [.pullFailed(error.failure)]
         } catch {
             record("pull", started: started, error: String(describing: error))
@@ -118,15 +122,39 @@ public struct NodeSync: Sendable {
         }
     }
 
-    /// Records a failed attempt; one cut short by a shutdown is recorded as `cancelled`, not as a
-    /// failure of the link.
-    func record(_ kind: String, started: Int64, error: String) {
-        let outcome = Task.isCancelled ? "cancelled" : "failed"
+    /// Keeps the hub's clock skew as measured at the last answer (status warns past a threshold).
+    func recordSkew() {
+        guard let skew = client.hubSkewMilliseconds else { return }
         do {
-            try database.recordAttempt(kind: kind, startedAt: started, endedAt: now(), outcome: outcome, detail: error)
+            try database.recordHubSkew(milliseconds: skew, now: now())
+        } catch {
+            logger.error("cannot record the hub's clock skew", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Records a failed attempt: `refused` when the hub answered no to the request itself (401, 403,
+    /// 400: retrying will not help until a person acts), `cancelled` when a shutdown cut it short,
+    /// `failed` otherwise (no answer, 5xx: the link or the hub is down).
+    func record(_ kind: String, started: Int64, error: HubClientError) {
+        if case .status(let code, let body) = error, (400..<500).contains(code), code != 408, code != 413, code != 429,
+            body?.code != "hub-behind"
+        {
+            record(kind, started: started, outcome: "refused", detail: error.description)
+        } else {
+            record(kind, started: started, error: error.description)
+        }
+    }
+
+    func record(_ kind: String, started: Int64, error: String) {
+        record(kind, started: started, outcome: Task.isCancelled ? "cancelled" : "failed", detail: error)
+    }
+
+    func record(_ kind: String, started: Int64, outcome: String, detail: String) {
+        do {
+            try database.recordAttempt(kind: kind, startedAt: started, endedAt: now(), outcome: outcome, detail: detail)
         } catch {
             logger.error("cannot record a sync attempt", metadata: ["error": "\(error)"])
         }
-        logger.info("sync attempt failed", metadata: ["sync.kind": "\(kind)", "error": "\(error)"])
+        logger.info("sync attempt \(outcome)", metadata: ["sync.kind": "\(kind)", "error": "\(detail)"])
     }
 }

@@ -61,7 +61,7 @@ public final class NodeSyncService: Service {
             var ticking = false
             while !Task.isCancelled {
                 if mode == .daemon, now() - lastBeat >= heartbeatMilliseconds {
-                    try? database.beat(now: now(), pid: ProcessInfo.processInfo.processIdentifier)
+                    try? database.beat(now: now(), pid: ProcessInfo.processInfo.processIdentifier, intervalMs: heartbeatMilliseconds)
                     lastBeat = now()
                 }
                 // Once: stop when both lanes are idle and either something failed or, after at

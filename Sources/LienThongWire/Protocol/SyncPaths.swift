@@ -9,4 +9,15 @@ public enum SyncPaths {
     /// Readiness: the hub's database answers a read (200), or it cannot serve (503).
     public static let ready = "/health/ready"
     public static let enroll = "/v1/enroll"
+    /// Prometheus metrics (text exposition format).
+    public static let metrics = "/metrics"
+}
+
+/// Headers both sides add to every sync request and answer, so each can tell how the other is
+/// doing without a request of its own.
+public enum SyncHeaders {
+    /// The sender's wall clock, Unix milliseconds: each side measures the other's clock skew.
+    public static let clock = "LienThong-Clock"
+    /// The node's own head seq: the hub knows how far behind it is (`hub nodes`).
+    public static let head = "LienThong-Head"
 }

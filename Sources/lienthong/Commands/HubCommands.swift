@@ -13,7 +13,9 @@ struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
         abstract: "Run the district or provincial hub that communes sync with.",
-        subcommands: [HubInitCommand.self, HubEnrollCommand.self, HubRunCommand.self, HubDossierCommand.self])
+        subcommands: [
+            HubInitCommand.self, HubEnrollCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self, HubDossierCommand.self,
+        ])
 }
 
 /// `lienthong hub init`: the hub's key pair, identity, staff and configuration.

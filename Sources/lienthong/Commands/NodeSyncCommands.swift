@@ -96,12 +96,20 @@ struct NodeSyncCommand: AsyncParsableCommand {
 struct NodeRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run the sync daemon: push local writes soon after they are saved, pull decisions, until SIGTERM.")
+    @Option(help: "Seconds between heartbeats; `lienthong status` says CRITICAL after three missed.") var heartbeatSeconds = 5
     @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws {
+        guard (1...3600).contains(heartbeatSeconds) else {
+            throw ValidationError("--heartbeat-seconds: expected 1 to 3600; found \(heartbeatSeconds)")
+        }
+    }
 
     func run() async throws {
         let logger = Logger(label: "lienthong.node")
         let context = try SyncContext(data, logger: logger)
-        let service = NodeSyncService(sync: context.sync, mode: .daemon, logger: logger)
+        let service = NodeSyncService(
+            sync: context.sync, mode: .daemon, logger: logger, heartbeatMilliseconds: Int64(heartbeatSeconds) * 1000)
         FileHandle.standardOutput.write(
             Data("syncing \(context.sync.identity.origin) with \(context.sync.link.hub) at \(context.sync.link.url)\n".utf8))
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

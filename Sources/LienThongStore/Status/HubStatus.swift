@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// One row of `lienthong hub nodes`: a node as its hub sees it (DESIGN §7).
+public struct HubNodeStatus: Sendable, Hashable {
+    public var node: String
+    public var enrolledAt: Int64?
+    public var lastSeenAt: Int64?
+    public var revokedAt: Int64?
+    /// The node's head as stored here ("stored at the hub").
+    public var storedHead: Int
+    /// The node's own head as it last reported it (`LienThong-Head`).
+    public var reportedHead: Int?
+    /// The last time the hub held everything the node reported.
+    public var caughtUpAt: Int64?
+    /// Feed entries the node has not pulled, and the business time (hlc) of the oldest of them.
+    public var undelivered: Int
+    public var oldestUndeliveredAt: Int64?
+    /// Open conflicts on dossiers the node sees.
+    public var openConflicts: Int
+    /// The node's clock minus the hub's at its last contact.
+    public var skewMs: Int64?
+    /// The node's stored events in quarantine.
+    public var quarantined: Int
+
+    /// Events the node has and the hub does not, as of its last report.
+    public var lagEvents: Int { max(0, (reportedHead ?? storedHead) - storedHead) }
+
+    /// How long the hub has lacked some of the node's events (0 when it holds them all).
+    public func lagMilliseconds(now: Int64) -> Int64 {
+        guard lagEvents > 0 else { return 0 }
+        return now - (caughtUpAt ?? enrolledAt ?? now)
+    }
+
+    public func json(now: Int64) -> JSONValue {
+        func time(_ value: Int64?) -> JSONValue { value.map { .integer(Int($0)) } ?? .null }
+        return [
+            "node": .string(node), "enrolledAt": time(enrolledAt), "lastSeenAt": time(lastSeenAt), "revokedAt": time(revokedAt),
+            "storedHead": .integer(storedHead), "reportedHead": reportedHead.map { .integer($0) } ?? .null,
+            "lagEvents": .integer(lagEvents), "lagMs": .integer(Int(lagMilliseconds(now: now))), "undelivered": .integer(undelivered),
+            "oldestUndeliveredAt": time(oldestUndeliveredAt), "openConflicts": .integer(openConflicts), "skewMs": time(skewMs),
+            "quarantined": .integer(quarantined),
+        ]
+    }
+}
+
+/// Everything `lienthong hub status` reads from the hub's database.
+public struct HubStatusFacts: Sendable {
+    public var hub: String
+    public var office: String
+    public var now: Int64
+    public var nodes: [HubNodeStatus]
+    /// The `hub run` process's last heartbeat.
+    public var heartbeat: (at: Int64, pid: Int32, intervalMs: Int64)?
+    public var storedEvents: Int
+    public var projected: Int
+    public var quarantined: Int
+    public var openConflicts: Int
+
+    public var projectorLag: Int { max(0, storedEvents - projected) }
+}
+
+extension NodeDatabase {
+    /// Every node the hub serves, with what `hub nodes` shows, on one snapshot.
+    public func hubNodeStatuses() throws(StoreError) -> [HubNodeStatus] {
+        try snapshot("read the hub's nodes") { db in try Self.fetchHubNodeStatuses(db) }
+    }
+
+    static func fetchHubNodeStatuses(_ db: Database) throws -> [HubNodeStatus] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT node, enrolledAt, lastSeenAt, revokedAt, reportedHead, caughtUpAt, skewMs, delivered,
+                    (SELECT COALESCE(MAX(seq), 0) FROM event WHERE origin = hubNode.node) AS storedHead,
+                    (SELECT COALESCE(MAX(position), 0) FROM feed WHERE feed.node = hubNode.node) AS feedEnd,
+                    (SELECT event.hlc FROM feed JOIN event ON event.position = feed.eventPosition
+                        WHERE feed.node = hubNode.node AND feed.position > hubNode.delivered ORDER BY feed.position LIMIT 1) AS oldestHLC,
+                    (SELECT COUNT(*) FROM conflictView JOIN dossierAudience ON dossierAudience.dossier = conflictView.dossier
+                        WHERE dossierAudience.origin = hubNode.node AND conflictView.resolution = 'open') AS conflicts,
+                    (SELECT COUNT(*) FROM quarantine JOIN event ON event.position = quarantine.eventPosition
+                        WHERE event.origin = hubNode.node) AS quarantined
+                FROM hubNode ORDER BY node
+                """)
+        return rows.map { row in
+            let feedEnd: Int = row["feedEnd"]
+            let delivered: Int = row["delivered"]
+            return HubNodeStatus(
+                node: row["node"], enrolledAt: row["enrolledAt"], lastSeenAt: row["lastSeenAt"], revokedAt: row["revokedAt"],
+                storedHead: row["storedHead"], reportedHead: row["reportedHead"], caughtUpAt: row["caughtUpAt"],
+                undelivered: max(0, feedEnd - delivered), oldestUndeliveredAt: (row["oldestHLC"] as String?).flatMap(HLC.init(hex:)).map { Int64($0.physical) },
+                openConflicts: row["conflicts"], skewMs: row["skewMs"], quarantined: row["quarantined"])
+        }
+    }
+
+    /// The facts of `lienthong hub status`.
+    public func hubStatusFacts(now: Int64) throws(StoreError) -> HubStatusFacts {
+        try snapshot("read the hub's status") { db in
+            guard let identity = try Self.fetchIdentity(db) else { throw StoreError.missingIdentity }
+            let beat = try Row.fetchOne(db, sql: "SELECT at, pid, intervalMs FROM heartbeat WHERE id = 1")
+            return HubStatusFacts(
+                hub: identity.origin, office: identity.officeName, now: now, nodes: try Self.fetchHubNodeStatuses(db),
+                heartbeat: beat.map { ($0["at"], $0["pid"], $0["intervalMs"]) },
+                storedEvents: try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM event") ?? 0,
+                projected: try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0,
+                quarantined: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0,
+                openConflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conflictView WHERE resolution = 'open'") ?? 0)
+        }
+    }
+}
+
+extension StatusReport {
+    /// The hub's findings (DESIGN §7 from the hub's side): the `hub run` process alive, silent
+    /// nodes, decisions waiting undelivered, quarantined events, projector lag, clock skew.
+    public static func evaluate(_ facts: HubStatusFacts, thresholds: StatusThresholds) -> StatusReport {
+        var findings: [StatusFinding] = []
+        let now = facts.now
+        func add(_ level: StatusLevel, _ code: String, _ message: String) { findings.append(StatusFinding(level, code, message)) }
+        if let beat = facts.heartbeat {
+            if now - beat.at > beat.intervalMs * thresholds.missedBeats {
+                add(.critical, "hub-down", "`lienthong hub run` (pid \(beat.pid)) last beat \(age(now - beat.at)) ago: start it")
+            }
+        } else {
+            add(.critical, "hub-never-ran", "`lienthong hub run` has never run on this database")
+        }
+        let active = facts.nodes.filter { $0.revokedAt == nil && $0.enrolledAt != nil }
+        let silent = active.filter { now - ($0.lastSeenAt ?? $0.enrolledAt ?? now) > thresholds.silentMs }
+        if !silent.isEmpty {
+            add(.warning, "silent-nodes", "\(silent.count) nodes silent for over \(age(thresholds.silentMs)): "
+                + silent.map { "\($0.node) (\($0.lastSeenAt.map { age(now - $0) + " ago" } ?? "never"))" }.joined(separator: ", "))
+        }
+        let late = active.filter { ($0.oldestUndeliveredAt.map { now - $0 } ?? 0) > thresholds.undeliveredMs }
+        if !late.isEmpty {
+            add(.warning, "undelivered", "decisions wait undelivered for over \(age(thresholds.undeliveredMs)) at "
+                + late.map { "\($0.node) (\($0.undelivered))" }.joined(separator: ", "))
+        }
+        if facts.quarantined > 0 {
+            add(.warning, "quarantined", "\(facts.quarantined) stored events are quarantined (neither delivered nor folded): see `lienthong hub nodes`")
+        }
+        if facts.projectorLag > thresholds.projectorLag * 10 {
+            add(.critical, "projector-lag", "the projector is \(facts.projectorLag) events behind")
+        } else if facts.projectorLag > thresholds.projectorLag {
+            add(.warning, "projector-lag", "the projector is \(facts.projectorLag) events behind")
+        }
+        if facts.openConflicts > 0 {
+            add(.warning, "open-conflicts", "\(facts.openConflicts) open conflicts wait for a person")
+        }
+        let skewed = active.filter { abs($0.skewMs ?? 0) > thresholds.skewMs }
+        if !skewed.isEmpty {
+            add(.warning, "clock-skew", "clocks off by more than \(age(thresholds.skewMs)): "
+                + skewed.map { "\($0.node) (\(($0.skewMs ?? 0) > 0 ? "+" : "−")\(age(abs($0.skewMs ?? 0))))" }.joined(separator: ", "))
+        }
+        let factsJSON: JSONValue = [
+            "hub": .string(facts.hub), "office": .string(facts.office),
+            "heartbeat": facts.heartbeat.map { ["at": .integer(Int($0.at)), "pid": .integer(Int($0.pid)), "intervalMs": .integer(Int($0.intervalMs))] } ?? .null,
+            "storedEvents": .integer(facts.storedEvents), "projected": .integer(facts.projected), "projectorLag": .integer(facts.projectorLag),
+            "quarantined": .integer(facts.quarantined), "openConflicts": .integer(facts.openConflicts),
+            "nodes": .array(facts.nodes.map { $0.json(now: now) }),
+        ]
+        return StatusReport(subject: facts.hub, checkedAt: now, findings: findings, facts: factsJSON)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// One sync attempt as the daemon (or `node sync`) recorded it.
+public struct SyncAttemptRecord: Sendable, Hashable {
+    public var kind: String
+    public var startedAt: Int64
+    public var endedAt: Int64
+    /// `stored`, `duplicate`, `gap`, `fork`, `clone-suspected`, `epoch-fenced`, `invalid`,
+    /// `refused` (401/403/400), `failed` (no answer, 5xx) or `cancelled` (shutdown).
+    public var outcome: String
+    public var detail: String?
+
+    /// The hub answered and took (or already held) what was sent.
+    public var succeeded: Bool { ["stored", "duplicate", "gap"].contains(outcome) }
+    /// The hub answered a push with something a person must settle (DESIGN §5).
+    public var isBlocking: Bool { ["fork", "clone-suspected", "epoch-fenced", "invalid", "refused"].contains(outcome) }
+}
+
+/// Everything `lienthong status` reads from a node's database (DESIGN §7): facts, not judgements.
+/// ``StatusReport/evaluate(_:thresholds:)`` turns them into findings.
+public struct NodeStatusFacts: Sendable {
+    public var origin: String
+    public var office: String
+    public var now: Int64
+    /// The hub this node is enrolled with, if any.
+    public var hub: String?
+    public var hubURL: String?
+    /// The daemon's last heartbeat, its pid and its beat interval.
+    public var heartbeat: (at: Int64, pid: Int32, intervalMs: Int64)?
+    /// The last push and pull attempts, and the last attempt of any kind.
+    public var lastPush: SyncAttemptRecord?
+    public var lastPull: SyncAttemptRecord?
+    /// Failed attempts (no answer, 5xx) since the hub last answered, and when the first of them began.
+    public var failuresSinceContact: Int
+    public var failingSince: Int64?
+    /// The last time the hub answered at all: a stored push or a pull.
+    public var lastContactAt: Int64?
+    /// The node's own head, and the hub's head for it as last acknowledged ("stored at the hub").
+    public var localHead: Int
+    public var storedSeq: Int
+    public var storedAt: Int64?
+    /// The business time (hlc) of the oldest own event the hub has not acknowledged.
+    public var oldestPendingAt: Int64?
+    /// Feed position stored here, the feed's end as last heard, and the last successful pull.
+    public var pulled: Int
+    public var feedEnd: Int
+    public var pulledAt: Int64?
+    /// Open conflicts and events waiting for missing predecessors, over every dossier.
+    public var openConflicts: Int
+    public var waitingEvents: Int
+    /// The hub's clock minus ours at the last contact, and when it was measured.
+    public var hubSkewMs: Int64?
+    /// Years of the working calendar in use that are provisional (today's, or an open dossier's
+    /// appointment's).
+    public var provisionalYears: [Int]
+    /// Unfinished dossiers due within the threshold's working days with events the hub has not stored.
+    public var dueNotStored: [String]
+    /// The log's verification: events checked, and problems found (nil: not checked).
+    public var verifiedEvents: Int?
+    public var chainProblems: [String]
+
+    /// Own events the hub has not acknowledged.
+    public var pending: Int { max(0, localHead - storedSeq) }
+    /// Feed entries the hub holds for this node that it has not pulled (as last heard).
+    public var undelivered: Int { max(0, feedEnd - pulled) }
+}
+
+extension NodeDatabase {
+    /// Gathers the facts of `lienthong status` on one snapshot.
+    /// - Parameters:
+    ///   - calendar: the node's working time, to find provisional years and "due within N working days".
+    ///   - dueWithinWorkingDays: how far ahead a dossier counts as due soon.
+    ///   - verifyChain: whether to walk the log (`node log verify`); it reads every event.
+    public func statusFacts(
+        now: Int64, workingTime: WorkingTime, dueWithinWorkingDays: Int = 2, verifyChain: Bool = true
+    ) throws(StoreError) -> NodeStatusFacts {
+        var facts = try snapshot("read the node's status") { db -> NodeStatusFacts in
+            guard let identity = try Self.fetchIdentity(db) else { throw StoreError.missingIdentity }
+            let link = try Row.fetchOne(db, sql: "SELECT hub, url FROM hubLink WHERE id = 1")
+            let cursor = try Row.fetchOne(
+                db, sql: "SELECT storedSeq, storedAt, pulled, pulledAt, feedEnd, hubSkewMs FROM syncCursor WHERE id = 1")
+            let storedSeq: Int = cursor?["storedSeq"] ?? 0
+            let head = try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM event WHERE origin = ?", arguments: [identity.origin]) ?? 0
+            let oldestPending = try String.fetchOne(
+                db, sql: "SELECT hlc FROM event WHERE origin = ? AND seq > ? ORDER BY seq LIMIT 1", arguments: [identity.origin, storedSeq]
+            ).flatMap(HLC.init(hex:)).map { Int64($0.physical) }
+            let beat = try Row.fetchOne(db, sql: "SELECT at, pid, intervalMs FROM heartbeat WHERE id = 1")
+            func attempt(_ sql: String, _ arguments: StatementArguments = []) throws -> SyncAttemptRecord? {
+                try Row.fetchOne(db, sql: "SELECT kind, startedAt, endedAt, outcome, detail FROM syncAttempt \(sql)", arguments: arguments).map {
+                    SyncAttemptRecord(kind: $0["kind"], startedAt: $0["startedAt"], endedAt: $0["endedAt"], outcome: $0["outcome"], detail: $0["detail"])
+                }
+            }
+            let lastPush = try attempt("WHERE kind = 'push' AND outcome != 'cancelled' ORDER BY id DESC LIMIT 1")
+            let lastPull = try attempt("WHERE kind = 'pull' AND outcome != 'cancelled' ORDER BY id DESC LIMIT 1")
+            // The hub last answered: an attempt it answered (even with a refusal), or a cursor's time
+            // (an empty pull moves `pulledAt` without recording an attempt). Failures count after it.
+            let answeredAt = try Int64.fetchOne(db, sql: "SELECT MAX(endedAt) FROM syncAttempt WHERE outcome NOT IN ('failed', 'cancelled')")
+            let contact = [answeredAt, cursor?["storedAt"], cursor?["pulledAt"]].compactMap { $0 as Int64? }.max()
+            let failures = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*) AS n, MIN(startedAt) AS since FROM syncAttempt WHERE endedAt > ? AND outcome = 'failed'",
+                arguments: [contact ?? 0])
+            let sums = try Row.fetchOne(db, sql: "SELECT COALESCE(SUM(openConflicts), 0) AS conflicts, COALESCE(SUM(waiting), 0) AS waiting FROM dossierView")
+            // Open dossiers' appointments, for provisional years and for "due soon, not stored".
+            let unfinished = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT code, appointment, EXISTS (SELECT 1 FROM event WHERE event.dossier = dossierView.code AND event.origin = ? AND event.seq > ?) AS unstored
+                    FROM dossierView WHERE status NOT IN ('3', '7', '8', '9', '10') AND appointment IS NOT NULL
+                    """,
+                arguments: [identity.origin, storedSeq])
+            let dueBy = workingTime.endOfWorkingDays(dueWithinWorkingDays, after: LocalDate(vietnamTimeOf: now))
+            var years: Set<Int> = [LocalDate(vietnamTimeOf: now).year]
+            var due: [String] = []
+            for row in unfinished {
+                let appointment: Int64 = row["appointment"]
+                years.insert(LocalDate(vietnamTimeOf: appointment).year)
+                if appointment <= dueBy, (row["unstored"] as Bool) { due.append(row["code"]) }
+            }
+            return NodeStatusFacts(
+                origin: identity.origin, office: identity.officeName, now: now, hub: link?["hub"], hubURL: link?["url"],
+                heartbeat: beat.map { ($0["at"], $0["pid"], $0["intervalMs"]) }, lastPush: lastPush, lastPull: lastPull,
+                failuresSinceContact: failures?["n"] ?? 0, failingSince: failures?["since"], lastContactAt: contact, localHead: head,
+                storedSeq: storedSeq, storedAt: cursor?["storedAt"], oldestPendingAt: oldestPending, pulled: cursor?["pulled"] ?? 0,
+                feedEnd: cursor?["feedEnd"] ?? 0, pulledAt: cursor?["pulledAt"], openConflicts: sums?["conflicts"] ?? 0,
+                waitingEvents: sums?["waiting"] ?? 0, hubSkewMs: cursor?["hubSkewMs"],
+                provisionalYears: years.sorted().filter { workingTime.calendar.isProvisional($0) }, dueNotStored: due.sorted(),
+                verifiedEvents: nil, chainProblems: [])
+        }
+        if verifyChain {
+            let report = try verify()
+            facts.verifiedEvents = report.eventCount
+            facts.chainProblems = report.problems.prefix(5).map(\.description)
+        }
+        return facts
+    }
+}

@@ -1,0 +1,177 @@
+import LienThongCore
+
+/// A status level, ordered, with the monitoring-plugin exit codes (Nagios, Icinga, Zabbix).
+public enum StatusLevel: Int, Sendable, Comparable, CaseIterable {
+    case ok = 0
+    case warning = 1
+    case critical = 2
+    case unknown = 3
+
+    public var name: String {
+        switch self {
+        case .ok: "OK"
+        case .warning: "WARNING"
+        case .critical: "CRITICAL"
+        case .unknown: "UNKNOWN"
+        }
+    }
+
+    public static func < (lhs: StatusLevel, rhs: StatusLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// One thing `status` found: its level, a stable code for scripts, and a sentence for a person.
+public struct StatusFinding: Sendable, Hashable {
+    public var level: StatusLevel
+    public var code: String
+    public var message: String
+
+    public init(_ level: StatusLevel, _ code: String, _ message: String) {
+        self.level = level
+        self.code = code
+        self.message = message
+    }
+
+    public var json: JSONValue { ["level": .string(level.name), "code": .string(code), "message": .string(message)] }
+}
+
+/// The thresholds of `lienthong status` (all options of the command).
+public struct StatusThresholds: Sendable, Hashable {
+    /// WARNING when the oldest event the hub has not acknowledged is older than this.
+    public var pendingMs: Int64 = 15 * 60_000
+    /// WARNING when the last successful pull is older than this.
+    public var pullMs: Int64 = 30 * 60_000
+    /// CRITICAL when the hub has not answered for this long while the node kept trying.
+    public var unreachableMs: Int64 = 60 * 60_000
+    /// WARNING when the hub's clock and ours differ by more than this.
+    public var skewMs: Int64 = 5 * 60_000
+    /// CRITICAL when the heartbeat is older than this many of the daemon's beat intervals.
+    public var missedBeats: Int64 = 3
+    /// Hub: WARNING when a node has not been heard from for this long.
+    public var silentMs: Int64 = 60 * 60_000
+    /// Hub: WARNING when a decision waits undelivered for longer than this.
+    public var undeliveredMs: Int64 = 60 * 60_000
+    /// Hub: WARNING past this many events the projector has not folded; CRITICAL past ten times it.
+    public var projectorLag: Int = 1_000
+
+    public init() {}
+}
+
+/// What `status` concludes: the worst level of its findings (OK only when none holds, DESIGN §7),
+/// the findings, and the facts they came from.
+public struct StatusReport: Sendable {
+    public var subject: String
+    public var checkedAt: Int64
+    public var findings: [StatusFinding]
+    public var facts: JSONValue
+
+    public var level: StatusLevel { findings.map(\.level).max() ?? .ok }
+
+    public var json: JSONValue {
+        [
+            "subject": .string(subject), "level": .string(level.name), "exitCode": .integer(level.rawValue),
+            "checkedAt": .integer(Int(checkedAt)), "findings": .array(findings.map(\.json)), "facts": facts,
+        ]
+    }
+
+    /// "3 min ago" style ages for messages.
+    public static func age(_ milliseconds: Int64) -> String {
+        let seconds = max(0, milliseconds) / 1000
+        if seconds < 120 { return "\(seconds) s" }
+        if seconds < 7200 { return "\(seconds / 60) min" }
+        if seconds < 172_800 { return "\(seconds / 3600) h" }
+        return "\(seconds / 86_400) days"
+    }
+
+    /// The node's findings from its facts (DESIGN §7). Pure: the same facts and thresholds give
+    /// the same report.
+    public static func evaluate(_ facts: NodeStatusFacts, thresholds: StatusThresholds) -> StatusReport {
+        var findings: [StatusFinding] = []
+        let now = facts.now
+        func add(_ level: StatusLevel, _ code: String, _ message: String) { findings.append(StatusFinding(level, code, message)) }
+
+        if facts.hub == nil {
+            add(.warning, "not-enrolled", "not enrolled with a hub: nothing leaves this office (run `lienthong node enroll --hub URL --token T`)")
+        } else if let beat = facts.heartbeat {
+            let late = beat.intervalMs * thresholds.missedBeats
+            if now - beat.at > late {
+                add(.critical, "daemon-dead", "the sync daemon (pid \(beat.pid)) last beat \(age(now - beat.at)) ago, more than \(thresholds.missedBeats) beats of \(age(beat.intervalMs)): start `lienthong node run`")
+            }
+        } else {
+            add(.critical, "daemon-never-ran", "the sync daemon has never run here: start `lienthong node run`")
+        }
+        if let push = facts.lastPush, push.isBlocking {
+            let code = ["fork", "clone-suspected", "epoch-fenced"].contains(push.outcome) ? push.outcome : "queue-blocked"
+            add(.critical, code, "pushing is blocked: the hub answered \(push.outcome) \(age(now - push.endedAt)) ago (\(push.detail ?? "no detail")); \(facts.pending) events wait; ask the hub operator")
+        }
+        if let pull = facts.lastPull, pull.outcome == "refused" {
+            add(.critical, "pull-refused", "the hub refused to deliver \(age(now - pull.endedAt)) ago (\(pull.detail ?? "no detail")); ask the hub operator")
+        }
+        if facts.failuresSinceContact > 0 {
+            let since = facts.lastContactAt ?? facts.failingSince ?? now
+            let detail = [facts.lastPush, facts.lastPull].compactMap { $0 }.filter { $0.outcome == "failed" }.max { $0.endedAt < $1.endedAt }?.detail
+            let what = "\(facts.failuresSinceContact) sync attempts failed; the hub last answered "
+                + (facts.lastContactAt.map { "\(age(now - $0)) ago" } ?? "never") + (detail.map { " (last error: \($0))" } ?? "")
+            if now - since > thresholds.unreachableMs {
+                add(.critical, "hub-unreachable", what)
+            } else {
+                add(.warning, "sync-failing", what)
+            }
+        }
+        if !facts.chainProblems.isEmpty {
+            add(.critical, "chain-broken", "the event log does not verify: \(facts.chainProblems.joined(separator: "; ")); run `lienthong node log verify`")
+        }
+        if let oldest = facts.oldestPendingAt, now - oldest > thresholds.pendingMs {
+            add(.warning, "events-pending", "\(facts.pending) events not stored at the hub; the oldest is \(age(now - oldest)) old")
+        }
+        if facts.hub != nil {
+            if let pulled = facts.pulledAt {
+                if now - pulled > thresholds.pullMs { add(.warning, "pull-stale", "the last successful pull was \(age(now - pulled)) ago") }
+            } else {
+                add(.warning, "pull-stale", "nothing has been pulled from the hub yet")
+            }
+        }
+        if facts.openConflicts > 0 {
+            add(.warning, "open-conflicts", "\(facts.openConflicts) open conflicts wait for a person (`lienthong dossier list`)")
+        }
+        if let skew = facts.hubSkewMs, abs(skew) > thresholds.skewMs {
+            add(.warning, "clock-skew", "this machine's clock is \(age(abs(skew))) \(skew > 0 ? "behind" : "ahead of") the hub's; set the clock")
+        }
+        if !facts.provisionalYears.isEmpty {
+            add(.warning, "provisional-calendar", "the working calendar for \(facts.provisionalYears.map(String.init).joined(separator: ", ")) is provisional: appointments may move when the swaps are announced")
+        }
+        if facts.waitingEvents > 0 {
+            add(.warning, "waiting-events", "\(facts.waitingEvents) events wait for missing predecessors")
+        }
+        if !facts.dueNotStored.isEmpty {
+            add(.warning, "due-not-stored", "\(facts.dueNotStored.count) dossiers due within 2 working days have events the hub has not stored: \(facts.dueNotStored.prefix(5).joined(separator: ", "))")
+        }
+        return StatusReport(subject: facts.origin, checkedAt: now, findings: findings, facts: facts.json)
+    }
+}
+
+extension NodeStatusFacts {
+    /// The facts as `status --json` prints them.
+    public var json: JSONValue {
+        func time(_ value: Int64?) -> JSONValue { value.map { .integer(Int($0)) } ?? .null }
+        func attempt(_ record: SyncAttemptRecord?) -> JSONValue {
+            guard let record else { return .null }
+            return [
+                "kind": .string(record.kind), "startedAt": .integer(Int(record.startedAt)), "endedAt": .integer(Int(record.endedAt)),
+                "outcome": .string(record.outcome), "detail": record.detail.map(JSONValue.string) ?? .null,
+            ]
+        }
+        return [
+            "node": .string(origin), "office": .string(office), "hub": hub.map(JSONValue.string) ?? .null,
+            "hubURL": hubURL.map(JSONValue.string) ?? .null,
+            "heartbeat": heartbeat.map { ["at": .integer(Int($0.at)), "pid": .integer(Int($0.pid)), "intervalMs": .integer(Int($0.intervalMs))] } ?? .null,
+            "lastPush": attempt(lastPush), "lastPull": attempt(lastPull),
+            "failuresSinceContact": .integer(failuresSinceContact), "lastContactAt": time(lastContactAt),
+            "localHead": .integer(localHead), "storedAtHub": .integer(storedSeq), "storedAt": time(storedAt), "pending": .integer(pending),
+            "oldestPendingAt": time(oldestPendingAt), "pulled": .integer(pulled), "feedEnd": .integer(feedEnd),
+            "undelivered": .integer(undelivered), "pulledAt": time(pulledAt), "openConflicts": .integer(openConflicts),
+            "waitingEvents": .integer(waitingEvents), "hubSkewMs": time(hubSkewMs),
+            "provisionalYears": .array(provisionalYears.map { .integer($0) }), "dueNotStored": .array(dueNotStored.map(JSONValue.string)),
+            "verifiedEvents": verifiedEvents.map { .integer($0) } ?? .null, "chainProblems": .array(chainProblems.map(JSONValue.string)),
+        ]
+    }
+}
