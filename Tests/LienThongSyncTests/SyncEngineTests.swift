@@ -11,7 +11,8 @@ import Testing
     @Test func pushesWhatTheHubHasNotStoredAndPullsUntilCaughtUpThenLongPolls() {
         var engine = Self.engine(localHead: 250, storedSeq: 40, pulled: 3)
         #expect(engine.pending == 210)
-        #expect(engine.next(now: 0) == [.push(afterSeq: 40, limit: 100), .pull(since: 3, limit: 500, wait: 25)])
+        // The first pull of a run does not wait: it learns the feed's end and confirms contact.
+        #expect(engine.next(now: 0) == [.push(afterSeq: 40, limit: 100), .pull(since: 3, limit: 500, wait: 0)])
         // One request per lane: nothing more while both are in flight.
         #expect(engine.next(now: 1).isEmpty)
 
@@ -119,7 +120,8 @@ import Testing
         engine.handle(.localHead(seq: 6), now: 2)
         #expect(engine.next(now: 2) == [.push(afterSeq: 5, limit: 200)])
         let wake = try #require(engine.wakeUp(now: 2))
-        #expect(engine.next(now: wake).contains(.pull(since: 0, limit: 500, wait: 25)))
+        // After a failure the next pull does not wait either.
+        #expect(engine.next(now: wake).contains(.pull(since: 0, limit: 500, wait: 0)))
         engine.handle(.pulled(to: 0, end: 0), now: wake)
         #expect(engine.pullFailures == 0)
     }

@@ -75,6 +75,9 @@ public struct SyncEngine: Sendable {
     public private(set) var pullNotBefore: Int64 = 0
     /// The feed's end as last heard: a pull long-polls only when caught up.
     public private(set) var feedEnd: Int
+    /// Whether ``feedEnd`` came from the hub since the last failure. The first pull of a run, and
+    /// the first after a failure, never waits: it confirms contact at once (status reads it).
+    private var feedEndHeard = false
     /// Set when the hub answered fork, clone-suspected, epoch-fenced or invalid: pushing stops
     /// until a person acts (status reports it); pulling goes on.
     public private(set) var blocked: (outcome: PushOutcome, reason: String)?
@@ -103,7 +106,7 @@ public struct SyncEngine: Sendable {
         }
         if !pullInFlight, now >= pullNotBefore {
             pullInFlight = true
-            let caughtUp = pulled >= feedEnd
+            let caughtUp = feedEndHeard && pulled >= feedEnd
             actions.append(.pull(since: pulled, limit: configuration.pullLimit, wait: caughtUp ? configuration.longPollSeconds : 0))
         }
         return actions
@@ -156,6 +159,7 @@ public struct SyncEngine: Sendable {
             pullInFlight = false
             pulled = max(pulled, to)
             feedEnd = end
+            feedEndHeard = true
             pullFailures = 0
             pullNotBefore = now
         case .pullFailed(let failure):
@@ -163,10 +167,12 @@ public struct SyncEngine: Sendable {
             if case .hubBehind(let end, let seq) = failure {
                 pulled = end
                 feedEnd = end
+                feedEndHeard = true
                 storedSeq = min(storedSeq, seq)
                 pullNotBefore = now
                 return
             }
+            feedEndHeard = false
             pullFailures += 1
             pullNotBefore = now + backoff(failures: pullFailures)
         }

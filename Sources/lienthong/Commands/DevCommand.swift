@@ -32,6 +32,17 @@
         var dossier = "TEST-000000-0001"
 
         @Option(
+            help: """
+                The event type (default dossier.note). Any other type is appended without the workflow's checks, to \
+                reach a state no honest command writes on demand: an event of an office that does not own the dossier \
+                (a conflict, as a node restored from a backup produces).
+                """)
+        var type = "dossier.note"
+
+        @Option(help: "The event body as JSON (default: a numbered note text).")
+        var body: String?
+
+        @Option(
             name: .customLong("start-when"),
             help: "Print 'ready' once the database is open, then wait (up to 60 s) until this file exists before appending.")
         var startWhen: String?
@@ -57,10 +68,11 @@
             var written = 0
             while written < count {
                 let batch = min(perTransaction, count - written)
-                let drafts = (0..<batch).map { index in
+                let drafts = try (0..<batch).map { index in
                     EventDraft(
-                        dossier: dossier, type: "dossier.note", actor: actor,
-                        body: ["text": .string("Ghi chú thử nghiệm số \(written + index + 1) của tiến trình \(getpid())")])
+                        dossier: dossier, type: type, actor: actor,
+                        body: try body.map { try JSONParser.parse($0) }
+                            ?? ["text": .string("Ghi chú thử nghiệm số \(written + index + 1) của tiến trình \(getpid())")])
                 }
                 let (events, _) = try database.append(drafts, key: key) {
                     UInt64(Date().timeIntervalSince1970 * 1000)
@@ -71,6 +83,7 @@
                 }
                 written += batch
             }
+            if type != "dossier.note" { _ = try database.rebuildProjections() }
         }
     }
 #endif

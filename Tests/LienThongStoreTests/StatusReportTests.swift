@@ -1,0 +1,91 @@
+import LienThongCore
+@testable import LienThongStore
+import Testing
+
+/// The findings of `status` from facts, one rule at a time: the states the end-to-end tests cannot
+/// reach on demand with real processes (a skewed clock, a provisional year, a broken chain…).
+@Suite struct StatusReportTests {
+    static let now: Int64 = 1_790_000_000_000
+
+    /// A healthy node: enrolled, beating, everything stored and pulled a moment ago.
+    static func healthy() -> NodeStatusFacts {
+        NodeStatusFacts(
+            origin: "xa-23059", office: "UBND thị trấn Ma Lâm", now: now, hub: "hub-597", hubURL: "http://127.0.0.1:8080",
+            heartbeat: (now - 1_000, 42, 5_000), lastPush: nil, lastPull: nil, failuresSinceContact: 0, failingSince: nil,
+            lastContactAt: now - 1_000, localHead: 10, storedSeq: 10, storedAt: now - 2_000, oldestPendingAt: nil, pulled: 4, feedEnd: 4,
+            pulledAt: now - 1_000, openConflicts: 0, waitingEvents: 0, hubSkewMs: 20, provisionalYears: [], dueNotStored: [],
+            verifiedEvents: 10, chainProblems: [])
+    }
+
+    static func findings(_ change: (inout NodeStatusFacts) -> Void) -> StatusReport {
+        var facts = healthy()
+        change(&facts)
+        return StatusReport.evaluate(facts, thresholds: StatusThresholds())
+    }
+
+    @Test func aHealthyNodeIsOKAndEachFactRaisesItsOwnFinding() {
+        #expect(StatusReport.evaluate(Self.healthy(), thresholds: StatusThresholds()).level == .ok)
+        let cases: [(String, StatusLevel, (inout NodeStatusFacts) -> Void)] = [
+            ("not-enrolled", .warning, { $0.hub = nil }),
+            ("daemon-never-ran", .critical, { $0.heartbeat = nil }),
+            ("daemon-dead", .critical, { $0.heartbeat = (Self.now - 15_001, 42, 5_000) }),
+            ("queue-blocked", .critical, { $0.lastPush = SyncAttemptRecord(kind: "push", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "refused", detail: "401") }),
+            ("clone-suspected", .critical, { $0.lastPush = SyncAttemptRecord(kind: "push", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "clone-suspected", detail: nil) }),
+            ("pull-refused", .critical, { $0.lastPull = SyncAttemptRecord(kind: "pull", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "refused", detail: "403") }),
+            ("sync-failing", .warning, { $0.failuresSinceContact = 1; $0.failingSince = Self.now - 5 }),
+            ("hub-unreachable", .critical, { $0.failuresSinceContact = 9; $0.lastContactAt = Self.now - 3_600_001 }),
+            ("chain-broken", .critical, { $0.chainProblems = ["xa-23059 seq 3: hash mismatch"] }),
+            ("events-pending", .warning, { $0.localHead = 12; $0.oldestPendingAt = Self.now - 900_001 }),
+            ("pull-stale", .warning, { $0.pulledAt = Self.now - 1_800_001 }),
+            ("pull-stale", .warning, { $0.pulledAt = nil }),
+            ("open-conflicts", .warning, { $0.openConflicts = 2 }),
+            ("clock-skew", .warning, { $0.hubSkewMs = -300_001 }),
+            ("provisional-calendar", .warning, { $0.provisionalYears = [2027] }),
+            ("waiting-events", .warning, { $0.waitingEvents = 1 }),
+            ("due-not-stored", .warning, { $0.dueNotStored = ["23059-261120-0001"] }),
+        ]
+        for (code, level, change) in cases {
+            let report = Self.findings(change)
+            #expect(report.findings.map(\.code) == [code], "\(code)")
+            #expect(report.level == level, "\(code)")
+            #expect(report.json["exitCode"]?.integerValue == level.rawValue)
+        }
+    }
+
+    @Test func thresholdsAreOptionsNotConstants() {
+        var facts = Self.healthy()
+        facts.localHead = 11
+        facts.oldestPendingAt = Self.now - 60_000
+        var thresholds = StatusThresholds()
+        #expect(StatusReport.evaluate(facts, thresholds: thresholds).level == .ok)
+        thresholds.pendingMs = 59_000
+        #expect(StatusReport.evaluate(facts, thresholds: thresholds).findings.map(\.code) == ["events-pending"])
+    }
+
+    @Test func theHubWarnsOfSilentNodesUndeliveredDecisionsQuarantineAndProjectorLag() {
+        let now = Self.now
+        let quiet = HubNodeStatus(
+            node: "xa-23062", enrolledAt: now - 10_000_000, lastSeenAt: now - 3_600_001, revokedAt: nil, storedHead: 5, reportedHead: 8,
+            caughtUpAt: now - 4_000_000, undelivered: 3, oldestUndeliveredAt: now - 3_600_001, openConflicts: 0, skewMs: 400_000,
+            quarantined: 1)
+        #expect(quiet.lagEvents == 3)
+        #expect(quiet.lagMilliseconds(now: now) == 4_000_000)
+        let revoked = HubNodeStatus(
+            node: "xa-23065", enrolledAt: now - 10_000_000, lastSeenAt: now - 9_000_000, revokedAt: now - 8_000_000, storedHead: 1,
+            reportedHead: 1, caughtUpAt: nil, undelivered: 0, oldestUndeliveredAt: nil, openConflicts: 0, skewMs: nil, quarantined: 0)
+        let facts = HubStatusFacts(
+            hub: "hub-597", office: "UBND huyện Hàm Thuận Bắc", now: now, nodes: [quiet, revoked], heartbeat: (now - 1_000, 7, 5_000),
+            storedEvents: 12_000, projected: 10_000, quarantined: 1, openConflicts: 0)
+        let report = StatusReport.evaluate(facts, thresholds: StatusThresholds())
+        #expect(report.findings.map(\.code) == ["silent-nodes", "undelivered", "quarantined", "projector-lag", "clock-skew"])
+        // A revoked node is not silent: nobody expects it to call.
+        #expect(report.findings.first?.message.contains("xa-23065") == false)
+        #expect(report.level == .warning)
+        var down = facts
+        down.heartbeat = (now - 15_001, 7, 5_000)
+        down.storedEvents = 30_000
+        let critical = StatusReport.evaluate(down, thresholds: StatusThresholds())
+        #expect(critical.level == .critical)
+        #expect(Set(critical.findings.filter { $0.level == .critical }.map(\.code)) == ["hub-down", "projector-lag"])
+    }
+}
