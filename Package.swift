@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LienThongCore", "LienThongStore", "LienThongTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongSync", "LienThongTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -11,6 +11,8 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
     /// The credential is valid but not for this (pushing as another node, another node's feed).
     case forbidden(String)
     case notFound(String)
+    /// The request contradicts the hub's state (enrolling a node that is enrolled, without --replace).
+    case conflict(String)
     /// `since` is past the feed's end: the hub was restored from a backup.
     case hubBehind(feedEnd: Int, head: ChainHead)
     /// The body or the batch is over the advertised caps.
@@ -24,6 +26,7 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
         case .unauthorized(let message): "unauthorized: \(message)"
         case .forbidden(let message): "forbidden: \(message)"
         case .notFound(let message): "not found: \(message)"
+        case .conflict(let message): "conflict: \(message)"
         case .hubBehind(let feedEnd, let head):
             "hub-behind: the hub's feed ends at \(feedEnd) (it was restored from a backup); it holds this node up to seq \(head.seq): push again from there"
         case .tooLarge(let message): "too large: \(message)"
@@ -38,6 +41,7 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
         case .unauthorized: 401
         case .forbidden: 403
         case .notFound: 404
+        case .conflict: 409
         case .hubBehind: 409
         case .tooLarge: 413
         case .store: 503
@@ -51,6 +55,7 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
         case .unauthorized: ErrorBody(code: "unauthorized", message: description)
         case .forbidden: ErrorBody(code: "forbidden", message: description)
         case .notFound: ErrorBody(code: "not-found", message: description)
+        case .conflict: ErrorBody(code: "conflict", message: description)
         case .hubBehind(let feedEnd, let head): ErrorBody(code: "hub-behind", message: description, feedEnd: feedEnd, head: head)
         case .tooLarge: ErrorBody(code: "too-large", message: description)
         case .store: ErrorBody(code: "unavailable", message: "the hub could not complete this request; sending it again is safe")

@@ -41,7 +41,7 @@ struct NodeCommand: ParsableCommand {
         commandName: "node",
         abstract: "Set up and inspect a commune office's node.",
         subcommands: [
-            NodeInitCommand.self, NodeEnrollCommand.self, NodeRunCommand.self, NodeSyncCommand.self, NodeLogCommand.self,
+            NodeInitCommand.self, NodeEnrollCommand.self, NodeRecoverCommand.self, NodeRunCommand.self, NodeSyncCommand.self, NodeLogCommand.self,
             NodeBackupCommand.self, NodeRebuildCommand.self,
         ])
 }

@@ -48,7 +48,11 @@ extension HubService {
         do {
             let events = try database.events(origin: node, fromSeq: fromSeq, limit: min(limit, caps.maxPullLimit))
             let head = try database.head(origin: node).map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
-            return OwnEvents(origin: node, events: events, head: head)
+            // What proves them on a machine that never held the old keys: the checkpoints over
+            // these seqs (each stored batch ends at one) and every epoch's public key.
+            var checkpoints: [Checkpoint] = []
+            if let last = events.last { checkpoints = try database.checkpoints(origin: node, seqs: fromSeq...last.seq) }
+            return OwnEvents(origin: node, events: events, head: head, checkpoints: checkpoints, keys: try database.originKeys(origin: node))
         } catch {
             throw .store(error)
         }

@@ -48,19 +48,24 @@ public struct HubService: Sendable {
         guard let credential, !credential.isEmpty else {
             throw .unauthorized("send the node's credential as `Authorization: Bearer …` (run `lienthong node enroll` first)")
         }
-        let node: String?
+        let found: (node: String, revokedAt: Int64?)?
         do {
-            node = try database.node(credentialHash: Digest.sha256Hex(Array(credential.utf8)))
+            found = try database.node(credentialHash: Digest.sha256Hex(Array(credential.utf8)))
         } catch {
             throw .store(error)
         }
-        guard let node else { throw .unauthorized("the hub does not know this credential; enrol the node again (lienthong hub enroll NODE)") }
-        return node
+        guard let found else { throw .unauthorized("the hub does not know this credential; enrol the node again (lienthong hub enroll NODE)") }
+        if found.revokedAt != nil {
+            throw .unauthorized(
+                "the hub operator revoked this machine's credential for \(found.node); a replacement machine enrols with `lienthong node recover`")
+        }
+        return found.node
     }
 
     /// `lienthong hub enroll NODE`: a new one-time token for `node`, valid for 7 days. Only its hash
-    /// is stored; the token is shown once.
-    public func issueEnrolmentToken(node: String, now: Int64) throws(HubError) -> String {
+    /// is stored; the token is shown once. A node enrolled on a machine already needs `replace`,
+    /// which revokes that machine's credential at once (the old PC died, or was stolen).
+    public func issueEnrolmentToken(node: String, now: Int64, replace: Bool = false) throws(HubError) -> String {
         do {
             try EventValidator.checkOrigin(node, field: "node")
         } catch {
@@ -70,6 +75,23 @@ public struct HubService: Sendable {
             throw .badRequest(
                 "NODE: \(node) is not an office of the hub's topology (\(topology.about)); known nodes are "
                     + topology.agencies.filter { $0.origin != identity.origin }.prefix(5).map(\.origin).joined(separator: ", ") + "…")
+        }
+        let enrolled: Bool
+        do {
+            enrolled = try database.hasActiveCredential(node: node)
+        } catch {
+            throw .store(error)
+        }
+        if enrolled {
+            guard replace else {
+                throw .conflict(
+                    "NODE: \(node) is enrolled on a machine already; to move it to a new machine, run `lienthong hub enroll \(node) --replace` (it revokes the old machine's credential now)")
+            }
+            do {
+                try database.revokeNode(node, now: now)
+            } catch {
+                throw .store(error)
+            }
         }
         let token = Digest.hex(randomBytes(24))
         do {

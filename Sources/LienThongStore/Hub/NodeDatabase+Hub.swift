@@ -62,17 +62,40 @@ extension NodeDatabase {
                 sql: """
                     INSERT INTO hubNode (node, credentialHash, enrolledAt, lastSeenAt) VALUES (?, ?, ?, ?)
                     ON CONFLICT (node) DO UPDATE SET credentialHash = excluded.credentialHash, enrolledAt = excluded.enrolledAt,
-                        lastSeenAt = excluded.lastSeenAt
+                        lastSeenAt = excluded.lastSeenAt, revokedAt = NULL
                     """,
                 arguments: [node, credentialHash, now, now])
             return .success(())
         }
     }
 
-    /// The node whose credential hashes to `credentialHash`.
-    public func node(credentialHash: String) throws(StoreError) -> String? {
+    /// The node whose credential hashes to `credentialHash`, and when the operator revoked it.
+    public func node(credentialHash: String) throws(StoreError) -> (node: String, revokedAt: Int64?)? {
         try snapshot("check a credential") { db in
-            try String.fetchOne(db, sql: "SELECT node FROM hubNode WHERE credentialHash = ?", arguments: [credentialHash])
+            try Row.fetchOne(db, sql: "SELECT node, revokedAt FROM hubNode WHERE credentialHash = ?", arguments: [credentialHash])
+                .map { ($0["node"], $0["revokedAt"]) }
+        }
+    }
+
+    /// Whether `node` holds a credential that is not revoked (a machine is enrolled as it).
+    public func hasActiveCredential(node: String) throws(StoreError) -> Bool {
+        try snapshot("check a node's credential") { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM hubNode WHERE node = ? AND credentialHash IS NOT NULL AND revokedAt IS NULL)",
+                arguments: [node]) ?? false
+        }
+    }
+
+    /// Revokes `node`'s credential (`hub revoke`, or `hub enroll --replace`): its next request is
+    /// refused. The credential's hash stays, so the refusal can say why. Unused enrolment tokens
+    /// for it stay valid (a replacement machine may be waiting on one).
+    /// - Returns: whether the node had an active credential.
+    @discardableResult
+    public func revokeNode(_ node: String, now: Int64) throws(StoreError) -> Bool {
+        try immediateTransaction("revoke a node") { db in
+            try db.execute(
+                sql: "UPDATE hubNode SET revokedAt = ? WHERE node = ? AND credentialHash IS NOT NULL AND revokedAt IS NULL", arguments: [now, node])
+            return db.changesCount > 0
         }
     }
 

@@ -14,7 +14,7 @@ struct HubCommand: ParsableCommand {
         commandName: "hub",
         abstract: "Run the district or provincial hub that communes sync with.",
         subcommands: [
-            HubInitCommand.self, HubEnrollCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self, HubDossierCommand.self,
+            HubInitCommand.self, HubEnrollCommand.self, HubRevokeCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self, HubDossierCommand.self,
         ])
 }
 
@@ -81,19 +81,41 @@ struct HubEnrollCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll", abstract: "Print a one-time enrolment token for a commune's node (valid 7 days; only its hash is kept).")
     @Argument(help: "The node's id, e.g. xa-23059; it must be an office of the hub's topology.") var node: String
+    @Flag(help: "The node moves to a new machine: revoke the old machine's credential now; the new one runs `lienthong node recover`.")
+    var replace = false
     @OptionGroup var data: DataDirectoryOptions
 
     func run() throws {
         let hub = try HubContext(data)
         do {
-            let token = try hub.service.issueEnrolmentToken(node: node, now: Int64(NodeContext.wallMilliseconds()))
+            let token = try hub.service.issueEnrolmentToken(node: node, now: Int64(NodeContext.wallMilliseconds()), replace: replace)
             print(token)
+            let next = replace ? "lienthong node recover --hub URL --token \(token)" : "lienthong node enroll --hub URL --token \(token)"
             FileHandle.standardError.write(
-                Data("On the node: lienthong node enroll --hub URL --token \(token)\n(the token works once, for \(node), within 7 days)\n".utf8))
-        } catch .badRequest(let message) {
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+                Data("On the node: \(next)\n(the token works once, for \(node), within 7 days)\n".utf8))
+        } catch .badRequest(let message), .conflict(let message) {
+            FileHandle.standardError.write(Data("error: \(message); nothing was changed\n".utf8))
             throw ExitCode(64)
         }
+    }
+}
+
+/// `lienthong hub revoke NODE`: the node's credential stops working at its next request.
+struct HubRevokeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Revoke a node's credential (a lost or stolen machine): its next request is refused. What it stored stays.",
+        discussion: "To bring the office back on a new machine: `lienthong hub enroll NODE --replace`, then `lienthong node recover` there.")
+    @Argument(help: "The node's id, e.g. xa-23059.") var node: String
+    @OptionGroup var data: DataDirectoryOptions
+
+    func run() throws {
+        let hub = try HubContext(data)
+        guard try hub.service.database.revokeNode(node, now: Int64(NodeContext.wallMilliseconds())) else {
+            FileHandle.standardError.write(Data("error: \(node) holds no active credential at this hub (unknown, never enrolled or revoked already); nothing was changed\n".utf8))
+            throw ExitCode(64)
+        }
+        print("Revoked \(node): its next request is refused. Its stored events stay; `lienthong hub nodes` shows it as revoked.")
     }
 }
 

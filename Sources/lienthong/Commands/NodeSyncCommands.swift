@@ -16,7 +16,9 @@ struct NodeEnrollCommand: AsyncParsableCommand {
     @Option(help: "The one-time token printed by `lienthong hub enroll NODE`.") var token: String
     @OptionGroup var data: DataDirectoryOptions
 
-    func validate() throws {
+    func validate() throws { try Self.validate(hub: hub) }
+
+    static func validate(hub: String) throws {
         guard let url = URL(string: hub), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw ValidationError("--hub: expected the hub's URL such as http://127.0.0.1:8080; found \"\(hub)\"")
         }
@@ -24,6 +26,16 @@ struct NodeEnrollCommand: AsyncParsableCommand {
 
     func run() async throws {
         let node = try NodeContext(data)
+        let answer = try await Self.enrol(node, hub: hub, token: token)
+        print("Enrolled \(node.identity.origin) with \(answer.hub) at \(hub)")
+        print("  credential:   \(node.directory.credentialPath) (mode 0600)")
+        print("  hub key:      \(answer.hubPublicKey) (pinned)")
+        print("Next: `lienthong node run` (daemon) or `lienthong node sync` (once).")
+    }
+
+    /// Redeems `token` at `hub` for `node`'s current epoch and key, keeps the credential (0600) and
+    /// pins the hub. A refused token exits 64, an unreachable hub 69; nothing is changed then.
+    static func enrol(_ node: NodeContext, hub: String, token: String) async throws -> EnrollResponse {
         let publicKey = try String(contentsOfFile: node.directory.publicKeyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let url = URL(string: hub) else { throw ValidationError("--hub: not a URL") }
         let client = HubClient(baseURL: url, credential: nil)
@@ -39,10 +51,73 @@ struct NodeEnrollCommand: AsyncParsableCommand {
         }
         try NodeDirectory.writeSecret(path: node.directory.credentialPath, contents: answer.credential + "\n")
         try node.database.linkHub(HubLink(url: hub, enrolment: answer, enrolledAt: Int64(NodeContext.wallMilliseconds())))
-        print("Enrolled \(node.identity.origin) with \(answer.hub) at \(hub)")
-        print("  credential:   \(node.directory.credentialPath) (mode 0600)")
-        print("  hub key:      \(answer.hubPublicKey) (pinned)")
-        print("Next: `lienthong node run` (daemon) or `lienthong node sync` (once).")
+        return answer
+    }
+}
+
+/// `lienthong node recover --hub URL --token T`: a new machine takes over an office whose machine
+/// died. Run in a directory made by `node init` with the same node id (a new key and epoch), after
+/// `hub enroll NODE --replace` at the hub.
+struct NodeRecoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Take over a node on a new machine: enrol with a new key and epoch, take back its own events and its feed from the hub.",
+        discussion: """
+            1. At the hub: lienthong hub enroll NODE --replace (revokes the old machine's credential, prints a token).
+            2. Here: lienthong node init --node-id NODE … (same office; a new key and epoch), then this command.
+            The node's own events come back with their checkpoints and old keys, so `node log verify` proves them; \
+            the feed is pulled from the start; new work continues the chain from the hub's head under the new epoch.
+            """)
+    @Option(help: "The hub's URL, e.g. https://hub.example:8443.") var hub: String
+    @Option(help: "The one-time token printed by `lienthong hub enroll NODE --replace`.") var token: String
+    @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws { try NodeEnrollCommand.validate(hub: hub) }
+
+    func run() async throws {
+        let node = try NodeContext(data)
+        if let head = try node.database.head(origin: node.identity.origin)?.seq, head > 0 {
+            FileHandle.standardError.write(Data("""
+                error: this node holds \(head) events of its own already; recover into a directory freshly made by                 `lienthong node init --node-id \(node.identity.origin)`; nothing was changed
+
+                """.utf8))
+            throw ExitCode(64)
+        }
+        let answer = try await NodeEnrollCommand.enrol(node, hub: hub, token: token)
+        print("Enrolled \(node.identity.origin) with \(answer.hub) under the new epoch \(node.identity.epoch)")
+        let logger = Logger(label: "lienthong.node")
+        let context = try SyncContext(data, logger: logger)
+        var head = 0
+        var hubHead = 0
+        repeat {
+            let page: OwnEvents
+            do {
+                page = try await context.sync.client.own(fromSeq: head + 1, limit: 500)
+            } catch {
+                FileHandle.standardError.write(Data("error: taking back own events failed at seq \(head + 1): \(error.description); run `lienthong node recover` again with a new token, or `lienthong node sync`\n".utf8))
+                throw ExitCode(69)
+            }
+            hubHead = page.head.seq
+            if page.events.isEmpty { break }
+            head = try node.database.restoreOwn(
+                page.events, checkpoints: page.checkpoints, keys: page.keys, now: Int64(NodeContext.wallMilliseconds()))
+            FileHandle.standardError.write(Data("took back seq \(head) of \(hubHead)\n".utf8))
+        } while head < hubHead
+        print("Took back \(head) own events (the hub holds \(hubHead))")
+        do {
+            try await NodeSyncService(sync: context.sync, mode: .once, logger: logger).run()
+        } catch let error as NodeSyncError {
+            FileHandle.standardError.write(Data("error: pulling the feed failed: \(error.description); `lienthong node sync` resumes it\n".utf8))
+            throw ExitCode(1)
+        }
+        let cursor = try node.database.syncCursor()
+        let report = try node.database.verify()
+        guard report.isIntact else {
+            FileHandle.standardError.write(Data("error: the recovered log does not verify: \(report.firstProblem?.description ?? "?")\n".utf8))
+            throw ExitCode(1)
+        }
+        print("Pulled the feed to position \(cursor.pulled); \(report.eventCount) events verified")
+        print("Next: `lienthong node run`. New events continue from seq \(head + 1) under epoch \(node.identity.epoch).")
     }
 }
 

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+extension NodeDatabase {
+    /// The origin's public key for each epoch this database knows.
+    public func originKeys(origin: String) throws(StoreError) -> [String: String] {
+        try snapshot("read an origin's keys") { db in
+            Dictionary(
+                try Row.fetchAll(db, sql: "SELECT epoch, publicKey FROM originKey WHERE origin = ?", arguments: [origin]).map {
+                    ($0["epoch"] as String, $0["publicKey"] as String)
+                }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The origin's checkpoints with seqs in `seqs`.
+    public func checkpoints(origin: String, seqs: ClosedRange<Int>) throws(StoreError) -> [Checkpoint] {
+        try snapshot("read checkpoints") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT origin, epoch, seq, hash, signature FROM checkpoint WHERE origin = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+                arguments: [origin, seqs.lowerBound, seqs.upperBound]
+            ).map { Checkpoint(origin: $0["origin"], epoch: $0["epoch"], seq: $0["seq"], hash: $0["hash"], signature: $0["signature"]) }
+        }
+    }
+
+    /// Takes back this node's own events from its hub (`node recover`, on a new machine): appends
+    /// them after the local head, which they must continue (seq by seq, each `prev` the hash before
+    /// it, each hash right), with their checkpoints and the keys of their epochs, advances the clock
+    /// past them, records them as stored at the hub and refreshes the dossiers they touch, in one
+    /// transaction. Signatures are proved afterwards by `verify()`, as for any log.
+    /// - Returns: the new local head seq.
+    @discardableResult
+    public func restoreOwn(_ events: [Event], checkpoints: [Checkpoint], keys: [String: String], now: Int64) throws(StoreError) -> Int {
+        try immediateTransaction("take back own events") { db in
+            guard let identity = try Self.fetchIdentity(db) else { throw StoreError.missingIdentity }
+            let headRow = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event WHERE origin = ? ORDER BY seq DESC LIMIT 1", arguments: [identity.origin])
+            var seq: Int = headRow?["seq"] ?? 0
+            var hash: String = headRow?["hash"] ?? Event.genesisHash
+            for (epoch, key) in keys {
+                let known = try String.fetchOne(
+                    db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [identity.origin, epoch])
+                if let known, known != key {
+                    throw StoreError.malformedFile(path: "hub answer", reason: "the hub's key for epoch \(epoch) differs from this node's; nothing was taken back")
+                }
+                if known == nil {
+                    try db.execute(sql: "INSERT INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [identity.origin, epoch, key])
+                }
+            }
+            guard var clock = HLC(hex: try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1") ?? "") else {
+                throw StoreError.missingIdentity
+            }
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            var touched: [String] = []
+            var seen: Set<String> = []
+            for event in events {
+                guard event.origin == identity.origin, event.seq == seq + 1, event.prev == hash, event.hashIsValid else {
+                    throw StoreError.malformedFile(
+                        path: "hub answer",
+                        reason: "\(event.origin) seq \(event.seq) does not continue this node's chain at seq \(seq) (or its hash is wrong); nothing was taken back")
+                }
+                try insert.execute(arguments: [
+                    event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
+                ])
+                clock = max(clock, event.hlc)
+                seq = event.seq
+                hash = event.hash
+                if let code = event.dossier, seen.insert(code).inserted { touched.append(code) }
+            }
+            for checkpoint in checkpoints where checkpoint.origin == identity.origin {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO checkpoint (origin, seq, epoch, hash, signature) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [checkpoint.origin, checkpoint.seq, checkpoint.epoch, checkpoint.hash, checkpoint.signature])
+            }
+            try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [clock.hex])
+            try db.execute(
+                sql: "UPDATE syncCursor SET storedSeq = ?, storedHash = ?, storedAt = ? WHERE id = 1 AND storedSeq < ?", arguments: [seq, hash, now, seq])
+            for code in touched { try Self.refreshProjection(db, code: code) }
+            return seq
+        }
+    }
+}
