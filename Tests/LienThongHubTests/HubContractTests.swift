@@ -218,6 +218,36 @@ import Testing
         await hub.stop()
     }
 
+    @Test func metricsCountStoredEventsRejectionsAndLatencyAndReadLagsAtScrape() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        for _ in 0..<3 { try node.receive() }
+        try await sync.once()
+        let head = try #require(try node.database.head(origin: "xa-23059")).seq
+        // A refused request: a credential the hub does not know.
+        let stranger = hub.client(credential: "not-a-credential", node: "xa-23059")
+        await #expect(throws: HubClientError.self) { _ = try await stranger.pull(since: 0, limit: 1, wait: 0) }
+
+        let (data, response) = try await URLSession.shared.data(from: hub.url.appendingPathComponent(SyncPaths.metrics))
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("text/plain") == true)
+        let text = String(decoding: data, as: UTF8.self)
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"lienthong_events_stored_total{node="xa-23059"} \#(head)"#), "\(text)")
+        #expect(lines.contains(#"lienthong_push_batches_total{outcome="stored"} 1"#))
+        #expect(lines.contains(#"lienthong_rejections_total{reason="unauthorized"} 1"#))
+        // Gauges are floating point in Prometheus' text format.
+        #expect(lines.contains(#"lienthong_node_lag_events{node="xa-23059"} 0.0"#))
+        #expect(lines.contains(#"lienthong_node_stored_head{node="xa-23059"} \#(head).0"#))
+        #expect(lines.contains { $0.hasPrefix("lienthong_projector_lag_events ") })
+        #expect(lines.contains { $0.hasPrefix(#"lienthong_http_request_duration_seconds_count{route="/v1/sync/push",method="POST",status="200"}"#) })
+        #expect(lines.contains { $0.hasPrefix(#"lienthong_http_request_duration_seconds_count{route="/v1/sync/pull",method="GET",status="401"} 1"#) })
+        await hub.stop()
+    }
+
     static func rawPush(_ hub: LiveHub, credential: String, body: [UInt8], gzip: Bool) async throws -> (status: Int, body: ErrorBody) {
         var request = URLRequest(url: hub.url.appendingPathComponent(SyncPaths.push))
         request.httpMethod = "POST"

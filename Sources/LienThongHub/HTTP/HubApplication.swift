@@ -14,12 +14,15 @@ import Synchronization
 public enum HubApplication {
     /// The routes of DESIGN §5.
     public static func buildRouter(
-        service: HubService, notifier: FeedNotifier, logger: Logger, now: @escaping @Sendable () -> Int64 = HubApplication.wallClock
+        service: HubService, notifier: FeedNotifier, logger: Logger, metrics: HubMetrics = HubMetrics(),
+        now: @escaping @Sendable () -> Int64 = HubApplication.wallClock
     ) -> Router<BasicRequestContext> {
         let router = Router()
-        // Hummingbird wraps a route only in the middleware added before it: this must come first.
+        // Hummingbird wraps a route only in the middleware added before it: these come first. The
+        // error middleware is innermost, so the clock and the metrics see error answers too.
         router.middlewares.add(ClockMiddleware(now: now))
-        router.middlewares.add(ErrorMiddleware(logger: logger))
+        router.middlewares.add(MetricsMiddleware(metrics: metrics))
+        router.middlewares.add(ErrorMiddleware(logger: logger, metrics: metrics))
         router.post(RouterPath(SyncPaths.enroll)) { request, context -> Response in
             let body = try await Self.body(of: request, caps: service.caps)
             let enrolment: EnrollRequest
@@ -51,6 +54,18 @@ public enum HubApplication {
             ]
             return Self.respond(CanonicalJSON.encode(body), to: request)
         }
+        // Prometheus metrics: no credential (like health), nothing personal: counts, lags, latencies.
+        router.get(RouterPath(SyncPaths.metrics)) { request, context -> Response in
+            let text: [UInt8]
+            do {
+                text = try await Self.offloaded { try metrics.scrape(database: service.database, now: now()) }
+            } catch let error as StoreError {
+                throw HubError.store(error)
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
         router.post(RouterPath(SyncPaths.push)) { request, context -> Response in
             let node = try service.authenticate(credential: Self.bearer(request))
             let body = try await Self.body(of: request, caps: service.caps)
@@ -63,6 +78,11 @@ public enum HubApplication {
             let contact = Self.contact(of: request, now: now())
             let response = try await Self.offloaded { try service.push(push, node: node, now: now(), contact: contact) }
             if response.results.contains(where: { $0.stored > 0 }) { notifier.bump() }
+            for result in response.results {
+                metrics.batch(outcome: result.outcome.rawValue)
+                metrics.stored(node: result.origin, events: result.stored)
+                if result.outcome != .stored && result.outcome != .duplicate { metrics.rejected(reason: result.outcome.rawValue) }
+            }
             return Self.respond(response.bytes, to: request)
         }
         router.get(RouterPath(SyncPaths.pull)) { request, context -> Response in
@@ -107,10 +127,10 @@ public enum HubApplication {
     /// The hub's application, listening on `host:port` (port 0: any free port, reported to
     /// `onServerRunning`).
     public static func build(
-        service: HubService, host: String, port: Int, logger: Logger, notifier: FeedNotifier = FeedNotifier(),
+        service: HubService, host: String, port: Int, logger: Logger, notifier: FeedNotifier = FeedNotifier(), metrics: HubMetrics = HubMetrics(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = buildRouter(service: service, notifier: notifier, logger: logger)
+        let router = buildRouter(service: service, notifier: notifier, logger: logger, metrics: metrics)
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
@@ -217,15 +237,30 @@ struct ClockMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// Times every request into ``HubMetrics`` by route, method and status.
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: HubMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        metrics.request(
+            path: request.uri.path, method: request.method.rawValue, status: Int(response.status.code), duration: ContinuousClock.now - start)
+        return response
+    }
+}
+
 /// Maps errors to answers in one place: a ``HubError`` to its status and body; anything else to a
 /// logged 500 whose cause is never sent.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    let metrics: HubMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HubError {
+            if error.status < 500 { metrics.rejected(reason: error.body.code) }
             if case .store(let cause) = error {
                 logger.error("hub storage failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
             }
