@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "LienThongWire", targets: ["LienThongWire"]),
         .library(name: "LienThongSync", targets: ["LienThongSync"]),
         .library(name: "LienThongHub", targets: ["LienThongHub"]),
+        .library(name: "LienThongLocalAPI", targets: ["LienThongLocalAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
@@ -79,6 +80,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "LienThongLocalAPI",
+            dependencies: [
+                "LienThongCore", "LienThongStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "lienthong",
             dependencies: [
@@ -87,6 +100,7 @@ let package = Package(
                 "LienThongWire",
                 "LienThongSync",
                 "LienThongHub",
+                "LienThongLocalAPI",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -128,7 +128,7 @@ for dir in "$node" "$node2"; do
 done
 
 step "node run: Ma Lâm's daemon pushes its whole log; the forwarded dossier reaches the district"
-"$bin" node run --data-dir "$node" >"$work/node.out" 2>"$work/node.err" &
+"$bin" node run --api-port 0 --data-dir "$node" >"$work/node.out" 2>"$work/node.err" &
 daemon=$!
 wait_for 120 "the district to hold $code" hub_has "$code"
 hub_lists() { "$bin" hub dossier list --data-dir "$hub" --status forwarded --limit 1000 | grep "$code" >/dev/null; }

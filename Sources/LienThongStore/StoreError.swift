@@ -25,6 +25,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case workflow(WorkflowError)
     /// SQLite failed.
     case database(operation: String, reason: String)
+    /// An idempotency key came back with a different request; nothing was written.
+    case idempotencyKeyReused(key: String)
 
     public var description: String {
         switch self {
@@ -50,6 +52,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "\(error.description); nothing was written"
         case .database(let operation, let reason):
             "database error while trying to \(operation): \(reason)"
+        case .idempotencyKeyReused(let key):
+            "Idempotency-Key \(key) was used for a different request; nothing was written: send a new key for a new request"
         }
     }
 }

@@ -54,7 +54,7 @@ import Testing
         defer { site.remove() }
         #expect(try Self.node(site).codes.contains("daemon-never-ran"))
 
-        let daemon = try CLIProcess.Running(["node", "run", "--heartbeat-seconds", "1", "--data-dir", site.dir("xa-23059")])
+        let daemon = try CLIProcess.Running(["node", "run", "--heartbeat-seconds", "1", "--api-port", "0", "--data-dir", site.dir("xa-23059")])
         #expect(daemon.nextLine()?.hasPrefix("syncing") == true, "\(daemon.stderr)")
         _ = try Self.receive(site)
         try Eventually.wait(for: "status OK with the dossier stored at the hub") { try Self.node(site).exitCode == 0 }
@@ -107,7 +107,7 @@ import Testing
             "dev", "append", "--type", "dossier.handedOver", "--dossier", code, "--body", #"{"to":"cb-tuphap-01"}"#,
             "--actor", "cb-tiepnhan-01", "--data-dir", site.dir("xa-23059"),
         ])
-        let daemon = try CLIProcess.Running(["node", "run", "--heartbeat-seconds", "1", "--data-dir", site.dir("xa-23059")])
+        let daemon = try CLIProcess.Running(["node", "run", "--heartbeat-seconds", "1", "--api-port", "0", "--data-dir", site.dir("xa-23059")])
         defer { daemon.terminate() }
         try Eventually.wait(for: "everything stored at the hub and a pull") {
             let facts = try Self.node(site).facts

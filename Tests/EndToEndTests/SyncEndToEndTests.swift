@@ -88,7 +88,7 @@ import Testing
             try Self.communes.reduce(0) { sum, commune in sum + (try hubDatabase.head(origin: commune.0)?.seq ?? 0) }
         }
 
-        let daemons = try Self.communes.map { node, _, _ in try CLIProcess.Running(["node", "run", "--data-dir", site.dir(node)]) }
+        let daemons = try Self.communes.map { node, _, _ in try CLIProcess.Running(["node", "run", "--api-port", "0", "--data-dir", site.dir(node)]) }
         for daemon in daemons { #expect(daemon.nextLine()?.hasPrefix("syncing xa-") == true, "\(daemon.stderr)") }
 
         // Kill the hub as soon as it has stored something, twice, restarting it on the same port.

@@ -31,6 +31,16 @@ public struct DossierSummary: Sendable, Hashable {
     public func isOverdue(at now: Int64) -> Bool {
         DossierStatus.isOverdue(status, appointment: appointment, at: now)
     }
+
+    /// One row as `dossier list --json` and the local API print it.
+    public func json(now: Int64) -> JSONValue {
+        [
+            "code": .string(code), "status": status.map { .string($0.rawValue) } ?? .null, "owner": owner.map(JSONValue.string) ?? .null,
+            "procedure": .string(procedureCode), "applicant": .string(applicantName), "channel": .string(channel),
+            "receivedAt": receivedAt.map { .integer(Int($0)) } ?? .null, "appointment": appointment.map { .integer(Int($0)) } ?? .null,
+            "overdue": .bool(isOverdue(at: now)), "openConflicts": .integer(openConflicts),
+        ]
+    }
 }
 
 /// Which dossiers `dossier list` shows.
@@ -59,18 +69,24 @@ extension NodeDatabase {
     ) throws(StoreError) -> DossierWrite {
         // A refused intake throws inside the transaction, which rolls the counter back with it.
         try immediateTransaction("receive a dossier") { db in
-            let now = Int64(wallMilliseconds())
-            let code = try Self.allocateCode(db, agency: workflow.agencyCode, date: LocalDate(vietnamTimeOf: now))
-            let draft: EventDraft
-            do {
-                draft = try workflow.receive(intake, code: code, actor: actor, now: now)
-            } catch let error as WorkflowError {
-                throw StoreError.workflow(error)
-            }
-            let (events, _) = try Self.append([draft], db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
-            let state = try Self.refreshProjection(db, code: code, events: events)
-            return DossierWrite(events: events, state: state)
+            try Self.receive(db, intake, actor: actor, workflow: workflow, key: key, wallMilliseconds: wallMilliseconds)
         }
+    }
+
+    static func receive(
+        _ db: Database, _ intake: Workflow.Intake, actor: String, workflow: Workflow, key: SigningKey, wallMilliseconds: () -> UInt64
+    ) throws -> DossierWrite {
+        let now = Int64(wallMilliseconds())
+        let code = try allocateCode(db, agency: workflow.agencyCode, date: LocalDate(vietnamTimeOf: now))
+        let draft: EventDraft
+        do {
+            draft = try workflow.receive(intake, code: code, actor: actor, now: now)
+        } catch let error as WorkflowError {
+            throw StoreError.workflow(error)
+        }
+        let (events, _) = try append([draft], db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
+        let state = try refreshProjection(db, code: code, events: events)
+        return DossierWrite(events: events, state: state)
     }
 
     /// Carries out `command` on dossier `code` in one IMMEDIATE transaction: folds its events,
@@ -81,18 +97,25 @@ extension NodeDatabase {
         wallMilliseconds: () -> UInt64
     ) throws(StoreError) -> DossierWrite {
         try immediateTransaction("write a dossier event") { db in
-            let now = Int64(wallMilliseconds())
-            let events = try Self.fetchEvents(db, dossier: code)
-            let draft: EventDraft
-            do {
-                draft = try workflow.draft(command, code: code, events: events, actor: actor, now: now)
-            } catch let error as WorkflowError {
-                throw StoreError.workflow(error)
-            }
-            let (appended, _) = try Self.append([draft], db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
-            let state = try Self.refreshProjection(db, code: code, events: events + appended)
-            return DossierWrite(events: appended, state: state)
+            try Self.perform(db, command, on: code, actor: actor, workflow: workflow, key: key, wallMilliseconds: wallMilliseconds)
         }
+    }
+
+    static func perform(
+        _ db: Database, _ command: Workflow.Command, on code: String, actor: String, workflow: Workflow, key: SigningKey,
+        wallMilliseconds: () -> UInt64
+    ) throws -> DossierWrite {
+        let now = Int64(wallMilliseconds())
+        let events = try fetchEvents(db, dossier: code)
+        let draft: EventDraft
+        do {
+            draft = try workflow.draft(command, code: code, events: events, actor: actor, now: now)
+        } catch let error as WorkflowError {
+            throw StoreError.workflow(error)
+        }
+        let (appended, _) = try append([draft], db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
+        let state = try refreshProjection(db, code: code, events: events + appended)
+        return DossierWrite(events: appended, state: state)
     }
 
     /// The next free code `<agency>-<YYMMDD>-<NNNN>` for `date`, advancing the day's counter. A

@@ -92,17 +92,7 @@ struct DossierListCommand: ParsableCommand {
         }
         let rows = try node.database.dossiers(filter)
         if json {
-            for row in rows {
-                let value: JSONValue = [
-                    "code": .string(row.code), "status": row.status.map { .string($0.rawValue) } ?? .null,
-                    "owner": row.owner.map(JSONValue.string) ?? .null, "procedure": .string(row.procedureCode),
-                    "applicant": .string(row.applicantName), "channel": .string(row.channel),
-                    "receivedAt": row.receivedAt.map { .integer(Int($0)) } ?? .null,
-                    "appointment": row.appointment.map { .integer(Int($0)) } ?? .null, "overdue": .bool(row.isOverdue(at: now)),
-                    "openConflicts": .integer(row.openConflicts),
-                ]
-                print(CanonicalJSON.string(value))
-            }
+            for row in rows { print(CanonicalJSON.string(row.json(now: now))) }
             return
         }
         print("CODE                  STATUS                     APPOINTMENT        PROCEDURE  APPLICANT")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
+import LienThongLocalAPI
 import LienThongStore
 import LienThongSync
 import LienThongWire
@@ -124,9 +125,11 @@ struct NodeRecoverCommand: AsyncParsableCommand {
 /// What `node run` and `node sync` share: the opened node, its hub link and credential.
 struct SyncContext {
     let sync: NodeSync
+    let node: NodeContext
 
     init(_ options: DataDirectoryOptions, logger: Logger) throws {
         let node = try NodeContext(options)
+        self.node = node
         guard let link = try node.database.hubLink() else {
             FileHandle.standardError.write(Data("error: this node is not enrolled; run `lienthong node enroll --hub URL --token T` first\n".utf8))
             throw ExitCode(64)
@@ -170,13 +173,29 @@ struct NodeSyncCommand: AsyncParsableCommand {
 /// `lienthong node run`: the sync daemon, until SIGTERM or SIGINT.
 struct NodeRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run the sync daemon: push local writes soon after they are saved, pull decisions, until SIGTERM.")
+        commandName: "run",
+        abstract: "Run the node: the sync daemon (push local writes, pull decisions) and the local API on 127.0.0.1, until SIGTERM.",
+        discussion: """
+            The local API serves the office's one-stop software: receive, every transition, list, show and the receipt, as \
+            JSON (see Docs/openapi-local.json). It answers only on 127.0.0.1, needs `Authorization: Bearer <token>` with the \
+            token from api.token in the data directory (made on first run, mode 0600), refuses browser origins not given \
+            with --api-origin, and does every write once per Idempotency-Key.
+            """)
     @Option(help: "Seconds between heartbeats; `lienthong status` says CRITICAL after three missed.") var heartbeatSeconds = 5
+    @Option(help: "The local API's port on 127.0.0.1 (0: a free one, printed).") var apiPort = 8787
+    @Option(help: "A browser origin allowed to call the local API, e.g. http://motcua.local; repeat for each.") var apiOrigin: [String] = []
+    @Flag(help: "Do not serve the local API.") var noAPI = false
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
         guard (1...3600).contains(heartbeatSeconds) else {
             throw ValidationError("--heartbeat-seconds: expected 1 to 3600; found \(heartbeatSeconds)")
+        }
+        guard (0...65535).contains(apiPort) else { throw ValidationError("--api-port: expected 0 to 65535; found \(apiPort)") }
+        for origin in apiOrigin {
+            guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.path.isEmpty else {
+                throw ValidationError("--api-origin: expected a browser origin such as http://motcua.local:8080 (scheme, host, port; no path); found \"\(origin)\"")
+            }
         }
     }
 
@@ -187,7 +206,20 @@ struct NodeRunCommand: AsyncParsableCommand {
             sync: context.sync, mode: .daemon, logger: logger, heartbeatMilliseconds: Int64(heartbeatSeconds) * 1000)
         FileHandle.standardOutput.write(
             Data("syncing \(context.sync.identity.origin) with \(context.sync.link.hub) at \(context.sync.link.url)\n".utf8))
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [any Service] = [service]
+        if !noAPI {
+            let node = context.node
+            let tokenPath = node.directory.path + "/api.token"
+            let settings = LocalAPISettings(token: try LocalAPI.token(at: tokenPath), allowedOrigins: Set(apiOrigin))
+            let api = LocalAPI.build(
+                node: LocalAPINode(database: node.database, workflow: node.workflow, key: context.sync.key, staffNames: node.staffNames),
+                settings: settings, port: apiPort, logger: logger
+            ) { port in
+                FileHandle.standardOutput.write(Data("local API on http://127.0.0.1:\(port) (token in \(tokenPath))\n".utf8))
+            }
+            services.append(api)
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -1,0 +1,404 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LienThongCore
+import LienThongStore
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The opened node the local API works on: the same database, workflow and key as the CLI's
+/// dossier commands, so both write the same events under the same rules.
+public struct LocalAPINode: Sendable {
+    public let database: NodeDatabase
+    public let workflow: Workflow
+    public let key: SigningKey
+    public let staffNames: [String: String]
+
+    public init(database: NodeDatabase, workflow: Workflow, key: SigningKey, staffNames: [String: String]) {
+        self.database = database
+        self.workflow = workflow
+        self.key = key
+        self.staffNames = staffNames
+    }
+}
+
+/// Who may call the local API: the bearer token (from a 0600 file) and the browser origins of the
+/// office's one-stop software. A request without an `Origin` header (not from a browser) needs only
+/// the token; one with an `Origin` must also be on the list, so a web page the clerk happens to open
+/// cannot drive the API from the clerk's browser.
+public struct LocalAPISettings: Sendable {
+    public var token: String
+    public var allowedOrigins: Set<String>
+
+    public init(token: String, allowedOrigins: Set<String>) {
+        self.token = token
+        self.allowedOrigins = allowedOrigins
+    }
+}
+
+/// The local API's paths, named once for the router, the tests and the OpenAPI document.
+public enum LocalAPIPaths {
+    public static let dossiers = "/v1/dossiers"
+    public static let dossier = "/v1/dossiers/{code}"
+    public static let receipt = "/v1/dossiers/{code}/receipt"
+    public static let action = "/v1/dossiers/{code}/{action}"
+    public static let live = "/health/live"
+}
+
+/// Why the local API refused a request: an HTTP status, a stable code and a message naming the field.
+public struct LocalAPIError: Error, Sendable {
+    public var status: Int
+    public var code: String
+    public var message: String
+
+    public init(_ status: Int, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    static func badRequest(_ message: String) -> LocalAPIError { LocalAPIError(400, "bad-request", message) }
+
+    var body: [UInt8] { CanonicalJSON.encode(["code": .string(code), "message": .string(message)]) }
+
+    /// A store error as the API answers it.
+    init(_ error: StoreError) {
+        switch error {
+        case .workflow(.forbidden(let rejection)):
+            self.init(409, "forbidden-transition", "\(rejection.english) (\(rejection.vietnamese)); nothing was written")
+        case .workflow(.unknownDossier(let code)):
+            self.init(404, "unknown-dossier", "no dossier \(code) at this office")
+        case .workflow(let workflow):
+            self.init(400, "bad-request", "\(workflow.description); nothing was written")
+        case .idempotencyKeyReused:
+            self.init(422, "idempotency-key-reused", error.description)
+        default:
+            self.init(503, "unavailable", "the node could not complete this request; sending it again with the same Idempotency-Key is safe")
+        }
+    }
+}
+
+/// `node run`'s local API (issue 5) on 127.0.0.1, for the office's one-stop software: everything the
+/// CLI's dossier commands do — receive, every transition, list, show, print the receipt — as JSON
+/// over HTTP. Every write needs an `Idempotency-Key` and is done exactly once per key.
+public enum LocalAPI {
+    /// The actions of `POST /v1/dossiers/{code}/{action}`, as the CLI names them.
+    public static let actions = [
+        "process", "request-supplement", "supplement-received", "supplement-delivered", "forward", "accept", "resolve", "send-result",
+        "return-to-sender", "return", "withdraw", "request-withdrawal", "stop", "refuse", "extend", "update-contact", "note",
+    ]
+
+    public static func buildRouter(
+        node: LocalAPINode, settings: LocalAPISettings, logger: Logger, now: @escaping @Sendable () -> Int64 = LocalAPI.wallClock
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        // Outermost first: the origin check, then the token, then errors to answers.
+        router.middlewares.add(OriginMiddleware(allowed: settings.allowedOrigins))
+        router.middlewares.add(TokenMiddleware(token: settings.token))
+        router.middlewares.add(LocalAPIErrorMiddleware(logger: logger))
+        router.get(RouterPath(LocalAPIPaths.live)) { _, _ -> Response in
+            json(200, ["status": "live"])
+        }
+        router.get(RouterPath(LocalAPIPaths.dossiers)) { request, _ -> Response in
+            let query = request.uri.queryParameters
+            var filter = DossierFilter(limit: try integer(query.get("limit"), name: "limit", default: 200, range: 1...10_000))
+            if let status = query.get("status") {
+                guard let parsed = DossierStatus(argument: status) else {
+                    throw LocalAPIError.badRequest("status: expected a code 1–10, a name such as processing, or forwarded; found \"\(status)\"")
+                }
+                filter.status = parsed
+            }
+            let at = now()
+            if query.get("overdue") == "true" { filter.overdueAt = at }
+            if let days = query.get("dueWithin") {
+                let days = try integer(days, name: "dueWithin", default: 0, range: 0...365)
+                filter.dueBetween = at...node.workflow.workingTime.endOfWorkingDays(days, after: LocalDate(vietnamTimeOf: at))
+            }
+            let chosen = filter
+            let rows = try await offloaded { try node.database.dossiers(chosen) }
+            return json(200, ["dossiers": .array(rows.map { $0.json(now: at) })])
+        }
+        router.get(RouterPath("/v1/dossiers/:code")) { _, context -> Response in
+            let state = try await dossier(context, node: node)
+            return json(200, ["dossier": state.json])
+        }
+        router.get(RouterPath("/v1/dossiers/:code/receipt")) { _, context -> Response in
+            let state = try await dossier(context, node: node)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: Receipt.text(state, staffNames: node.staffNames))))
+        }
+        router.post(RouterPath(LocalAPIPaths.dossiers)) { request, _ -> Response in
+            let (idempotency, body) = try await writeRequest(request)
+            let fields = try Body(body)
+            guard let channel = Channel(rawValue: try fields.optionalString("channel") ?? "counter") else {
+                throw LocalAPIError.badRequest("channel: expected counter, online or post")
+            }
+            let intake = Workflow.Intake(
+                procedureCode: try fields.string("procedure"), applicantName: try fields.optionalString("applicant") ?? "",
+                idNumber: try fields.optionalString("idNumber") ?? "", phone: try fields.optionalString("phone") ?? "",
+                email: try fields.optionalString("email"), address: try fields.optionalString("address") ?? "",
+                documents: try fields.strings("documents"), channel: channel)
+            let actor = try fields.string("actor")
+            let answer = try await offloaded {
+                try node.database.receive(
+                    intake, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) }, idempotency: idempotency
+                ) { write in
+                    (201, CanonicalJSON.encode(["dossier": write.state.json, "receipt": .string(Receipt.text(write.state, staffNames: node.staffNames))]))
+                }
+            }
+            return respond(answer)
+        }
+        router.post(RouterPath("/v1/dossiers/:code/:action")) { request, context -> Response in
+            let code = try context.parameters.require("code")
+            let action = try context.parameters.require("action")
+            let (idempotency, body) = try await writeRequest(request)
+            let fields = try Body(body)
+            let command = try Self.command(action, fields)
+            let actor = try fields.string("actor")
+            let answer = try await offloaded {
+                try node.database.perform(
+                    command, on: code, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) },
+                    idempotency: idempotency
+                ) { write in
+                    let event = write.events.last
+                    let summary: JSONValue = [
+                        "type": .string(event?.type ?? ""), "origin": .string(event?.origin ?? ""), "seq": .integer(event?.seq ?? 0),
+                    ]
+                    return (200, CanonicalJSON.encode(["event": summary, "dossier": write.state.json]))
+                }
+            }
+            return respond(answer)
+        }
+        return router
+    }
+
+    /// The local API's application on 127.0.0.1 only (port 0: a free one, reported to `onServerRunning`).
+    public static func build(
+        node: LocalAPINode, settings: LocalAPISettings, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(node: node, settings: settings, logger: logger),
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "lienthong-node"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Reads the API token from `path`, or makes a new random one there (mode 0600) if none exists.
+    public static func token(at path: String) throws(StoreError) -> String {
+        if let data = FileManager.default.contents(atPath: path) {
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard token.count >= 32 else {
+                throw StoreError.malformedFile(path: path, reason: "the API token is shorter than 32 characters; delete the file to make a new one")
+            }
+            return token
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = Digest.hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        try NodeDirectory.writeSecret(path: path, contents: token + "\n")
+        return token
+    }
+
+    // MARK: Pieces
+
+    /// The workflow command an action and its body ask for.
+    static func command(_ action: String, _ fields: Body) throws -> Workflow.Command {
+        switch action {
+        case "process": return .process(to: try fields.string("to"), step: try fields.optionalString("step"))
+        case "request-supplement": return .requestSupplement(reason: try fields.string("reason"), documents: try fields.strings("documents"))
+        case "supplement-received": return .supplementReceived(to: try fields.optionalString("to"))
+        case "supplement-delivered": return .supplementDelivered(note: try fields.string("note"))
+        case "forward": return .forward(agency: try fields.string("to"), reason: try fields.optionalString("reason") ?? "")
+        case "accept": return .accept
+        case "resolve":
+            let decision = try fields.string("decision")
+            guard decision == "approved" || decision == "refused" else {
+                throw LocalAPIError.badRequest("decision: expected approved or refused; found \"\(decision)\"")
+            }
+            return .resolve(approved: decision == "approved", reason: try fields.optionalString("reason") ?? "")
+        case "send-result": return .sendResult
+        case "return-to-sender": return .returnToSender(reason: try fields.string("reason"))
+        case "return": return .returnResult
+        case "withdraw": return .withdraw(reason: try fields.string("reason"))
+        case "request-withdrawal": return .requestWithdrawal(reason: try fields.string("reason"))
+        case "stop": return .stop(reason: try fields.string("reason"))
+        case "refuse": return .refuse(reason: try fields.string("reason"))
+        case "extend":
+            let until = try fields.string("until")
+            guard let date = LocalDate(iso: until) else { throw LocalAPIError.badRequest("until: expected a date as yyyy-mm-dd; found \"\(until)\"") }
+            return .extend(until: date, reason: try fields.string("reason"))
+        case "update-contact":
+            let phone = try fields.optionalString("phone")
+            let email = try fields.optionalString("email")
+            guard phone != nil || email != nil else { throw LocalAPIError.badRequest("phone, email: expected at least one of them") }
+            return .updateContact(phone: phone, email: email)
+        case "note": return .note(try fields.string("text"))
+        default:
+            throw LocalAPIError(404, "unknown-action", "action: expected one of \(actions.joined(separator: ", ")); found \"\(action)\"")
+        }
+    }
+
+    /// A write's idempotency key (required) and body (at most 1 MiB).
+    static func writeRequest(_ request: Request) async throws -> (IdempotencyKey, [UInt8]) {
+        guard let name = HTTPField.Name("Idempotency-Key"), let key = request.headers[name], !key.isEmpty else {
+            throw LocalAPIError.badRequest("Idempotency-Key: expected a header with a unique key per write (a UUID), so a retry cannot write twice")
+        }
+        guard key.count <= 255, key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7e }) else {
+            throw LocalAPIError.badRequest("Idempotency-Key: expected 1 to 255 visible ASCII characters")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: 1 << 20)
+        } catch {
+            throw LocalAPIError(413, "too-large", "the body is over 1 MiB")
+        }
+        let body = [UInt8](buffer.readableBytesView)
+        let fingerprint = Digest.sha256Hex(Array("\(request.method.rawValue) \(request.uri.path)\n".utf8) + body)
+        return (IdempotencyKey(key: key, fingerprint: fingerprint), body)
+    }
+
+    static func dossier(_ context: BasicRequestContext, node: LocalAPINode) async throws -> DossierState {
+        let code = try context.parameters.require("code")
+        guard let state = try await offloaded({ try node.database.dossier(code) }) else {
+            throw LocalAPIError(404, "unknown-dossier", "no dossier \(code) at this office")
+        }
+        return state
+    }
+
+    static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw LocalAPIError.badRequest("\(name): expected an integer from \(range.lowerBound) to \(range.upperBound); found \"\(text)\"")
+        }
+        return number
+    }
+
+    static func json(_ status: Int, _ value: JSONValue) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: CanonicalJSON.encode(value))))
+    }
+
+    static func respond(_ answer: WriteAnswer) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if answer.replayed, let name = HTTPField.Name("Idempotent-Replayed") { headers[name] = "true" }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    /// SQLite work on NIO's thread pool, off the few cooperative threads (as at the hub): a write
+    /// waiting for the lock held by the CLI must not stall the daemon's sync loop.
+    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
+}
+
+/// A JSON request body's fields, each error naming the field and what was expected.
+struct Body {
+    let members: [String: JSONValue]
+
+    init(_ bytes: [UInt8]) throws {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw LocalAPIError.badRequest("body: expected a JSON object (\(error))")
+        }
+        guard let members = value.objectValue else { throw LocalAPIError.badRequest("body: expected a JSON object") }
+        self.members = members
+    }
+
+    func string(_ key: String) throws -> String {
+        guard let value = try optionalString(key), !value.isEmpty else { throw LocalAPIError.badRequest("\(key): expected a non-empty string; it is missing") }
+        return value
+    }
+
+    func optionalString(_ key: String) throws -> String? {
+        guard let value = members[key], value != .null else { return nil }
+        guard let text = value.stringValue else { throw LocalAPIError.badRequest("\(key): expected a string") }
+        return text
+    }
+
+    func strings(_ key: String) throws -> [String] {
+        guard let value = members[key], value != .null else { return [] }
+        guard case .array(let items) = value, let texts = Optional(items.compactMap(\.stringValue)), texts.count == items.count else {
+            throw LocalAPIError.badRequest("\(key): expected an array of strings")
+        }
+        return texts
+    }
+}
+
+/// 403 for a browser `Origin` not on the allow-list; CORS headers and preflight answers for those on it.
+struct OriginMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowed: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let origin = request.headers[.origin] else { return try await next(request, context) }
+        guard allowed.contains(origin) else {
+            let error = LocalAPIError(403, "forbidden-origin", "Origin \(origin) is not allowed; add it with `lienthong node run --api-origin \(origin)`")
+            return LocalAPIErrorMiddleware<Context>.answer(error)
+        }
+        var response: Response
+        if request.method == .options {
+            response = Response(status: .noContent)
+            response.headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
+            response.headers[.accessControlAllowHeaders] = "Authorization, Content-Type, Idempotency-Key"
+            response.headers[.accessControlMaxAge] = "600"
+        } else {
+            response = try await next(request, context)
+        }
+        response.headers[.accessControlAllowOrigin] = origin
+        response.headers[.vary] = "Origin"
+        return response
+    }
+}
+
+/// 401 without the bearer token (compared in constant time).
+struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let sent = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+        let expected = Array(token.utf8)
+        let given = Array(sent.utf8)
+        var difference = UInt8(expected.count == given.count ? 0 : 1)
+        for index in expected.indices { difference |= expected[index] ^ (index < given.count ? given[index] : 0) }
+        guard difference == 0 else {
+            var response = LocalAPIErrorMiddleware<Context>.answer(
+                LocalAPIError(401, "unauthorized", "send `Authorization: Bearer <token>`; the token is in the node's api.token file (mode 0600)"))
+            // RFC 6750: a 401 names the scheme it wants.
+            response.headers[.wwwAuthenticate] = #"Bearer realm="lienthong-node""#
+            return response
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Errors to JSON answers; anything unexpected is a logged 500 whose cause is never sent.
+struct LocalAPIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as LocalAPIError {
+            return Self.answer(error)
+        } catch let error as StoreError {
+            let mapped = LocalAPIError(error)
+            if mapped.status >= 500 { logger.error("local API storage failed", metadata: ["error": "\(error)"]) }
+            return Self.answer(mapped)
+        } catch let error as any HTTPResponseError {
+            return Self.answer(LocalAPIError(Int(error.status.code), "http-\(error.status.code)", error.status.reasonPhrase))
+        } catch {
+            logger.error("local API request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
+            return Self.answer(LocalAPIError(500, "internal", "the node failed; sending the request again with the same Idempotency-Key is safe"))
+        }
+    }
+
+    static func answer(_ error: LocalAPIError) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: error.status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: error.body)))
+    }
+}
