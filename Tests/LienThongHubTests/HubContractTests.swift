@@ -248,6 +248,36 @@ import Testing
         await hub.stop()
     }
 
+    @Test func aWaitingLongPollHasItsPositionDeliveredOnArrival() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        let code = try node.receive()
+        try node.perform(.process(to: "cb-tuphap-01", step: nil), on: code, actor: "cb-tiepnhan-01")
+        try node.perform(.forward(agency: "597", reason: ""), on: code)
+        try await sync.once()
+        _ = try hub.service.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: { UInt64(Date().timeIntervalSince1970 * 1000) })
+        // The node reads its feed from the start: the hub has delivered nothing past 0 so far.
+        let client = sync.client
+        let pulled = try await client.pull(since: 0, limit: 10, wait: 0).to
+        #expect(pulled > 0)
+        #expect(try hub.service.database.hubNodes().first { $0.node == "xa-23059" }?.delivered == 0)
+        // The next pull waits at the hub; what the node holds is delivered at once, not after the wait.
+        let waiting = Task { try await client.pull(since: pulled, limit: 10, wait: 20) }
+        defer { waiting.cancel() }
+        let started = ContinuousClock.now
+        try await Task.sleep(for: .milliseconds(50))
+        try Eventually.wait(for: "the hub to record delivery up to \(pulled)", timeout: .seconds(10)) {
+            try hub.service.database.hubNodes().first { $0.node == "xa-23059" }?.delivered == pulled
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(hub.notifier.waitingPulls == 1)
+        waiting.cancel()
+        await hub.stop()
+    }
+
     static func rawPush(_ hub: LiveHub, credential: String, body: [UInt8], gzip: Bool) async throws -> (status: Int, body: ErrorBody) {
         var request = URLRequest(url: hub.url.appendingPathComponent(SyncPaths.push))
         request.httpMethod = "POST"

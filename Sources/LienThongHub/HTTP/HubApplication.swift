@@ -92,6 +92,11 @@ public enum HubApplication {
             let since = try Self.integer(query.get("since"), name: "since", default: 0)
             let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
             let wait = min(try Self.integer(query.get("wait"), name: "wait", default: 0), service.caps.maxWaitSeconds)
+            let contact = Self.contact(of: request, now: now())
+            // Read (and record the delivery up to `since`) on arrival: a node that holds position N
+            // has it delivered now, not when its long-poll ends up to 25 s later.
+            let first = try await Self.offloaded { try service.pull(node: node, since: since, limit: limit, now: now(), contact: contact) }
+            guard first.entries.isEmpty, wait > 0 else { return Self.respond(first.bytes, to: request) }
             // Long-poll: while the feed has nothing after `since`, wait for a push to this hub
             // (notified in-process) or, at most a second apart, for a decision written by the CLI.
             // A graceful shutdown answers at once (an empty page), so it is not held for the wait.
@@ -108,8 +113,9 @@ public enum HubApplication {
                 generation = notifier.generation
                 lastCheck = ContinuousClock.now
             }
-            let contact = Self.contact(of: request, now: now())
-            let page = try await Self.offloaded { try service.pull(node: node, since: since, limit: limit, now: now(), contact: contact) }
+            let page = try await Self.offloaded {
+                try service.pull(node: node, since: since, limit: limit, now: now(), contact: contact, recordDelivery: false)
+            }
             return Self.respond(page.bytes, to: request)
         }
         router.get(RouterPath(SyncPaths.own)) { request, context -> Response in

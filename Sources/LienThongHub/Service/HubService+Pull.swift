@@ -4,9 +4,12 @@ import LienThongWire
 
 extension HubService {
     /// `GET /v1/sync/pull` for an authenticated `node`: the feed entries after `since`, signed.
-    /// Asking from `since` records everything up to it as delivered (DESIGN §7). An empty page is
-    /// the adapter's cue to long-poll.
-    public func pull(node: String, since: Int, limit: Int, now: Int64, contact: NodeContactRecord = NodeContactRecord()) throws(HubError) -> PullPage {
+    /// Asking from `since` records everything up to it as delivered (DESIGN §7), unless
+    /// `recordDelivery` is false (the second read of a long-poll, which recorded it on arrival). An
+    /// empty page is the adapter's cue to long-poll.
+    public func pull(
+        node: String, since: Int, limit: Int, now: Int64, contact: NodeContactRecord = NodeContactRecord(), recordDelivery: Bool = true
+    ) throws(HubError) -> PullPage {
         guard since >= 0 else { throw .badRequest("since: expected a feed position ≥ 0; found \(since)") }
         guard limit >= 1 else { throw .badRequest("limit: expected at least 1; found \(limit)") }
         let slice: FeedSlice
@@ -24,10 +27,12 @@ extension HubService {
             }
             throw .hubBehind(feedEnd: slice.end, head: head)
         }
-        do {
-            try database.recordPull(node: node, since: since, now: now, contact: contact)
-        } catch {
-            throw .store(error)
+        if recordDelivery {
+            do {
+                try database.recordPull(node: node, since: since, now: now, contact: contact)
+            } catch {
+                throw .store(error)
+            }
         }
         let entries = slice.entries.map { FeedEntry(position: $0.position, event: $0.event) }
         var page = PullPage(

@@ -83,7 +83,9 @@
                 }
                 written += batch
             }
-            if type != "dossier.note" { _ = try database.rebuildProjections() }
+            // The real write paths refresh the projection in the same transaction; this driver
+            // refreshes it after, so a replica compared with the hub holds the state its events fold to.
+            _ = try database.rebuildProjections()
         }
     }
 #endif
