@@ -146,7 +146,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LienThongCore", "LienThongStore", "LienThongSync", "LienThongTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongSync", "LienThongLocalAPI", "LienThongTesting",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -20,3 +20,9 @@ else
 fi
 
 command -v swift >/dev/null || { echo "install-deps: swift not found on PATH (expected Swift 6.1 or later, e.g. /opt/swift/usr/bin)" >&2; exit 1; }
+
+# The OpenAPI documents' own validator (Scripts/test.sh checks Docs/openapi-*.json with it).
+if ! python3 -c "import openapi_spec_validator" 2>/dev/null; then
+  echo "install-deps: installing openapi-spec-validator (PyPI)"
+  python3 -m pip install -q "openapi-spec-validator==0.9.0" || python3 -m pip install -q --user "openapi-spec-validator==0.9.0"
+fi

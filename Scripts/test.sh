@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every LienThong test that needs no other build: one debug build of the package and its tests,
-# then the independent Python check of the event vectors, the demo, and the Swift tests (unit,
-# property, store, end-to-end with real `lienthong` processes).
+# then the independent Python check of the event vectors, the configuration and OpenAPI documents,
+# the demo, and the Swift tests (unit, property, store, contract, end-to-end with real `lienthong`
+# processes; the contract tests also validate every recorded request and answer against the
+# OpenAPI documents).
 #
 #   Scripts/test.sh                 # everything
 #   Scripts/test.sh --filter NAME   # only Swift tests matching NAME (the vector check still runs)
@@ -18,6 +20,11 @@ python3 Scripts/vectors.py check
 
 echo "== configuration files (calendar, procedure catalogue)"
 python3 Scripts/check-config.py
+
+echo "== OpenAPI documents (openapi-spec-validator)"
+for document in Docs/openapi-hub.json Docs/openapi-local.json; do
+  python3 -c "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print(sys.argv[1], 'valid')" "$document"
+done
 
 echo "== demo"
 Scripts/demo.sh

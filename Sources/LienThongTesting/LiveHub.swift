@@ -17,6 +17,8 @@ public final class LiveHub: Sendable {
     public let port: Int
     /// The application's notifier: how many pulls are waiting now.
     public let notifier: FeedNotifier
+    /// Every request its clients (``client(credential:node:)``) sent, with the answers.
+    public let exchanges = ExchangeRecorder()
     let group: ServiceGroup
     let running: Task<Void, any Error>
 
@@ -78,7 +80,18 @@ public final class LiveHub: Sendable {
 
     /// A client with `credential`, as a node (or an intruder) would hold it.
     public func client(credential: String?, node: String? = nil) -> HubClient {
-        HubClient(baseURL: url, credential: credential, node: node, timeout: 10)
+        let exchanges = self.exchanges
+        return HubClient(baseURL: url, credential: credential, node: node, timeout: 10) { exchange in
+            exchanges.record(
+                HTTPExchange(
+                    method: exchange.method, path: exchange.path, query: exchange.queryNames, requestBody: exchange.requestBody,
+                    status: exchange.status, responseBody: exchange.responseBody))
+        }
+    }
+
+    /// What the recorded exchanges break in the hub's OpenAPI document (Docs/openapi-hub.json).
+    public func contractProblems() throws -> [String] {
+        try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json").problems(exchanges.exchanges)
     }
 }
 

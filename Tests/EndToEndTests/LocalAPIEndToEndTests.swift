@@ -1,7 +1,10 @@
 import Foundation
+import Hummingbird
 import LienThongCore
+import LienThongLocalAPI
 import LienThongStore
 import LienThongTesting
+import Logging
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -21,6 +24,8 @@ import Testing
         let token: String
         let tokenPath: String
         let session = URLSession(configuration: .ephemeral)
+        /// Every call and its answer, checked against Docs/openapi-local.json when the test ends.
+        let exchanges = ExchangeRecorder()
 
         init() throws {
             site = try Site()
@@ -42,7 +47,16 @@ import Testing
             token = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
-        func stop() {
+        /// Checks every recorded exchange against the document, then stops the node.
+        func stop(sourceLocation: SourceLocation = #_sourceLocation) {
+            do {
+                let contract = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-local.json")
+                // Refusals before routing (401, 403) are documented on every operation, preflights are CORS.
+                let routed = exchanges.exchanges.filter { $0.method != "OPTIONS" }
+                #expect(contract.problems(routed) == [], sourceLocation: sourceLocation)
+            } catch {
+                Issue.record(error, sourceLocation: sourceLocation)
+            }
             daemon.terminate()
             site.remove()
         }
@@ -71,6 +85,11 @@ import Testing
             }
             let (data, response) = try await session.data(for: request)
             let http = try #require(response as? HTTPURLResponse)
+            let components = URLComponents(string: path)
+            exchanges.record(
+                HTTPExchange(
+                    method: method, path: components?.path ?? path, query: components?.queryItems?.map(\.name) ?? [],
+                    requestBody: request.httpBody.map { [UInt8]($0) }, status: http.statusCode, responseBody: [UInt8](data)))
             return Answer(status: http.statusCode, headers: http.allHeaderFields, body: data)
         }
 
@@ -82,6 +101,21 @@ import Testing
         "phone": "0987 654 321", "address": "thôn Lâm Hòa, thị trấn Ma Lâm", "documents": ["Tờ khai đề nghị trợ cấp xã hội"],
         "channel": "counter",
     ]
+
+    @Test func theRoutesAreTheDocumentsOperations() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-local-openapi-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let node = try LiveNode(directory: root)
+        let router = LocalAPI.buildRouter(
+            node: LocalAPINode(database: node.database, workflow: node.workflow, key: node.key, staffNames: [:]),
+            settings: LocalAPISettings(token: String(repeating: "t", count: 32), allowedOrigins: []), logger: Logger(label: "test"))
+        let served = Set(router.routes.map { route in
+            "\(route.method) " + "\(route.path)".split(separator: "/", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+        })
+        let documented = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-local.json").operations
+        #expect(served == documented, "served, not documented: \(served.subtracting(documented)); documented, not served: \(documented.subtracting(served))")
+    }
 
     @Test func theTokenGuardsEveryRouteAndItsFileIsPrivate() async throws {
         let api = try API()

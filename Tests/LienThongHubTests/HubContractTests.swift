@@ -28,6 +28,14 @@ import Testing
         return (hub, a, b, try await a.enroll(with: hub), try await b.enroll(with: hub))
     }
 
+    /// Every request the test's clients sent, and every answer, conforms to Docs/openapi-hub.json;
+    /// then the hub stops.
+    static func finish(_ hub: LiveHub, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        #expect(!hub.exchanges.exchanges.isEmpty, sourceLocation: sourceLocation)
+        #expect(try hub.contractProblems() == [], sourceLocation: sourceLocation)
+        await hub.stop()
+    }
+
     @Test func aForwardReachesTheDistrictAndItsDecisionComesBack() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -68,7 +76,7 @@ import Testing
         #expect(report.pageCount >= 1)
         #expect(report.eventCount == (try node.database.eventCount()))
         #expect(try hub.service.database.verify().isIntact)
-        await hub.stop()
+        try await Self.finish(hub)
     }
 
     @Test func aForwardBetweenCommunesCarriesTheWholeHistory() async throws {
@@ -116,7 +124,7 @@ import Testing
             let report = try node.database.verify()
             #expect(report.isIntact, "\(node.identity.origin): \(report.problems)")
         }
-        await hub.stop()
+        try await Self.finish(hub)
     }
 
     @Test func credentialsAreCheckedOnEveryRoute() async throws {
@@ -152,7 +160,7 @@ import Testing
         #expect(try hub.service.database.head(origin: "xa-23062") == nil)
         // A's own feed with A's credential is fine.
         #expect(await status { _ = try await asA.pull(since: 0, limit: 10, wait: 0) } == 200)
-        await hub.stop()
+        try await Self.finish(hub)
     }
 
     @Test func bodiesAndBatchesPastTheCapsAre413AndStoreNothing() async throws {
@@ -193,7 +201,7 @@ import Testing
         // The engine halves its batch and gets everything through.
         try await sync.once()
         #expect(try hub.service.database.head(origin: "xa-23059")?.seq == 6)
-        await hub.stop()
+        try await Self.finish(hub)
     }
 
     @Test func healthAnswersWithoutACredential() async throws {
@@ -215,7 +223,7 @@ import Testing
                 #expect((body["projectorLag"]?.integerValue ?? -1) >= 0)
             }
         }
-        await hub.stop()
+        try await Self.finish(hub)
     }
 
     @Test func metricsCountStoredEventsRejectionsAndLatencyAndReadLagsAtScrape() async throws {
@@ -245,7 +253,7 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("lienthong_projector_lag_events ") })
         #expect(lines.contains { $0.hasPrefix(#"lienthong_http_request_duration_seconds_count{route="/v1/sync/push",method="POST",status="200"}"#) })
         #expect(lines.contains { $0.hasPrefix(#"lienthong_http_request_duration_seconds_count{route="/v1/sync/pull",method="GET",status="401"} 1"#) })
-        await hub.stop()
+        try await Self.finish(hub)
     }
 
     @Test func aWaitingLongPollHasItsPositionDeliveredOnArrival() async throws {
@@ -275,7 +283,7 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(hub.notifier.waitingPulls == 1)
         waiting.cancel()
-        await hub.stop()
+        try await Self.finish(hub)
     }
 
     static func rawPush(_ hub: LiveHub, credential: String, body: [UInt8], gzip: Bool) async throws -> (status: Int, body: ErrorBody) {
@@ -319,7 +327,7 @@ import Testing
         #expect(page.entries.map(\.event.dossier).contains(code))
         // Answered by the push, not by the end of the wait.
         #expect(ContinuousClock.now - started < .seconds(20))
-        await hub.stop()
+        try await Self.finish(hub)
     }
 
     @Test func aPageNotSignedByThePinnedHubKeyIsNotStored() async throws {
@@ -364,6 +372,6 @@ import Testing
         #expect(!report.isIntact)
         #expect(report.problems.contains { $0.origin == "hub-597" && $0.reason.contains("does not verify with the pinned hub key") })
         #expect(report.problems.contains { $0.origin == "xa-23062" && $0.reason.contains("not covered by a signed checkpoint or a signed feed page") })
-        await hub.stop()
+        try await Self.finish(hub)
     }
 }

@@ -42,6 +42,17 @@ public enum HubClientError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// One request to the hub and its answer, bodies uncompressed: what ``HubClient``'s observer sees
+/// (the contract tests validate them against the OpenAPI document).
+public struct HubExchange: Sendable {
+    public var method: String
+    public var path: String
+    public var queryNames: [String]
+    public var requestBody: [UInt8]?
+    public var status: Int
+    public var responseBody: [UInt8]
+}
+
 /// The node's HTTP client for the hub: URLSession (FoundationNetworking on libcurl), one session so
 /// connections are reused, explicit timeouts, gzip both ways.
 public final class HubClient: Sendable {
@@ -55,8 +66,13 @@ public final class HubClient: Sendable {
     /// The node's head, sent with every request (`LienThong-Head`), and the hub's clock minus ours
     /// as measured at the last answer.
     private let contact = Mutex<(head: Int?, skewMs: Int64?)>((nil, nil))
+    /// Sees every answered request (tests record them); nil in production.
+    let observer: (@Sendable (HubExchange) -> Void)?
 
-    public init(baseURL: URL, credential: String?, node: String? = nil, timeout: TimeInterval = 30) {
+    public init(
+        baseURL: URL, credential: String?, node: String? = nil, timeout: TimeInterval = 30, observer: (@Sendable (HubExchange) -> Void)? = nil
+    ) {
+        self.observer = observer
         self.baseURL = baseURL
         self.credential = credential
         self.node = node
@@ -159,6 +175,7 @@ public final class HubClient: Sendable {
             contact.withLock { $0.skewMs = skew }
         }
         let status = http?.statusCode ?? 0
+        observer?(HubExchange(method: method, path: path, queryNames: query.map(\.0), requestBody: body, status: status, responseBody: bytes))
         guard status == 200 else {
             throw .status(status, try? ErrorBody(bytes: bytes))
         }

@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import LienThongCore
+import LienThongHub
+import LienThongTesting
+import Logging
+import Testing
+
+/// The hub's router and Docs/openapi-hub.json name the same operations: a route added without
+/// documenting it, or documented and never served, fails here.
+@Suite struct OpenAPIRouteTests {
+    /// "METHOD /path/{param}" for every route of a router (Hummingbird writes captures as `:name`).
+    static func operations(_ routes: [(method: String, path: String)]) -> Set<String> {
+        Set(routes.map { route in
+            let path = route.path.split(separator: "/", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            return "\(route.method) \(path)"
+        })
+    }
+
+    @Test func theHubsRoutesAreTheDocumentsOperations() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-openapi-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root)
+        let router = HubApplication.buildRouter(service: hub.service, notifier: FeedNotifier(), logger: Logger(label: "test"))
+        let served = Self.operations(router.routes.map { ("\($0.method)", "\($0.path)") })
+        let documented = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json").operations
+        #expect(served == documented, "served but not documented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
+        #expect(served.contains("POST /v1/sync/push"))
+        await hub.stop()
+    }
+
+    @Test func theValidatorCatchesWhatTheDocumentForbids() throws {
+        let contract = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json")
+        let caps = Array(#"{"maxEventsPerBatch":5000,"maxBodyBytes":1,"maxInflatedBytes":1,"maxPullLimit":1,"maxWaitSeconds":1}"#.utf8)
+        #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/caps", requestBody: nil, status: 200, responseBody: caps)) == [])
+        let extra = Array(#"{"maxEventsPerBatch":5000,"maxBodyBytes":1,"maxInflatedBytes":1,"maxPullLimit":1,"maxWaitSeconds":1,"x":1}"#.utf8)
+        #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/caps", requestBody: nil, status: 200, responseBody: extra)) == [
+            "GET /v1/sync/caps → 200: response.x: not allowed"
+        ])
+        let wrongType = Array(#"{"error":"gap","message":7}"#.utf8)
+        #expect(contract.problems(HTTPExchange(method: "POST", path: "/v1/sync/push", requestBody: nil, status: 401, responseBody: wrongType)) == [
+            "POST /v1/sync/push → 401: response.message: expected string, found integer"
+        ])
+        #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/caps", requestBody: nil, status: 418, responseBody: caps)).count == 1)
+        #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/nowhere", requestBody: nil, status: 200, responseBody: [])).count == 1)
+        #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/pull", query: ["since", "bogus"], requestBody: nil, status: 401,
+            responseBody: Array(#"{"error":"unauthorized","message":"m"}"#.utf8))) == ["GET /v1/sync/pull → 401: query parameter bogus is not in /v1/sync/pull"])
+    }
+}
