@@ -36,6 +36,14 @@ public final class LiveHub: Sendable {
         directory: URL, origin: String = "hub-597", agency: String = "597", office: String = "UBND huyện Hàm Thuận Bắc",
         topology: URL = Fixtures.topologyURL, caps: HubCaps = .standard
     ) async throws -> LiveHub {
+        try await serve(try makeService(directory: directory, origin: origin, agency: agency, office: office, topology: topology, caps: caps))
+    }
+
+    /// A hub's service over a new database in `directory` (as `hub init` makes it), not served.
+    public static func makeService(
+        directory: URL, origin: String = "hub-597", agency: String = "597", office: String = "UBND huyện Hàm Thuận Bắc",
+        topology: URL = Fixtures.topologyURL, caps: HubCaps = .standard
+    ) throws -> HubService {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try NodeDatabase(path: directory.appendingPathComponent("hub.sqlite").path)
         let key = SigningKey()
@@ -43,8 +51,7 @@ public final class LiveHub: Sendable {
         try database.initialize(identity: identity, publicKey: key.publicKey)
         let workflow = try Fixtures.workflow(origin: origin, agency: agency, office: office, staff: Fixtures.hubStaff, topology: topology)
         guard let hubTopology = workflow.topology else { throw HarnessError(description: "the fixture workflow has no topology") }
-        let service = HubService(database: database, identity: identity, key: key, topology: hubTopology, workflow: workflow, caps: caps)
-        return try await serve(service)
+        return HubService(database: database, identity: identity, key: key, topology: hubTopology, workflow: workflow, caps: caps)
     }
 
     /// Serves `service` until ``stop()``.

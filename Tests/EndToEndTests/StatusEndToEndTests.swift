@@ -57,7 +57,11 @@ import Testing
         let daemon = try CLIProcess.Running(["node", "run", "--heartbeat-seconds", "1", "--api-port", "0", "--data-dir", site.dir("xa-23059")])
         #expect(daemon.nextLine()?.hasPrefix("syncing") == true, "\(daemon.stderr)")
         _ = try Self.receive(site)
-        try Eventually.wait(for: "status OK with the dossier stored at the hub") { try Self.node(site).exitCode == 0 }
+        // OK allows a young unacknowledged event (below --pending-after); wait for it to be stored too.
+        try Eventually.wait(for: "status OK with the dossier stored at the hub") {
+            let status = try Self.node(site)
+            return status.exitCode == 0 && status.facts?["pending"]?.integerValue == 0
+        }
         let ok = try Self.node(site)
         #expect(ok.level == "OK")
         #expect(ok.codes.isEmpty)

@@ -277,7 +277,7 @@ import Testing
         defer { waiting.cancel() }
         let started = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(50))
-        try Eventually.wait(for: "the hub to record delivery up to \(pulled)", timeout: .seconds(10)) {
+        try await Eventually.poll(for: "the hub to record delivery up to \(pulled)", timeout: .seconds(10)) {
             try hub.service.database.hubNodes().first { $0.node == "xa-23059" }?.delivered == pulled
         }
         #expect(ContinuousClock.now - started < .seconds(10))

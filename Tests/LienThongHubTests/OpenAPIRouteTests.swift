@@ -18,16 +18,15 @@ import Testing
         })
     }
 
-    @Test func theHubsRoutesAreTheDocumentsOperations() async throws {
+    @Test func theHubsRoutesAreTheDocumentsOperations() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-openapi-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let hub = try await LiveHub.start(directory: root)
-        let router = HubApplication.buildRouter(service: hub.service, notifier: FeedNotifier(), logger: Logger(label: "test"))
+        let service = try LiveHub.makeService(directory: root)
+        let router = HubApplication.buildRouter(service: service, notifier: FeedNotifier(), logger: Logger(label: "test"))
         let served = Self.operations(router.routes.map { ("\($0.method)", "\($0.path)") })
         let documented = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json").operations
         #expect(served == documented, "served but not documented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
         #expect(served.contains("POST /v1/sync/push"))
-        await hub.stop()
     }
 
     @Test func theValidatorCatchesWhatTheDocumentForbids() throws {
