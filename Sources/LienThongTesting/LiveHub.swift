@@ -60,7 +60,7 @@ public final class LiveHub: Sendable {
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let notifier = FeedNotifier()
-        let app = HubApplication.build(service: service, host: "127.0.0.1", port: 0, logger: logger, notifier: notifier) { port in
+        let app = try HubApplication.build(service: service, host: "127.0.0.1", port: 0, logger: logger, notifier: notifier) { port in
             continuation.yield(port)
             continuation.finish()
         }

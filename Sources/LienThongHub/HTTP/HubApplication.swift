@@ -1,11 +1,14 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import LienThongCore
 import LienThongStore
 import LienThongWire
 import Logging
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -134,12 +137,34 @@ public enum HubApplication {
     /// `onServerRunning`).
     public static func build(
         service: HubService, host: String, port: Int, logger: Logger, notifier: FeedNotifier = FeedNotifier(), metrics: HubMetrics = HubMetrics(),
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+        tls: TLSConfiguration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         let router = buildRouter(service: service, notifier: notifier, logger: logger, metrics: metrics)
+        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
+            router: router, server: server, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    /// The hub's TLS from a PEM certificate chain and its PEM private key (`hub run --tls-cert --tls-key`).
+    public static func tlsConfiguration(certificateFile: String, keyFile: String) throws(HubError) -> TLSConfiguration {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+            guard !chain.isEmpty else { throw HubError.badRequest("--tls-cert: \(certificateFile) holds no PEM certificate") }
+            let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            return configuration
+        } catch let error as HubError {
+            throw error
+        } catch {
+            throw .badRequest("--tls-cert/--tls-key: cannot load \(certificateFile) and \(keyFile) as PEM (\(error))")
+        }
+    }
+
+    /// Whether `host` names this machine only (plain HTTP is allowed there without a flag).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// Unix milliseconds now.

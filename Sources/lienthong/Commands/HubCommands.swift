@@ -5,6 +5,7 @@ import LienThongCore
 import LienThongHub
 import LienThongStore
 import LienThongWire
+import NIOSSL
 import Logging
 import ServiceLifecycle
 
@@ -122,18 +123,44 @@ struct HubRevokeCommand: ParsableCommand {
 /// `lienthong hub run`: serves the sync protocol until SIGTERM or SIGINT.
 struct HubRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Serve the sync protocol (push, pull, own, enrol) over HTTP until SIGTERM or SIGINT.")
+        commandName: "run", abstract: "Serve the sync protocol (push, pull, own, enrol), health and metrics over HTTPS until SIGTERM or SIGINT.",
+        discussion: """
+            Credentials and citizens' ID numbers must not cross the network in clear: give --tls-cert and --tls-key \
+            (PEM; nodes trust the issuing CA through the system store, `Scripts/install-deps.sh --ca FILE`). Plain \
+            HTTP is served only on a loopback address (127.0.0.1), or with --insecure-http.
+            """)
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port; 0 picks a free one (printed on the `listening` line).") var port = 8080
+    @Option(help: "The PEM certificate chain to serve HTTPS with.") var tlsCert: String?
+    @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
+    @Flag(help: "Serve plain HTTP on a non-loopback address (a trusted network only).") var insecureHTTP = false
     @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key: give both, or neither") }
+        if tlsCert == nil, !HubApplication.isLoopback(host), !insecureHTTP {
+            throw ValidationError(
+                "--host \(host): plain HTTP only on a loopback address; give --tls-cert and --tls-key, or --insecure-http on a trusted network")
+        }
+    }
 
     func run() async throws {
         let hub = try HubContext(data)
         let logger = Logger(label: "lienthong.hub")
         let projector = ProjectorService(database: hub.service.database, logger: logger)
-        let app = HubApplication.build(service: hub.service, host: host, port: port, logger: logger) { port in
+        var tls: TLSConfiguration?
+        if let tlsCert, let tlsKey {
+            do {
+                tls = try HubApplication.tlsConfiguration(certificateFile: tlsCert, keyFile: tlsKey)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                throw ExitCode(64)
+            }
+        }
+        let scheme = tls == nil ? "http" : "https"
+        let app = try HubApplication.build(service: hub.service, host: host, port: port, logger: logger, tls: tls) { port in
             // Unbuffered, so a supervisor (or a test) reading the pipe sees it at once.
-            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port) as \(hub.service.identity.origin)\n".utf8))
+            FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(port) as \(hub.service.identity.origin)\n".utf8))
         }
         let group = ServiceGroup(
             configuration: .init(services: [app, projector], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

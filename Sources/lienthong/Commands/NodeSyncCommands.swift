@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
+import LienThongHub
 import LienThongLocalAPI
 import LienThongStore
 import LienThongSync
@@ -15,14 +16,24 @@ struct NodeEnrollCommand: AsyncParsableCommand {
         abstract: "Enrol the node with its hub: send the public key, keep the credential (mode 0600) and pin the hub's key.")
     @Option(help: "The hub's URL, e.g. http://127.0.0.1:8080.") var hub: String
     @Option(help: "The one-time token printed by `lienthong hub enroll NODE`.") var token: String
+    @Flag(help: "Allow plain HTTP to a hub on another machine (a trusted network only).") var insecureHTTP = false
     @OptionGroup var data: DataDirectoryOptions
 
-    func validate() throws { try Self.validate(hub: hub) }
+    func validate() throws { try Self.validate(hub: hub, insecureHTTP: insecureHTTP) }
 
-    static func validate(hub: String) throws {
+    static func validate(hub: String, insecureHTTP: Bool) throws {
         guard let url = URL(string: hub), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw ValidationError("--hub: expected the hub's URL such as http://127.0.0.1:8080; found \"\(hub)\"")
+            throw ValidationError("--hub: expected the hub's URL such as https://hub.example:8443; found \"\(hub)\"")
         }
+        try checkTransport(hub, insecureHTTP: insecureHTTP, option: "--hub")
+    }
+
+    /// Credentials and ID numbers must not cross the network in clear: plain HTTP only to this
+    /// machine (a hub on loopback, or a TLS proxy here), or with --insecure-http.
+    static func checkTransport(_ hub: String, insecureHTTP: Bool, option: String) throws {
+        guard let url = URL(string: hub), url.scheme == "http", let host = url.host, !HubApplication.isLoopback(host), !insecureHTTP else { return }
+        throw ValidationError(
+            "\(option) \(hub): plain HTTP to another machine would send the credential and citizens' ID numbers in clear; use the hub's https:// URL (trust its CA with `Scripts/install-deps.sh --ca FILE`), or pass --insecure-http on a trusted network")
     }
 
     func run() async throws {
@@ -71,9 +82,10 @@ struct NodeRecoverCommand: AsyncParsableCommand {
             """)
     @Option(help: "The hub's URL, e.g. https://hub.example:8443.") var hub: String
     @Option(help: "The one-time token printed by `lienthong hub enroll NODE --replace`.") var token: String
+    @Flag(help: "Allow plain HTTP to a hub on another machine (a trusted network only).") var insecureHTTP = false
     @OptionGroup var data: DataDirectoryOptions
 
-    func validate() throws { try NodeEnrollCommand.validate(hub: hub) }
+    func validate() throws { try NodeEnrollCommand.validate(hub: hub, insecureHTTP: insecureHTTP) }
 
     func run() async throws {
         let node = try NodeContext(data)
@@ -87,7 +99,7 @@ struct NodeRecoverCommand: AsyncParsableCommand {
         let answer = try await NodeEnrollCommand.enrol(node, hub: hub, token: token)
         print("Enrolled \(node.identity.origin) with \(answer.hub) under the new epoch \(node.identity.epoch)")
         let logger = Logger(label: "lienthong.node")
-        let context = try SyncContext(data, logger: logger)
+        let context = try SyncContext(data, logger: logger, insecureHTTP: insecureHTTP)
         var head = 0
         var hubHead = 0
         repeat {
@@ -127,7 +139,7 @@ struct SyncContext {
     let sync: NodeSync
     let node: NodeContext
 
-    init(_ options: DataDirectoryOptions, logger: Logger) throws {
+    init(_ options: DataDirectoryOptions, logger: Logger, insecureHTTP: Bool) throws {
         let node = try NodeContext(options)
         self.node = node
         guard let link = try node.database.hubLink() else {
@@ -140,6 +152,7 @@ struct SyncContext {
             throw ExitCode(64)
         }
         guard let url = URL(string: link.url) else { throw ValidationError("the stored hub URL \(link.url) is not a URL; enrol again") }
+        try NodeEnrollCommand.checkTransport(link.url, insecureHTTP: insecureHTTP, option: "the enrolled hub")
         let client = HubClient(
             baseURL: url, credential: String(decoding: credential, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
             node: node.identity.origin)
@@ -153,11 +166,12 @@ struct SyncContext {
 struct NodeSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync", abstract: "Push everything the hub has not stored and pull everything new, then exit (0: in sync).")
+    @Flag(help: "Allow plain HTTP to a hub on another machine (a trusted network only).") var insecureHTTP = false
     @OptionGroup var data: DataDirectoryOptions
 
     func run() async throws {
         let logger = Logger(label: "lienthong.node")
-        let context = try SyncContext(data, logger: logger)
+        let context = try SyncContext(data, logger: logger, insecureHTTP: insecureHTTP)
         let service = NodeSyncService(sync: context.sync, mode: .once, logger: logger)
         do {
             try await service.run()
@@ -185,6 +199,7 @@ struct NodeRunCommand: AsyncParsableCommand {
     @Option(help: "The local API's port on 127.0.0.1 (0: a free one, printed).") var apiPort = 8787
     @Option(help: "A browser origin allowed to call the local API, e.g. http://motcua.local; repeat for each.") var apiOrigin: [String] = []
     @Flag(help: "Do not serve the local API.") var noAPI = false
+    @Flag(help: "Allow plain HTTP to a hub on another machine (a trusted network only).") var insecureHTTP = false
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
@@ -201,7 +216,7 @@ struct NodeRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "lienthong.node")
-        let context = try SyncContext(data, logger: logger)
+        let context = try SyncContext(data, logger: logger, insecureHTTP: insecureHTTP)
         let service = NodeSyncService(
             sync: context.sync, mode: .daemon, logger: logger, heartbeatMilliseconds: Int64(heartbeatSeconds) * 1000)
         FileHandle.standardOutput.write(
