@@ -277,11 +277,12 @@ import Testing
         defer { waiting.cancel() }
         let started = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(50))
-        try await Eventually.poll(for: "the hub to record delivery up to \(pulled)", timeout: .seconds(10)) {
-            try hub.service.database.hubNodes().first { $0.node == "xa-23059" }?.delivered == pulled
+        // Delivered while the pull is still waiting (it waits up to 20 s; before the fix, delivery was
+        // recorded only when the wait ended).
+        try await Eventually.poll(for: "the hub to record delivery up to \(pulled) while the pull waits", timeout: .seconds(10)) {
+            try hub.service.database.hubNodes().first { $0.node == "xa-23059" }?.delivered == pulled && hub.notifier.waitingPulls == 1
         }
         #expect(ContinuousClock.now - started < .seconds(10))
-        #expect(hub.notifier.waitingPulls == 1)
         waiting.cancel()
         try await Self.finish(hub)
     }
