@@ -23,7 +23,12 @@ import Testing
         // A district decision, so the feed holds something to take back too.
         let forwarded = try #require(try site.database("xa-23059").dossiers(DossierFilter(status: .forwarded, limit: 1)).first?.code)
         try site.run(["hub", "dossier", "accept", forwarded, "--actor", "pb-tiepnhan-01", "--data-dir", site.hubDir])
+        // `hub dossier show` lists the decision as undelivered until the commune pulls it.
+        let waiting = try site.run(["hub", "dossier", "show", forwarded, "--data-dir", site.hubDir]).stdout
+        #expect(waiting.contains("to xa-23059: hub-597-"), "\(waiting)")
+        #expect(waiting.contains("dossier.accepted, made"))
         try site.run(["node", "sync", "--data-dir", old])
+        #expect(try site.run(["hub", "dossier", "show", forwarded, "--data-dir", site.hubDir]).stdout.contains("Undelivered none"))
 
         let before = try site.database("xa-23059")
         let oldEpoch = try #require(try before.identity()).epoch

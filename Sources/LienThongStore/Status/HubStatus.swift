@@ -93,6 +93,22 @@ extension NodeDatabase {
         }
     }
 
+    /// The events of dossier `code` that some node may see but has not pulled yet (DESIGN §7:
+    /// "decisions not yet delivered, and their age"): for each, the node, the event and its hlc time.
+    public func undelivered(dossier code: String) throws(StoreError) -> [(node: String, origin: String, seq: Int, type: String, at: Int64)] {
+        try snapshot("read undelivered entries") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT feed.node AS node, event.origin AS origin, event.seq AS seq, event.type AS type, event.hlc AS hlc
+                    FROM feed JOIN event ON event.position = feed.eventPosition JOIN hubNode ON hubNode.node = feed.node
+                    WHERE event.dossier = ? AND feed.position > hubNode.delivered ORDER BY feed.node, feed.position
+                    """,
+                arguments: [code]
+            ).map { ($0["node"], $0["origin"], $0["seq"], $0["type"], Int64(HLC(hex: $0["hlc"])?.physical ?? 0)) }
+        }
+    }
+
     /// The facts of `lienthong hub status`.
     public func hubStatusFacts(now: Int64) throws(StoreError) -> HubStatusFacts {
         try snapshot("read the hub's status") { db in

@@ -56,7 +56,9 @@ public final class NodeSyncService: Service {
         var version = (try? database.dataVersion()) ?? 0
         var lastBeat: Int64 = 0
         var failure: SyncEngine.Failure?
-        var pulledOnce = false
+        // Once mode ends after a pull that found nothing new: its `since` tells the hub that
+        // everything before it is stored here (delivered), so the hub's record is exact too.
+        var confirmed = false
         await withTaskGroup(of: Outcome.self) { group in
             var ticking = false
             while !Task.isCancelled {
@@ -64,10 +66,10 @@ public final class NodeSyncService: Service {
                     try? database.beat(now: now(), pid: ProcessInfo.processInfo.processIdentifier, intervalMs: heartbeatMilliseconds)
                     lastBeat = now()
                 }
-                // Once: stop when both lanes are idle and either something failed or, after at
-                // least one pull, nothing is pending and the feed is read to its end.
+                // Once: stop when both lanes are idle and either something failed or nothing is
+                // pending and a pull from the feed's end came back empty.
                 if mode == .once, !engine.pushInFlight, !engine.pullInFlight,
-                    engine.blocked != nil || failure != nil || (pulledOnce && engine.pending == 0 && engine.pulled >= engine.feedEnd)
+                    engine.blocked != nil || failure != nil || (confirmed && engine.pending == 0 && engine.pulled >= engine.feedEnd)
                 {
                     break
                 }
@@ -93,8 +95,8 @@ public final class NodeSyncService: Service {
                     }
                 case .results(let results):
                     for result in results {
+                        if case .pulled(let to, _) = result { confirmed = to == engine.pulled }
                         engine.handle(result, now: now())
-                        if case .pulled = result { pulledOnce = true }
                         if mode == .once {
                             // A 413 halves the batch and a hub-behind resets the cursors: both retry at once.
                             if case .pushFailed(let error) = result, error != .tooLarge, !error.isHubBehind { failure = error }

@@ -133,7 +133,16 @@ struct DossierShowCommand: ParsableCommand {
             print(CanonicalJSON.string(state.json))
             return
         }
-        print(DossierReport.text(state, staffNames: node.staffNames, now: Int64(NodeContext.wallMilliseconds())), terminator: "")
+        let now = Int64(NodeContext.wallMilliseconds())
+        print(DossierReport.text(state, staffNames: node.staffNames, now: now), terminator: "")
+        // At a hub: what the offices that see the dossier have not pulled yet, and for how long.
+        if node.directory.role == .hub {
+            let waiting = try node.database.undelivered(dossier: code)
+            print(waiting.isEmpty ? "Undelivered none: every office that sees it has pulled every event" : "Undelivered")
+            for entry in waiting {
+                print("  to \(entry.node): \(entry.origin)-\(entry.seq) \(entry.type), made \(StatusReport.age(now - entry.at)) ago")
+            }
+        }
     }
 }
 
