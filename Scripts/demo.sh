@@ -63,8 +63,10 @@ if "$bin" dossier return "$code" --data-dir "$node" --actor cb-tiepnhan-01; then
 step "two clerks' processes receive 100 dossiers each, with their histories, at the same time"
 "$bin" demo load --dossiers 100 --seed 1 --data-dir "$node" &
 first=$!
+pids+=("$first")
 "$bin" demo load --dossiers 100 --seed 2 --data-dir "$node" &
 second=$!
+pids+=("$second")
 wait "$first" || fail "first writer"
 wait "$second" || fail "second writer"
 "$bin" dossier list --data-dir "$node" --limit 8
@@ -82,6 +84,7 @@ step "node log verify"
 step "node backup while a writer appends, then restore it into a new directory and verify"
 "$bin" dev append --count 300 --actor cb-tuphap-01 --dossier "$code" --data-dir "$node" >"$work/c.out" &
 writer=$!
+pids+=("$writer")
 mid_run() { [ "$(wc -l <"$work/c.out")" -ge 50 ]; }
 wait_for 60 "the writer to be mid-run" mid_run
 "$bin" node backup "$work/backup.sqlite" --data-dir "$node"

@@ -73,6 +73,10 @@ public struct LocalAPIError: Error, Sendable {
             self.init(400, "bad-request", "\(workflow.description); nothing was written")
         case .idempotencyKeyReused:
             self.init(422, "idempotency-key-reused", error.description)
+        case .invalidEvent, .notWritable:
+            // Bad input the event validator caught (a field too long, a value out of range): the
+            // same request will never succeed, so it is not "unavailable".
+            self.init(400, "bad-request", error.description)
         default:
             self.init(503, "unavailable", "the node could not complete this request; sending it again with the same Idempotency-Key is safe")
         }

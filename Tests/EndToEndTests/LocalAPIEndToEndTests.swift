@@ -122,7 +122,11 @@ import Testing
         defer { api.stop() }
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: api.tokenPath)[.posixPermissions] as? Int)
         #expect(mode & 0o777 == 0o600)
-        for (method, path) in [("GET", "/v1/dossiers"), ("GET", "/v1/dossiers/23059-261122-0001"), ("POST", "/v1/dossiers")] {
+        let routes = [
+            ("GET", "/v1/dossiers"), ("GET", "/v1/dossiers/23059-261122-0001"), ("GET", "/v1/dossiers/23059-261122-0001/receipt"),
+            ("POST", "/v1/dossiers"), ("POST", "/v1/dossiers/23059-261122-0001/note"), ("GET", "/health/live"),
+        ]
+        for (method, path) in routes {
             // `JSONValue?.none`, not `nil`: JSONValue is nil-literal convertible, and a GET with a
             // `null` body is refused by FoundationNetworking itself (NSURLError -1103).
             let body = method == "POST" ? Self.intake : JSONValue?.none

@@ -88,13 +88,27 @@ import Testing
         try site.initHub()
         try site.initNode("xa-23062", agency: "23062", office: "UBND thị trấn Phú Long")
         try site.startHub()
+        // A second token issued before the node enrolled must not enrol another machine afterwards.
+        let spare = try site.run(["hub", "enroll", "xa-23062", "--data-dir", site.hubDir]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try site.enroll("xa-23062")
         let node = site.dir("xa-23062")
+        let intruder = site.root + "/intruder"
+        try site.run([
+            "node", "init", "--config", Fixtures.packageRoot.path + "/Config/node.example.json", "--node-id", "xa-23062", "--agency", "23062",
+            "--office", "UBND thị trấn Phú Long", "--data-dir", intruder,
+        ])
+        let second = try CLIProcess.run(["node", "enroll", "--hub", site.url, "--token", spare, "--data-dir", intruder])
+        #expect(second.status == 64)
+        #expect(second.stderr.contains("--replace"), "\(second.stderr)")
         try site.run(["node", "sync", "--data-dir", node])
 
         #expect(try site.run(["hub", "revoke", "xa-23062", "--data-dir", site.hubDir]).stdout.contains("Revoked xa-23062"))
         let again = try CLIProcess.run(["hub", "revoke", "xa-23062", "--data-dir", site.hubDir])
         #expect(again.status == 64)
+        // Revoking spends the node's unused tokens too.
+        let afterRevoke = try CLIProcess.run(["node", "enroll", "--hub", site.url, "--token", spare, "--data-dir", intruder])
+        #expect(afterRevoke.status == 64)
+        #expect(afterRevoke.stderr.contains("used already"), "\(afterRevoke.stderr)")
 
         let sync = try CLIProcess.run(["node", "sync", "--data-dir", node])
         #expect(sync.status == 1)

@@ -29,6 +29,13 @@ import Testing
         #expect(served.contains("POST /v1/sync/push"))
     }
 
+    @Test func plainHTTPIsAllowedOnlyToThisMachine() {
+        for host in ["127.0.0.1", "127.10.0.3", "localhost", "::1", "[::1]"] { #expect(HubApplication.isLoopback(host), "\(host)") }
+        for host in ["127.attacker.example", "127.0.0", "127.0.0.1.example.org", "128.0.0.1", "10.0.0.1", "hub.example", "127.0.0.256"] {
+            #expect(!HubApplication.isLoopback(host), "\(host)")
+        }
+    }
+
     @Test func theValidatorCatchesWhatTheDocumentForbids() throws {
         let contract = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json")
         let caps = Array(#"{"maxEventsPerBatch":5000,"maxBodyBytes":1,"maxInflatedBytes":1,"maxPullLimit":1,"maxWaitSeconds":1}"#.utf8)

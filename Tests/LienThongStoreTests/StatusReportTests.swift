@@ -11,8 +11,8 @@ import Testing
     static func healthy() -> NodeStatusFacts {
         NodeStatusFacts(
             origin: "xa-23059", office: "UBND thị trấn Ma Lâm", now: now, hub: "hub-597", hubURL: "http://127.0.0.1:8080",
-            heartbeat: (now - 1_000, 42, 5_000), lastPush: nil, lastPull: nil, failuresSinceContact: 0, failingSince: nil,
-            lastContactAt: now - 1_000, localHead: 10, storedSeq: 10, storedAt: now - 2_000, oldestPendingAt: nil, pulled: 4, feedEnd: 4,
+            heartbeat: (now - 1_000, 42, 5_000), lastPush: nil, lastPull: nil, pushFailures: 0, pushFailingSince: nil,
+            pushAnsweredAt: now - 2_000, pullFailures: 0, pullFailingSince: nil, pullAnsweredAt: now - 1_000, lastContactAt: now - 1_000, localHead: 10, storedSeq: 10, storedAt: now - 2_000, oldestPendingAt: nil, pulled: 4, feedEnd: 4,
             pulledAt: now - 1_000, openConflicts: 0, waitingEvents: 0, hubSkewMs: 20, provisionalYears: [], dueNotStored: [],
             verifiedEvents: 10, chainProblems: [])
     }
@@ -32,8 +32,11 @@ import Testing
             ("queue-blocked", .critical, { $0.lastPush = SyncAttemptRecord(kind: "push", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "refused", detail: "401") }),
             ("clone-suspected", .critical, { $0.lastPush = SyncAttemptRecord(kind: "push", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "clone-suspected", detail: nil) }),
             ("pull-refused", .critical, { $0.lastPull = SyncAttemptRecord(kind: "pull", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "refused", detail: "403") }),
-            ("sync-failing", .warning, { $0.failuresSinceContact = 1; $0.failingSince = Self.now - 5 }),
-            ("hub-unreachable", .critical, { $0.failuresSinceContact = 9; $0.lastContactAt = Self.now - 3_600_001 }),
+            ("sync-failing", .warning, { $0.pullFailures = 1; $0.pullFailingSince = Self.now - 5 }),
+            ("hub-unreachable", .critical, { $0.pullFailures = 9; $0.pullAnsweredAt = Self.now - 3_600_001 }),
+            // Pushes failing for over an hour while pulls succeed: not hidden by the pulls.
+            ("hub-unreachable", .critical, { $0.localHead = 11; $0.oldestPendingAt = Self.now - 60_000; $0.pushFailures = 40; $0.pushAnsweredAt = Self.now - 3_600_001 }),
+            ("needs-upgrade", .warning, { $0.needsUpgrade = 1 }),
             ("chain-broken", .critical, { $0.chainProblems = ["xa-23059 seq 3: hash mismatch"] }),
             ("events-pending", .warning, { $0.localHead = 12; $0.oldestPendingAt = Self.now - 900_001 }),
             ("pull-stale", .warning, { $0.pulledAt = Self.now - 1_800_001 }),
@@ -50,6 +53,15 @@ import Testing
             #expect(report.level == level, "\(code)")
             #expect(report.json["exitCode"]?.integerValue == level.rawValue)
         }
+    }
+
+    @Test func aRefusedPullStopsCountingOnceAPullSucceeds() {
+        var facts = Self.healthy()
+        facts.lastPull = SyncAttemptRecord(kind: "pull", startedAt: Self.now - 60_000, endedAt: Self.now - 59_000, outcome: "refused", detail: "403")
+        facts.pulledAt = Self.now - 1_000
+        #expect(StatusReport.evaluate(facts, thresholds: StatusThresholds()).level == .ok)
+        facts.pulledAt = Self.now - 70_000
+        #expect(StatusReport.evaluate(facts, thresholds: StatusThresholds()).findings.map(\.code) == ["pull-refused"])
     }
 
     @Test func thresholdsAreOptionsNotConstants() {
@@ -77,7 +89,7 @@ import Testing
             hub: "hub-597", office: "UBND huyện Hàm Thuận Bắc", now: now, nodes: [quiet, revoked], heartbeat: (now - 1_000, 7, 5_000),
             storedEvents: 12_000, projected: 10_000, quarantined: 1, openConflicts: 0)
         let report = StatusReport.evaluate(facts, thresholds: StatusThresholds())
-        #expect(report.findings.map(\.code) == ["silent-nodes", "undelivered", "quarantined", "projector-lag", "clock-skew"])
+        #expect(report.findings.map(\.code) == ["silent-nodes", "undelivered", "nodes-behind", "quarantined", "projector-lag", "clock-skew"])
         // A revoked node is not silent: nobody expects it to call.
         #expect(report.findings.first?.message.contains("xa-23065") == false)
         #expect(report.level == .warning)

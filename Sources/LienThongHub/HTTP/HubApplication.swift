@@ -116,6 +116,8 @@ public enum HubApplication {
                 generation = notifier.generation
                 lastCheck = ContinuousClock.now
             }
+            // The credential again: one revoked during the wait gets nothing that arrived meanwhile.
+            _ = try service.authenticate(credential: Self.bearer(request))
             let page = try await Self.offloaded {
                 try service.pull(node: node, since: since, limit: limit, now: now(), contact: contact, recordDelivery: false)
             }
@@ -162,9 +164,14 @@ public enum HubApplication {
         }
     }
 
-    /// Whether `host` names this machine only (plain HTTP is allowed there without a flag).
+    /// Whether `host` names this machine only (plain HTTP is allowed there without a flag):
+    /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 — not a name that merely starts with
+    /// "127." (`127.example.org` is another machine).
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets[0] == "127" else { return false }
+        return octets.allSatisfy { part in !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && UInt8(part) != nil }
     }
 
     /// Unix milliseconds now.

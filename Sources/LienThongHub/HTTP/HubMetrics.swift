@@ -43,7 +43,9 @@ public final class HubMetrics: Sendable {
 
     /// How long a request took, by route (the protocol's paths; anything else is `other`) and status.
     func request(path: String, method: String, status: Int, duration: Duration) {
+        // Bounded label values: anyone may call any path with any method; only known ones are named.
         let route = Self.routes.contains(path) ? path : "other"
+        let method = ["GET", "POST", "HEAD", "OPTIONS"].contains(method) ? method : "other"
         Timer(
             label: "lienthong_http_request_duration_seconds", dimensions: [("route", route), ("method", method), ("status", String(status))],
             preferredDisplayUnit: .seconds, factory: factory

@@ -19,7 +19,7 @@ extension HubService {
                 throw StoreError.workflow(error)
             }
             let appended = try transaction.appendOwn([draft], key: key, wallMilliseconds: wallMilliseconds)
-            _ = try route(appended, in: transaction)
+            _ = try route(appended, in: transaction, now: now)
             let state = try transaction.refreshProjection(dossier: code, events: events + appended.map(\.event))
             return DossierWrite(events: appended.map(\.event), state: state)
         }

@@ -59,7 +59,7 @@ extension HubService {
             switch verdict {
             case .append(let events, let checkpoint):
                 let positions = try transaction.store(events, checkpoint: checkpoint)
-                let quarantined = try route(Array(zip(positions, events)), in: transaction)
+                let quarantined = try route(Array(zip(positions, events)), in: transaction, now: now)
                 result = OriginResult(
                     origin: batch.origin, outcome: .stored, head: ChainHead(seq: checkpoint.seq, hash: checkpoint.hash), stored: events.count,
                     quarantined: quarantined)
@@ -79,7 +79,7 @@ extension HubService {
     /// first gets the dossier's earlier history; every other event goes to the feed of each origin
     /// that sees its dossier, except its own.
     /// - Returns: how many events were quarantined.
-    func route(_ stored: [(position: Int, event: Event)], in transaction: HubTransaction) throws -> Int {
+    func route(_ stored: [(position: Int, event: Event)], in transaction: HubTransaction, now: Int64) throws -> Int {
         var quarantined = 0
         var audiences: [String: Set<String>] = [:]
         // Each node's new feed entries, in order; appended once per node at the end, so the feed's
@@ -130,7 +130,7 @@ extension HubService {
             audiences[code] = audience
         }
         for (node, positions) in feeds.sorted(by: { $0.key < $1.key }) {
-            try transaction.appendToFeed(node: node, eventPositions: positions)
+            try transaction.appendToFeed(node: node, eventPositions: positions, now: now)
         }
         return quarantined
     }

@@ -76,29 +76,18 @@ public struct HubService: Sendable {
                 "NODE: \(node) is not an office of the hub's topology (\(topology.about)); known nodes are "
                     + topology.agencies.filter { $0.origin != identity.origin }.prefix(5).map(\.origin).joined(separator: ", ") + "…")
         }
-        let enrolled: Bool
-        do {
-            enrolled = try database.hasActiveCredential(node: node)
-        } catch {
-            throw .store(error)
-        }
-        if enrolled {
-            guard replace else {
-                throw .conflict(
-                    "NODE: \(node) is enrolled on a machine already; to move it to a new machine, run `lienthong hub enroll \(node) --replace` (it revokes the old machine's credential now)")
-            }
-            do {
-                try database.revokeNode(node, now: now)
-            } catch {
-                throw .store(error)
-            }
-        }
         let token = Digest.hex(randomBytes(24))
+        let added: Bool
         do {
-            try database.addEnrolmentToken(
-                node: node, tokenHash: Digest.sha256Hex(Array(token.utf8)), now: now, expiresAt: now + Self.enrolmentTokenLifetime)
+            added = try database.addEnrolmentToken(
+                node: node, tokenHash: Digest.sha256Hex(Array(token.utf8)), now: now, expiresAt: now + Self.enrolmentTokenLifetime,
+                replace: replace)
         } catch {
             throw .store(error)
+        }
+        guard added else {
+            throw .conflict(
+                "NODE: \(node) is enrolled on a machine already; to move it to a new machine, run `lienthong hub enroll \(node) --replace` (it revokes the old machine's credential now)")
         }
         return token
     }
@@ -131,6 +120,9 @@ public struct HubService: Sendable {
         case .failure(.tokenUsed): throw .unauthorized("the enrolment token was used already; ask the operator for a new one")
         case .failure(.tokenExpired): throw .unauthorized("the enrolment token expired; ask the operator for a new one")
         case .failure(.otherNode(let node)): throw .forbidden("the enrolment token was issued for \(node), not \(request.node)")
+        case .failure(.alreadyEnrolled):
+            throw .conflict(
+                "\(request.node) is enrolled on another machine; ask the hub operator for a token from `lienthong hub enroll \(request.node) --replace`")
         case .failure(.keyConflict):
             throw .forbidden("the hub holds another public key for epoch \(request.epoch) of \(request.node); a replaced machine needs a new epoch")
         }

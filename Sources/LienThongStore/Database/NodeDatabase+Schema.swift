@@ -299,6 +299,11 @@ extension NodeDatabase {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v5.feedTime") { db in
+            // Hub: when each feed entry was added, so an undelivered decision's age counts from
+            // when the node could first have pulled it (not from when an office wrote the event).
+            try db.execute(sql: "ALTER TABLE feed ADD COLUMN addedAt INTEGER")
+        }
         return migrator
     }
 }

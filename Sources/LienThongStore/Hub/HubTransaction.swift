@@ -75,14 +75,14 @@ public struct HubTransaction {
         try db.execute(sql: "INSERT OR IGNORE INTO dossierAudience (dossier, origin) VALUES (?, ?)", arguments: [dossier, origin])
     }
 
-    /// Appends events, by their positions at the hub, to the end of `node`'s feed.
-    public func appendToFeed(node: String, eventPositions: [Int]) throws {
+    /// Appends events, by their positions at the hub, to the end of `node`'s feed at `now`.
+    public func appendToFeed(node: String, eventPositions: [Int], now: Int64) throws {
         guard !eventPositions.isEmpty else { return }
         var end = try NodeDatabase.fetchFeedEnd(db, node: node)
-        let insert = try db.cachedStatement(sql: "INSERT INTO feed (node, position, eventPosition) VALUES (?, ?, ?)")
+        let insert = try db.cachedStatement(sql: "INSERT INTO feed (node, position, eventPosition, addedAt) VALUES (?, ?, ?, ?)")
         for position in eventPositions {
             end += 1
-            try insert.execute(arguments: [node, end, position])
+            try insert.execute(arguments: [node, end, position, now])
         }
     }
 
@@ -122,7 +122,15 @@ public struct NodeContactRecord: Sendable, Hashable {
     /// left out: a contact is advice, never a reason to refuse a request.
     public init(head: String?, clock: String?, now: Int64) {
         self.head = head.flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
-        self.skewMs = clock.flatMap { Int64($0) }.map { $0 - now }
+        self.skewMs = clock.flatMap { Int64($0) }.flatMap { NodeContactRecord.skew(remote: $0, local: now) }
+    }
+
+    /// `remote − local` for two Unix-millisecond clocks, or nil when `remote` is not a plausible
+    /// clock (before 2000 or after 2100): a peer's header must never crash or mislead the reader.
+    public static func skew(remote: Int64, local: Int64) -> Int64? {
+        guard (946_684_800_000...4_102_444_800_000).contains(remote) else { return nil }
+        let (difference, overflow) = remote.subtractingReportingOverflow(local)
+        return overflow ? nil : difference
     }
 }
 

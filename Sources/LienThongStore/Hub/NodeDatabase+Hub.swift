@@ -22,13 +22,21 @@ public struct FeedSlice: Sendable {
 extension NodeDatabase {
     // MARK: Enrolment and credentials
 
-    /// Records a one-time enrolment token for `node` (by its SHA-256) and makes the node known.
-    public func addEnrolmentToken(node: String, tokenHash: String, now: Int64, expiresAt: Int64) throws(StoreError) {
+    /// Records a one-time enrolment token for `node` (by its SHA-256) and makes the node known, in
+    /// one transaction. A node enrolled on a machine already gets one only with `replace`, which
+    /// revokes that machine's credential in the same transaction.
+    /// - Returns: false, with nothing changed, when the node is enrolled and `replace` is false.
+    public func addEnrolmentToken(node: String, tokenHash: String, now: Int64, expiresAt: Int64, replace: Bool = false) throws(StoreError) -> Bool {
         try immediateTransaction("record an enrolment token") { db in
+            if try Self.hasActiveCredential(db, node: node) {
+                guard replace else { return false }
+                try Self.revoke(db, node: node, now: now)
+            }
             try db.execute(
                 sql: "INSERT INTO enrolmentToken (tokenHash, node, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
                 arguments: [tokenHash, node, now, expiresAt])
             try db.execute(sql: "INSERT OR IGNORE INTO hubNode (node) VALUES (?)", arguments: [node])
+            return true
         }
     }
 
@@ -39,6 +47,9 @@ extension NodeDatabase {
         case tokenExpired
         case otherNode(String)
         case keyConflict
+        /// The node holds an active credential: a token issued before it was enrolled (or
+        /// revoked) must not replace that machine silently.
+        case alreadyEnrolled
     }
 
     /// Redeems a one-time token: records the node's key for its epoch and its credential (by
@@ -52,6 +63,7 @@ extension NodeDatabase {
             guard (row["node"] as String) == node else { return .failure(.otherNode(row["node"])) }
             guard (row["usedAt"] as Int64?) == nil else { return .failure(.tokenUsed) }
             guard (row["expiresAt"] as Int64) >= now else { return .failure(.tokenExpired) }
+            guard try !Self.hasActiveCredential(db, node: node) else { return .failure(.alreadyEnrolled) }
             let known = try String.fetchOne(db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [node, epoch])
             if let known, known != publicKey { return .failure(.keyConflict) }
             if known == nil {
@@ -79,24 +91,30 @@ extension NodeDatabase {
 
     /// Whether `node` holds a credential that is not revoked (a machine is enrolled as it).
     public func hasActiveCredential(node: String) throws(StoreError) -> Bool {
-        try snapshot("check a node's credential") { db in
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM hubNode WHERE node = ? AND credentialHash IS NOT NULL AND revokedAt IS NULL)",
-                arguments: [node]) ?? false
-        }
+        try snapshot("check a node's credential") { db in try Self.hasActiveCredential(db, node: node) }
+    }
+
+    static func hasActiveCredential(_ db: Database, node: String) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM hubNode WHERE node = ? AND credentialHash IS NOT NULL AND revokedAt IS NULL)",
+            arguments: [node]) ?? false
     }
 
     /// Revokes `node`'s credential (`hub revoke`, or `hub enroll --replace`): its next request is
-    /// refused. The credential's hash stays, so the refusal can say why. Unused enrolment tokens
-    /// for it stay valid (a replacement machine may be waiting on one).
+    /// refused. The credential's hash stays, so the refusal can say why. Its unused enrolment
+    /// tokens are spent too: whoever holds one must not enrol a machine behind the operator's back.
     /// - Returns: whether the node had an active credential.
     @discardableResult
     public func revokeNode(_ node: String, now: Int64) throws(StoreError) -> Bool {
-        try immediateTransaction("revoke a node") { db in
-            try db.execute(
-                sql: "UPDATE hubNode SET revokedAt = ? WHERE node = ? AND credentialHash IS NOT NULL AND revokedAt IS NULL", arguments: [now, node])
-            return db.changesCount > 0
-        }
+        try immediateTransaction("revoke a node") { db in try Self.revoke(db, node: node, now: now) }
+    }
+
+    static func revoke(_ db: Database, node: String, now: Int64) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE hubNode SET revokedAt = ? WHERE node = ? AND credentialHash IS NOT NULL AND revokedAt IS NULL", arguments: [now, node])
+        let revoked = db.changesCount > 0
+        try db.execute(sql: "UPDATE enrolmentToken SET usedAt = ? WHERE node = ? AND usedAt IS NULL", arguments: [now, node])
+        return revoked
     }
 
     /// Every node the hub knows, with its feed's end.

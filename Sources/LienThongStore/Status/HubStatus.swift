@@ -14,7 +14,7 @@ public struct HubNodeStatus: Sendable, Hashable {
     public var reportedHead: Int?
     /// The last time the hub held everything the node reported.
     public var caughtUpAt: Int64?
-    /// Feed entries the node has not pulled, and the business time (hlc) of the oldest of them.
+    /// Feed entries the node has not pulled, and when the oldest of them was added to its feed.
     public var undelivered: Int
     public var oldestUndeliveredAt: Int64?
     /// Open conflicts on dossiers the node sees.
@@ -74,8 +74,8 @@ extension NodeDatabase {
                 SELECT node, enrolledAt, lastSeenAt, revokedAt, reportedHead, caughtUpAt, skewMs, delivered,
                     (SELECT COALESCE(MAX(seq), 0) FROM event WHERE origin = hubNode.node) AS storedHead,
                     (SELECT COALESCE(MAX(position), 0) FROM feed WHERE feed.node = hubNode.node) AS feedEnd,
-                    (SELECT event.hlc FROM feed JOIN event ON event.position = feed.eventPosition
-                        WHERE feed.node = hubNode.node AND feed.position > hubNode.delivered ORDER BY feed.position LIMIT 1) AS oldestHLC,
+                    (SELECT COALESCE(feed.addedAt, (SELECT hlc FROM event WHERE event.position = feed.eventPosition)) FROM feed
+                        WHERE feed.node = hubNode.node AND feed.position > hubNode.delivered ORDER BY feed.position LIMIT 1) AS oldest,
                     (SELECT COUNT(*) FROM conflictView JOIN dossierAudience ON dossierAudience.dossier = conflictView.dossier
                         WHERE dossierAudience.origin = hubNode.node AND conflictView.resolution = 'open') AS conflicts,
                     (SELECT COUNT(*) FROM quarantine JOIN event ON event.position = quarantine.eventPosition
@@ -88,7 +88,7 @@ extension NodeDatabase {
             return HubNodeStatus(
                 node: row["node"], enrolledAt: row["enrolledAt"], lastSeenAt: row["lastSeenAt"], revokedAt: row["revokedAt"],
                 storedHead: row["storedHead"], reportedHead: row["reportedHead"], caughtUpAt: row["caughtUpAt"],
-                undelivered: max(0, feedEnd - delivered), oldestUndeliveredAt: (row["oldestHLC"] as String?).flatMap(HLC.init(hex:)).map { Int64($0.physical) },
+                undelivered: max(0, feedEnd - delivered), oldestUndeliveredAt: Self.time(row["oldest"]),
                 openConflicts: row["conflicts"], skewMs: row["skewMs"], quarantined: row["quarantined"])
         }
     }
@@ -100,12 +100,23 @@ extension NodeDatabase {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT feed.node AS node, event.origin AS origin, event.seq AS seq, event.type AS type, event.hlc AS hlc
+                    SELECT feed.node AS node, event.origin AS origin, event.seq AS seq, event.type AS type,
+                        COALESCE(feed.addedAt, event.hlc) AS added
                     FROM feed JOIN event ON event.position = feed.eventPosition JOIN hubNode ON hubNode.node = feed.node
                     WHERE event.dossier = ? AND feed.position > hubNode.delivered ORDER BY feed.node, feed.position
                     """,
                 arguments: [code]
-            ).map { ($0["node"], $0["origin"], $0["seq"], $0["type"], Int64(HLC(hex: $0["hlc"])?.physical ?? 0)) }
+            ).map { ($0["node"], $0["origin"], $0["seq"], $0["type"], Self.time($0["added"]) ?? 0) }
+        }
+    }
+
+    /// A feed entry's time: when it was added (`addedAt`), or for entries from before that column
+    /// existed, its event's hlc.
+    static func time(_ value: DatabaseValue) -> Int64? {
+        switch value.storage {
+        case .int64(let milliseconds): milliseconds
+        case .string(let hex): HLC(hex: hex).map { Int64($0.physical) }
+        default: nil
         }
     }
 
@@ -149,6 +160,11 @@ extension StatusReport {
         if !late.isEmpty {
             add(.warning, "undelivered", "decisions wait undelivered for over \(age(thresholds.undeliveredMs)) at "
                 + late.map { "\($0.node) (\($0.undelivered))" }.joined(separator: ", "))
+        }
+        let behind = active.filter { $0.lagMilliseconds(now: now) > thresholds.pendingMs }
+        if !behind.isEmpty {
+            add(.warning, "nodes-behind", "events of these nodes have been missing here for over \(age(thresholds.pendingMs)): "
+                + behind.map { "\($0.node) (\($0.lagEvents) events, \(age($0.lagMilliseconds(now: now))))" }.joined(separator: ", "))
         }
         if facts.quarantined > 0 {
             add(.warning, "quarantined", "\(facts.quarantined) stored events are quarantined (neither delivered nor folded): see `lienthong hub nodes`")

@@ -32,9 +32,14 @@ public struct NodeStatusFacts: Sendable {
     /// The last push and pull attempts, and the last attempt of any kind.
     public var lastPush: SyncAttemptRecord?
     public var lastPull: SyncAttemptRecord?
-    /// Failed attempts (no answer, 5xx) since the hub last answered, and when the first of them began.
-    public var failuresSinceContact: Int
-    public var failingSince: Int64?
+    /// Failed attempts (no answer, 5xx) of each lane since that lane last got an answer, and when
+    /// the first of them began: a push lane failing while pulls succeed is not hidden by the pulls.
+    public var pushFailures: Int
+    public var pushFailingSince: Int64?
+    public var pushAnsweredAt: Int64?
+    public var pullFailures: Int
+    public var pullFailingSince: Int64?
+    public var pullAnsweredAt: Int64?
     /// The last time the hub answered at all: a stored push or a pull.
     public var lastContactAt: Int64?
     /// The node's own head, and the hub's head for it as last acknowledged ("stored at the hub").
@@ -50,6 +55,8 @@ public struct NodeStatusFacts: Sendable {
     /// Open conflicts and events waiting for missing predecessors, over every dossier.
     public var openConflicts: Int
     public var waitingEvents: Int
+    /// Dossiers holding events this version only stores (a newer type or version): upgrade.
+    public var needsUpgrade: Int = 0
     /// The hub's clock minus ours at the last contact, and when it was measured.
     public var hubSkewMs: Int64?
     /// Years of the working calendar in use that are provisional (today's, or an open dossier's
@@ -63,6 +70,8 @@ public struct NodeStatusFacts: Sendable {
 
     /// Own events the hub has not acknowledged.
     public var pending: Int { max(0, localHead - storedSeq) }
+    /// Failed attempts of both lanes since their last answers.
+    public var failuresSinceContact: Int { pushFailures + pullFailures }
     /// Feed entries the hub holds for this node that it has not pulled (as last heard).
     public var undelivered: Int { max(0, feedEnd - pulled) }
 }
@@ -94,14 +103,27 @@ extension NodeDatabase {
             }
             let lastPush = try attempt("WHERE kind = 'push' AND outcome != 'cancelled' ORDER BY id DESC LIMIT 1")
             let lastPull = try attempt("WHERE kind = 'pull' AND outcome != 'cancelled' ORDER BY id DESC LIMIT 1")
-            // The hub last answered: an attempt it answered (even with a refusal), or a cursor's time
-            // (an empty pull moves `pulledAt` without recording an attempt). Failures count after it.
-            let answeredAt = try Int64.fetchOne(db, sql: "SELECT MAX(endedAt) FROM syncAttempt WHERE outcome NOT IN ('failed', 'cancelled')")
-            let contact = [answeredAt, cursor?["storedAt"], cursor?["pulledAt"]].compactMap { $0 as Int64? }.max()
-            let failures = try Row.fetchOne(
-                db, sql: "SELECT COUNT(*) AS n, MIN(startedAt) AS since FROM syncAttempt WHERE endedAt > ? AND outcome = 'failed'",
-                arguments: [contact ?? 0])
-            let sums = try Row.fetchOne(db, sql: "SELECT COALESCE(SUM(openConflicts), 0) AS conflicts, COALESCE(SUM(waiting), 0) AS waiting FROM dossierView")
+            // Each lane's last answer: an attempt the hub answered (even with a refusal), or its
+            // cursor's time (an empty pull moves `pulledAt` without recording an attempt). Failures
+            // count after it, per lane.
+            func lane(_ kind: String, cursorTime: Int64?) throws -> (answeredAt: Int64?, failures: Int, since: Int64?) {
+                let answered = try Int64.fetchOne(
+                    db, sql: "SELECT MAX(endedAt) FROM syncAttempt WHERE kind = ? AND outcome NOT IN ('failed', 'cancelled')", arguments: [kind])
+                let answeredAt = [answered, cursorTime].compactMap { $0 }.max()
+                let failures = try Row.fetchOne(
+                    db, sql: "SELECT COUNT(*) AS n, MIN(startedAt) AS since FROM syncAttempt WHERE kind = ? AND endedAt > ? AND outcome = 'failed'",
+                    arguments: [kind, answeredAt ?? 0])
+                return (answeredAt, failures?["n"] ?? 0, failures?["since"])
+            }
+            let push = try lane("push", cursorTime: cursor?["storedAt"])
+            let pull = try lane("pull", cursorTime: cursor?["pulledAt"])
+            let contact = [push.answeredAt, pull.answeredAt].compactMap { $0 }.max()
+            let sums = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(openConflicts), 0) AS conflicts, COALESCE(SUM(waiting), 0) AS waiting,
+                        COALESCE(SUM(needsUpgrade != 0), 0) AS upgrade FROM dossierView
+                    """)
             // Open dossiers' appointments, for provisional years and for "due soon, not stored".
             let unfinished = try Row.fetchAll(
                 db,
@@ -121,10 +143,11 @@ extension NodeDatabase {
             return NodeStatusFacts(
                 origin: identity.origin, office: identity.officeName, now: now, hub: link?["hub"], hubURL: link?["url"],
                 heartbeat: beat.map { ($0["at"], $0["pid"], $0["intervalMs"]) }, lastPush: lastPush, lastPull: lastPull,
-                failuresSinceContact: failures?["n"] ?? 0, failingSince: failures?["since"], lastContactAt: contact, localHead: head,
+                pushFailures: push.failures, pushFailingSince: push.since, pushAnsweredAt: push.answeredAt, pullFailures: pull.failures,
+                pullFailingSince: pull.since, pullAnsweredAt: pull.answeredAt, lastContactAt: contact, localHead: head,
                 storedSeq: storedSeq, storedAt: cursor?["storedAt"], oldestPendingAt: oldestPending, pulled: cursor?["pulled"] ?? 0,
                 feedEnd: cursor?["feedEnd"] ?? 0, pulledAt: cursor?["pulledAt"], openConflicts: sums?["conflicts"] ?? 0,
-                waitingEvents: sums?["waiting"] ?? 0, hubSkewMs: cursor?["hubSkewMs"],
+                waitingEvents: sums?["waiting"] ?? 0, needsUpgrade: sums?["upgrade"] ?? 0, hubSkewMs: cursor?["hubSkewMs"],
                 provisionalYears: years.sorted().filter { workingTime.calendar.isProvisional($0) }, dueNotStored: due.sorted(),
                 verifiedEvents: nil, chainProblems: [])
         }

@@ -103,19 +103,25 @@ public struct StatusReport: Sendable {
             let code = ["fork", "clone-suspected", "epoch-fenced"].contains(push.outcome) ? push.outcome : "queue-blocked"
             add(.critical, code, "pushing is blocked: the hub answered \(push.outcome) \(age(now - push.endedAt)) ago (\(push.detail ?? "no detail")); \(facts.pending) events wait; ask the hub operator")
         }
-        if let pull = facts.lastPull, pull.outcome == "refused" {
+        // A refusal counts until a later pull succeeds (an empty pull records no attempt, only `pulledAt`).
+        if let pull = facts.lastPull, pull.outcome == "refused", pull.endedAt > (facts.pulledAt ?? .min) {
             add(.critical, "pull-refused", "the hub refused to deliver \(age(now - pull.endedAt)) ago (\(pull.detail ?? "no detail")); ask the hub operator")
         }
-        if facts.failuresSinceContact > 0 {
-            let since = facts.lastContactAt ?? facts.failingSince ?? now
-            let detail = [facts.lastPush, facts.lastPull].compactMap { $0 }.filter { $0.outcome == "failed" }.max { $0.endedAt < $1.endedAt }?.detail
-            let what = "\(facts.failuresSinceContact) sync attempts failed; the hub last answered "
-                + (facts.lastContactAt.map { "\(age(now - $0)) ago" } ?? "never") + (detail.map { " (last error: \($0))" } ?? "")
-            if now - since > thresholds.unreachableMs {
-                add(.critical, "hub-unreachable", what)
-            } else {
-                add(.warning, "sync-failing", what)
-            }
+        // Each lane on its own: pushes failing while pulls succeed (or the reverse) still counts.
+        let lanes: [(name: String, failures: Int, since: Int64?, answeredAt: Int64?, last: SyncAttemptRecord?)] = [
+            ("push", facts.pushFailures, facts.pushFailingSince, facts.pushAnsweredAt, facts.lastPush),
+            ("pull", facts.pullFailures, facts.pullFailingSince, facts.pullAnsweredAt, facts.lastPull),
+        ]
+        var failing: [(level: StatusLevel, text: String)] = []
+        for lane in lanes where lane.failures > 0 {
+            let since = lane.answeredAt ?? lane.since ?? now
+            let text = "\(lane.failures) \(lane.name) attempts failed; the hub last answered a \(lane.name) "
+                + (lane.answeredAt.map { "\(age(now - $0)) ago" } ?? "never")
+                + (lane.last.flatMap { $0.outcome == "failed" ? $0.detail : nil }.map { " (last error: \($0))" } ?? "")
+            failing.append((now - since > thresholds.unreachableMs ? .critical : .warning, text))
+        }
+        if let worst = failing.map(\.level).max() {
+            add(worst, worst == .critical ? "hub-unreachable" : "sync-failing", failing.map(\.text).joined(separator: "; "))
         }
         if !facts.chainProblems.isEmpty {
             add(.critical, "chain-broken", "the event log does not verify: \(facts.chainProblems.joined(separator: "; ")); run `lienthong node log verify`")
@@ -138,6 +144,9 @@ public struct StatusReport: Sendable {
         }
         if !facts.provisionalYears.isEmpty {
             add(.warning, "provisional-calendar", "the working calendar for \(facts.provisionalYears.map(String.init).joined(separator: ", ")) is provisional: appointments may move when the swaps are announced")
+        }
+        if facts.needsUpgrade > 0 {
+            add(.warning, "needs-upgrade", "\(facts.needsUpgrade) dossiers hold events this version only stores (a newer type or version): upgrade lienthong")
         }
         if facts.waitingEvents > 0 {
             add(.warning, "waiting-events", "\(facts.waitingEvents) events wait for missing predecessors")
@@ -166,6 +175,9 @@ extension NodeStatusFacts {
             "heartbeat": heartbeat.map { ["at": .integer(Int($0.at)), "pid": .integer(Int($0.pid)), "intervalMs": .integer(Int($0.intervalMs))] } ?? .null,
             "lastPush": attempt(lastPush), "lastPull": attempt(lastPull),
             "failuresSinceContact": .integer(failuresSinceContact), "lastContactAt": time(lastContactAt),
+            "pushFailures": .integer(pushFailures), "pushFailingSince": time(pushFailingSince), "pushAnsweredAt": time(pushAnsweredAt),
+            "pullFailures": .integer(pullFailures), "pullFailingSince": time(pullFailingSince), "pullAnsweredAt": time(pullAnsweredAt),
+            "needsUpgrade": .integer(needsUpgrade),
             "localHead": .integer(localHead), "storedAtHub": .integer(storedSeq), "storedAt": time(storedAt), "pending": .integer(pending),
             "oldestPendingAt": time(oldestPendingAt), "pulled": .integer(pulled), "feedEnd": .integer(feedEnd),
             "undelivered": .integer(undelivered), "pulledAt": time(pulledAt), "openConflicts": .integer(openConflicts),

@@ -170,8 +170,9 @@ public final class HubClient: Sendable {
             }
         }
         let http = response as? HTTPURLResponse
-        if let stamp = http?.value(forHTTPHeaderField: SyncHeaders.clock).flatMap({ Int64($0) }) {
-            let skew = stamp - Self.wallMilliseconds()
+        if let stamp = http?.value(forHTTPHeaderField: SyncHeaders.clock).flatMap({ Int64($0) }),
+            let skew = NodeContactRecord.skew(remote: stamp, local: Self.wallMilliseconds())
+        {
             contact.withLock { $0.skewMs = skew }
         }
         let status = http?.statusCode ?? 0

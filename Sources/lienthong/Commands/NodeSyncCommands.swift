@@ -89,9 +89,9 @@ struct NodeRecoverCommand: AsyncParsableCommand {
 
     func run() async throws {
         let node = try NodeContext(data)
-        if let head = try node.database.head(origin: node.identity.origin)?.seq, head > 0 {
+        if let held = try node.database.head(origin: node.identity.origin)?.seq, held > 0 {
             FileHandle.standardError.write(Data("""
-                error: this node holds \(head) events of its own already; recover into a directory freshly made by                 `lienthong node init --node-id \(node.identity.origin)`; nothing was changed
+                error: this node holds \(held) events of its own already; recover into a directory freshly made by                 `lienthong node init --node-id \(node.identity.origin)`; nothing was changed
 
                 """.utf8))
             throw ExitCode(64)
@@ -100,22 +100,33 @@ struct NodeRecoverCommand: AsyncParsableCommand {
         print("Enrolled \(node.identity.origin) with \(answer.hub) under the new epoch \(node.identity.epoch)")
         let logger = Logger(label: "lienthong.node")
         let context = try SyncContext(data, logger: logger, insecureHTTP: insecureHTTP)
-        var head = 0
+        // Every page first, then one transaction: a take-back cut short leaves no partial chain
+        // that the next local write would continue with seqs the hub already holds.
+        var events: [Event] = []
+        var checkpoints: [Checkpoint] = []
+        var keys: [String: String] = [:]
         var hubHead = 0
         repeat {
             let page: OwnEvents
             do {
-                page = try await context.sync.client.own(fromSeq: head + 1, limit: 500)
+                page = try await context.sync.client.own(fromSeq: events.count + 1, limit: 500)
             } catch {
-                FileHandle.standardError.write(Data("error: taking back own events failed at seq \(head + 1): \(error.description); run `lienthong node recover` again with a new token, or `lienthong node sync`\n".utf8))
+                FileHandle.standardError.write(Data("""
+                    error: taking back own events failed at seq \(events.count + 1): \(error.description); nothing was taken back. \
+                    This machine is enrolled now: ask the hub operator for a new token (`lienthong hub enroll \(node.identity.origin) --replace`) \
+                    and run `lienthong node recover` here again
+
+                    """.utf8))
                 throw ExitCode(69)
             }
             hubHead = page.head.seq
             if page.events.isEmpty { break }
-            head = try node.database.restoreOwn(
-                page.events, checkpoints: page.checkpoints, keys: page.keys, now: Int64(NodeContext.wallMilliseconds()))
-            FileHandle.standardError.write(Data("took back seq \(head) of \(hubHead)\n".utf8))
-        } while head < hubHead
+            events += page.events
+            checkpoints += page.checkpoints
+            keys.merge(page.keys) { first, _ in first }
+            FileHandle.standardError.write(Data("downloaded seq \(events.count) of \(hubHead)\n".utf8))
+        } while events.count < hubHead
+        let head = try node.database.restoreOwn(events, checkpoints: checkpoints, keys: keys, now: Int64(NodeContext.wallMilliseconds()))
         print("Took back \(head) own events (the hub holds \(hubHead))")
         do {
             try await NodeSyncService(sync: context.sync, mode: .once, logger: logger).run()

@@ -18,7 +18,9 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
             text.removeLast()
         }
         guard let value = Int64(text), value >= 0 else { return nil }
-        milliseconds = value * unit
+        let (product, overflow) = value.multipliedReportingOverflow(by: unit)
+        guard !overflow else { return nil }
+        milliseconds = product
     }
 
     static var defaultCompletionKind: CompletionKind { .default }
