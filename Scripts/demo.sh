@@ -7,7 +7,7 @@
 # communes, each daemon reaching the hub through its own link (Scripts/link.py, a TCP relay). Clerks
 # receive and forward; La Dạ's link is cut and its counter goes on; the district decides; the link
 # returns and everything converges (every replica's state hashes agree); a conflict arises and is
-# shown at the commune and the district; the status tables. Then the same after the 1 July 2025
+# shown at the commune and the district; the status tables; the district settles the conflict. Then the same after the 1 July 2025
 # reform: the province (hub-68) and a commune-to-commune forward. Exits 0 only if all converged.
 #
 #   Scripts/demo.sh [--keep]     # --keep leaves the demo's files in place and prints where
@@ -233,6 +233,16 @@ step "status: the district operator's table, then each commune's check (exit 0 O
 echo
 "$bin" hub status --data-dir "$hub" | head -3 || true
 for id in "${names[@]}"; do "$bin" status --skip-verify --data-dir "${dirs[$id]}" | sed -n '1,2{/./p}' || true; done
+
+step "the district settles the conflict (conflicts resolve); Phú Long sees it settled"
+conflict_id="$("$bin" conflicts list --json --data-dir "$hub" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')"
+"$bin" conflicts show "$conflict_id" --data-dir "$hub" | sed -n '1,5p'
+"$bin" conflicts resolve "$conflict_id" --dismiss --note "Cán bộ xã thao tác nhầm trên hồ sơ đã có kết quả" \
+  --actor vh-hethong --data-dir "$hub"
+no_open_conflict() { "$bin" conflicts list --data-dir "$1" | grep -q "^0 conflict(s) open"; }
+wait_for 60 "Phú Long to see the conflict settled" no_open_conflict "${dirs[xa-23062]}"
+wait_for 60 "Phú Long to converge again" converged "${dirs[xa-23062]}" "$hub"
+"$bin" status --skip-verify --data-dir "${dirs[xa-23062]}" | head -1
 
 step "after 1 July 2025: the province (UBND tỉnh Lâm Đồng, hub-68); xã Hàm Thuận forwards to xã La Dạ"
 province="$work/hub-68"

@@ -135,6 +135,33 @@ import Testing
         #expect(row["skewMs"] != .null)
         let table = try site.run(["hub", "nodes", "--data-dir", site.hubDir]).stdout
         #expect(table.contains("UBND thị trấn Ma Lâm"))
+
+        // Conflict review: listed and shown at the commune, with both sides and the reason in
+        // Vietnamese and English; settled by the owner (the district), then settled everywhere.
+        let listed = try site.run(["conflicts", "list", "--json", "--data-dir", site.dir("xa-23059")]).stdout
+            .split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        #expect(listed.count == 1)
+        let id = try #require(listed.first?["id"]?.stringValue)
+        #expect(listed.first?["dossier"]?.stringValue == code)
+        let shown = try site.run(["conflicts", "show", id, "--data-dir", site.dir("xa-23059")]).stdout
+        #expect(shown.contains("Other side  owner hub-597"), "\(shown)")
+        #expect(shown.contains("Lý do       "))
+        #expect(shown.contains("Reason      "))
+        let notOwner = try CLIProcess.run([
+            "conflicts", "resolve", id, "--dismiss", "--note", "Nhầm thao tác", "--actor", "cb-tiepnhan-01", "--data-dir", site.dir("xa-23059"),
+        ])
+        #expect(notOwner.status == 65, "\(notOwner.stderr)")
+        try site.run([
+            "conflicts", "resolve", id, "--dismiss", "--note", "Cán bộ xã thao tác nhầm; hồ sơ đang ở huyện", "--actor", "vh-hethong",
+            "--data-dir", site.hubDir,
+        ])
+        try Eventually.wait(for: "the commune to see the conflict settled") { try Self.node(site).exitCode == 0 }
+        #expect(try site.run(["conflicts", "list", "--data-dir", site.dir("xa-23059")]).stdout.contains("0 conflict(s) open"))
+        let settled = try site.run(["conflicts", "list", "--all", "--json", "--data-dir", site.dir("xa-23059")]).stdout
+        #expect(settled.contains(#""resolution":"dismissed""#), "\(settled)")
+        #expect(try hubStatus().exitCode == 0)
+        let hubSide = try site.run(["conflicts", "show", id, "--json", "--data-dir", site.hubDir]).stdout
+        #expect(hubSide.contains(#""resolution":"dismissed""#))
     }
 
     @Test func aNodeRestoredFromAnOldBackupIsAForkAndCritical() throws {
