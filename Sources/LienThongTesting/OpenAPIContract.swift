@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import LienThongCore
 
 /// One HTTP request and its answer, as a test client saw them (bodies uncompressed).
@@ -54,6 +55,16 @@ public struct OpenAPIContract: Sendable {
             }
         }
         return result
+    }
+
+    /// A router's routes in the document's form, "METHOD /path/{param}" (Hummingbird writes a
+    /// capture as `:param`): what ``operations`` is compared with.
+    public static func operations(of router: Router<BasicRequestContext>) -> Set<String> {
+        Set(router.routes.map { route in
+            let path = "\(route.path)".split(separator: "/", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            return "\(route.method) \(path)"
+        })
     }
 
     /// Everything about `exchanges` the document does not allow, one line each (empty: all conform).

@@ -271,7 +271,7 @@ import Testing
         let client = sync.client
         let pulled = try await client.pull(since: 0, limit: 10, wait: 0).to
         #expect(pulled > 0)
-        #expect(try hub.service.database.hubNodes().first { $0.node == "xa-23059" }?.delivered == 0)
+        #expect(try hub.service.database.hubNodeStatuses().first { $0.node == "xa-23059" }?.delivered == 0)
         // The next pull waits at the hub; what the node holds is delivered at once, not after the wait.
         let waiting = Task { try await client.pull(since: pulled, limit: 10, wait: 20) }
         defer { waiting.cancel() }
@@ -280,7 +280,7 @@ import Testing
         // Delivered while the pull is still waiting (it waits up to 20 s; before the fix, delivery was
         // recorded only when the wait ended).
         try await Eventually.poll(for: "the hub to record delivery up to \(pulled) while the pull waits", timeout: .seconds(10)) {
-            try hub.service.database.hubNodes().first { $0.node == "xa-23059" }?.delivered == pulled && hub.notifier.waitingPulls == 1
+            try hub.service.database.hubNodeStatuses().first { $0.node == "xa-23059" }?.delivered == pulled && hub.notifier.waitingPulls == 1
         }
         #expect(ContinuousClock.now - started < .seconds(10))
         waiting.cancel()

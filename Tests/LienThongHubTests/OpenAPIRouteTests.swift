@@ -9,21 +9,12 @@ import Testing
 /// The hub's router and Docs/openapi-hub.json name the same operations: a route added without
 /// documenting it, or documented and never served, fails here.
 @Suite struct OpenAPIRouteTests {
-    /// "METHOD /path/{param}" for every route of a router (Hummingbird writes captures as `:name`).
-    static func operations(_ routes: [(method: String, path: String)]) -> Set<String> {
-        Set(routes.map { route in
-            let path = route.path.split(separator: "/", omittingEmptySubsequences: false)
-                .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-            return "\(route.method) \(path)"
-        })
-    }
-
     @Test func theHubsRoutesAreTheDocumentsOperations() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-openapi-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let service = try LiveHub.makeService(directory: root)
         let router = HubApplication.buildRouter(service: service, notifier: FeedNotifier(), logger: Logger(label: "test"))
-        let served = Self.operations(router.routes.map { ("\($0.method)", "\($0.path)") })
+        let served = OpenAPIContract.operations(of: router)
         let documented = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json").operations
         #expect(served == documented, "served but not documented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
         #expect(served.contains("POST /v1/sync/push"))

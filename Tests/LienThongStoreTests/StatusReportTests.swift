@@ -12,7 +12,7 @@ import Testing
         NodeStatusFacts(
             origin: "xa-23059", office: "UBND thị trấn Ma Lâm", now: now, hub: "hub-597", hubURL: "http://127.0.0.1:8080",
             heartbeat: (now - 1_000, 42, 5_000), lastPush: nil, lastPull: nil, pushFailures: 0, pushFailingSince: nil,
-            pushAnsweredAt: now - 2_000, pullFailures: 0, pullFailingSince: nil, pullAnsweredAt: now - 1_000, lastContactAt: now - 1_000, localHead: 10, storedSeq: 10, storedAt: now - 2_000, oldestPendingAt: nil, pulled: 4, feedEnd: 4,
+            pushAnsweredAt: now - 2_000, pullFailures: 0, pullFailingSince: nil, pullAnsweredAt: now - 1_000, localHead: 10, storedSeq: 10, storedAt: now - 2_000, oldestPendingAt: nil, pulled: 4, feedEnd: 4,
             pulledAt: now - 1_000, openConflicts: 0, waitingEvents: 0, hubSkewMs: 20, provisionalYears: [], dueNotStored: [],
             verifiedEvents: 10, chainProblems: [])
     }
@@ -77,14 +77,14 @@ import Testing
     @Test func theHubWarnsOfSilentNodesUndeliveredDecisionsQuarantineAndProjectorLag() {
         let now = Self.now
         let quiet = HubNodeStatus(
-            node: "xa-23062", enrolledAt: now - 10_000_000, lastSeenAt: now - 3_600_001, revokedAt: nil, storedHead: 5, reportedHead: 8,
-            caughtUpAt: now - 4_000_000, undelivered: 3, oldestUndeliveredAt: now - 3_600_001, openConflicts: 0, skewMs: 400_000,
+            node: "xa-23062", enrolledAt: now - 10_000_000, lastSeenAt: now - 3_600_001, revokedAt: nil, delivered: 2, feedEnd: 5, storedHead: 5,
+            reportedHead: 8, caughtUpAt: now - 4_000_000, oldestUndeliveredAt: now - 3_600_001, openConflicts: 0, skewMs: 400_000,
             quarantined: 1)
         #expect(quiet.lagEvents == 3)
         #expect(quiet.lagMilliseconds(now: now) == 4_000_000)
         let revoked = HubNodeStatus(
-            node: "xa-23065", enrolledAt: now - 10_000_000, lastSeenAt: now - 9_000_000, revokedAt: now - 8_000_000, storedHead: 1,
-            reportedHead: 1, caughtUpAt: nil, undelivered: 0, oldestUndeliveredAt: nil, openConflicts: 0, skewMs: nil, quarantined: 0)
+            node: "xa-23065", enrolledAt: now - 10_000_000, lastSeenAt: now - 9_000_000, revokedAt: now - 8_000_000, delivered: 0, feedEnd: 0,
+            storedHead: 1, reportedHead: 1, caughtUpAt: nil, oldestUndeliveredAt: nil, openConflicts: 0, skewMs: nil, quarantined: 0)
         let facts = HubStatusFacts(
             hub: "hub-597", office: "UBND huyện Hàm Thuận Bắc", now: now, nodes: [quiet, revoked], heartbeat: (now - 1_000, 7, 5_000),
             storedEvents: 12_000, projected: 10_000, quarantined: 1, openConflicts: 0)

@@ -1,4 +1,5 @@
-import LienThongSync
+import Foundation
+@testable import LienThongSync
 import LienThongWire
 import Testing
 
@@ -124,5 +125,24 @@ import Testing
         #expect(engine.next(now: wake).contains(.pull(since: 0, limit: 500, wait: 0)))
         engine.handle(.pulled(to: 0, end: 0), now: wake)
         #expect(engine.pullFailures == 0)
+    }
+}
+
+/// When the node writes the hub's clock skew down: most contacts must cost the database nothing.
+@Suite struct HubClockSkewTests {
+    @Test func theSkewIsRecordedFirstThenOnlyWhenItMovesOrGrowsOld() throws {
+        let client = HubClient(baseURL: try #require(URL(string: "http://127.0.0.1:9")), credential: nil)
+        let now: Int64 = 1_790_000_000_000
+        #expect(client.skewToRecord(now: now) == nil)  // nothing measured yet
+        client.observe(hubClock: now + 2_000, at: now)
+        #expect(client.skewToRecord(now: now) == 2_000)
+        client.observe(hubClock: now + 10_000 + 2_500, at: now + 10_000)
+        #expect(client.skewToRecord(now: now + 10_000) == nil)  // moved by 500 ms
+        client.observe(hubClock: now + 20_000 + 3_500, at: now + 20_000)
+        #expect(client.skewToRecord(now: now + 20_000) == 3_500)  // moved by 1.5 s
+        client.observe(hubClock: now + 400_000 + 3_500, at: now + 400_000)
+        #expect(client.skewToRecord(now: now + 400_000) == 3_500)  // over 5 min since the last record
+        client.observe(hubClock: Int64.min, at: now + 500_000)  // implausible: ignored, no trap
+        #expect(client.skewToRecord(now: now + 500_000) == nil)
     }
 }

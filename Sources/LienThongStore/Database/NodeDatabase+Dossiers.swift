@@ -195,6 +195,14 @@ extension NodeDatabase {
         }
     }
 
+    /// Refolds dossier `code` from its stored events and replaces its projection rows, in one
+    /// transaction: for a writer that appended through ``append(_:key:wallMilliseconds:validator:)``
+    /// rather than a dossier command (which refreshes in its own transaction).
+    @discardableResult
+    public func refreshProjection(dossier code: String) throws(StoreError) -> DossierState {
+        try immediateTransaction("refold a dossier") { db in try Self.refreshProjection(db, code: code) }
+    }
+
     /// Refolds dossier `code` from its events (`events` when the caller holds them all, else read)
     /// and replaces its projection rows.
     @discardableResult

@@ -2,17 +2,6 @@ import Foundation
 import GRDB
 import LienThongCore
 
-/// A node as its hub knows it.
-public struct HubNodeRecord: Sendable, Hashable {
-    public var node: String
-    public var enrolledAt: Int64?
-    public var lastSeenAt: Int64?
-    /// The feed position the node last pulled from (`since`): entries up to it are delivered.
-    public var delivered: Int
-    /// The last position of the node's feed.
-    public var feedEnd: Int
-}
-
 /// A page of a node's feed as stored: entries after `since`, and the feed's end.
 public struct FeedSlice: Sendable {
     public var entries: [(position: Int, event: Event)]
@@ -90,10 +79,6 @@ extension NodeDatabase {
     }
 
     /// Whether `node` holds a credential that is not revoked (a machine is enrolled as it).
-    public func hasActiveCredential(node: String) throws(StoreError) -> Bool {
-        try snapshot("check a node's credential") { db in try Self.hasActiveCredential(db, node: node) }
-    }
-
     static func hasActiveCredential(_ db: Database, node: String) throws -> Bool {
         try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM hubNode WHERE node = ? AND credentialHash IS NOT NULL AND revokedAt IS NULL)",
@@ -115,24 +100,6 @@ extension NodeDatabase {
         let revoked = db.changesCount > 0
         try db.execute(sql: "UPDATE enrolmentToken SET usedAt = ? WHERE node = ? AND usedAt IS NULL", arguments: [now, node])
         return revoked
-    }
-
-    /// Every node the hub knows, with its feed's end.
-    public func hubNodes() throws(StoreError) -> [HubNodeRecord] {
-        try snapshot("read the hub's nodes") { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT node, enrolledAt, lastSeenAt, delivered,
-                        (SELECT COALESCE(MAX(position), 0) FROM feed WHERE feed.node = hubNode.node) AS feedEnd
-                    FROM hubNode ORDER BY node
-                    """
-            ).map { row in
-                HubNodeRecord(
-                    node: row["node"], enrolledAt: row["enrolledAt"], lastSeenAt: row["lastSeenAt"], delivered: row["delivered"],
-                    feedEnd: row["feedEnd"])
-            }
-        }
     }
 
     // MARK: Feeds

@@ -8,14 +8,17 @@ public struct HubNodeStatus: Sendable, Hashable {
     public var enrolledAt: Int64?
     public var lastSeenAt: Int64?
     public var revokedAt: Int64?
+    /// The feed position the node last pulled from (`since`): entries up to it are delivered.
+    public var delivered: Int
+    /// The last position of the node's feed.
+    public var feedEnd: Int
     /// The node's head as stored here ("stored at the hub").
     public var storedHead: Int
     /// The node's own head as it last reported it (`LienThong-Head`).
     public var reportedHead: Int?
     /// The last time the hub held everything the node reported.
     public var caughtUpAt: Int64?
-    /// Feed entries the node has not pulled, and when the oldest of them was added to its feed.
-    public var undelivered: Int
+    /// When the oldest entry the node has not pulled was added to its feed.
     public var oldestUndeliveredAt: Int64?
     /// Open conflicts on dossiers the node sees.
     public var openConflicts: Int
@@ -23,6 +26,9 @@ public struct HubNodeStatus: Sendable, Hashable {
     public var skewMs: Int64?
     /// The node's stored events in quarantine.
     public var quarantined: Int
+
+    /// Feed entries the node has not pulled.
+    public var undelivered: Int { max(0, feedEnd - delivered) }
 
     /// Events the node has and the hub does not, as of its last report.
     public var lagEvents: Int { max(0, (reportedHead ?? storedHead) - storedHead) }
@@ -83,12 +89,10 @@ extension NodeDatabase {
                 FROM hubNode ORDER BY node
                 """)
         return rows.map { row in
-            let feedEnd: Int = row["feedEnd"]
-            let delivered: Int = row["delivered"]
-            return HubNodeStatus(
+            HubNodeStatus(
                 node: row["node"], enrolledAt: row["enrolledAt"], lastSeenAt: row["lastSeenAt"], revokedAt: row["revokedAt"],
-                storedHead: row["storedHead"], reportedHead: row["reportedHead"], caughtUpAt: row["caughtUpAt"],
-                undelivered: max(0, feedEnd - delivered), oldestUndeliveredAt: Self.time(row["oldest"]),
+                delivered: row["delivered"], feedEnd: row["feedEnd"], storedHead: row["storedHead"], reportedHead: row["reportedHead"],
+                caughtUpAt: row["caughtUpAt"], oldestUndeliveredAt: Self.time(row["oldest"]),
                 openConflicts: row["conflicts"], skewMs: row["skewMs"], quarantined: row["quarantined"])
         }
     }
@@ -124,10 +128,9 @@ extension NodeDatabase {
     public func hubStatusFacts(now: Int64) throws(StoreError) -> HubStatusFacts {
         try snapshot("read the hub's status") { db in
             guard let identity = try Self.fetchIdentity(db) else { throw StoreError.missingIdentity }
-            let beat = try Row.fetchOne(db, sql: "SELECT at, pid, intervalMs FROM heartbeat WHERE id = 1")
             return HubStatusFacts(
                 hub: identity.origin, office: identity.officeName, now: now, nodes: try Self.fetchHubNodeStatuses(db),
-                heartbeat: beat.map { ($0["at"], $0["pid"], $0["intervalMs"]) },
+                heartbeat: try Self.fetchHeartbeat(db),
                 storedEvents: try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM event") ?? 0,
                 projected: try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0,
                 quarantined: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0,

@@ -40,8 +40,6 @@ public struct NodeStatusFacts: Sendable {
     public var pullFailures: Int
     public var pullFailingSince: Int64?
     public var pullAnsweredAt: Int64?
-    /// The last time the hub answered at all: a stored push or a pull.
-    public var lastContactAt: Int64?
     /// The node's own head, and the hub's head for it as last acknowledged ("stored at the hub").
     public var localHead: Int
     public var storedSeq: Int
@@ -72,6 +70,8 @@ public struct NodeStatusFacts: Sendable {
     public var pending: Int { max(0, localHead - storedSeq) }
     /// Failed attempts of both lanes since their last answers.
     public var failuresSinceContact: Int { pushFailures + pullFailures }
+    /// The last time the hub answered at all, on either lane.
+    public var lastContactAt: Int64? { [pushAnsweredAt, pullAnsweredAt].compactMap { $0 }.max() }
     /// Feed entries the hub holds for this node that it has not pulled (as last heard).
     public var undelivered: Int { max(0, feedEnd - pulled) }
 }
@@ -95,7 +95,6 @@ extension NodeDatabase {
             let oldestPending = try String.fetchOne(
                 db, sql: "SELECT hlc FROM event WHERE origin = ? AND seq > ? ORDER BY seq LIMIT 1", arguments: [identity.origin, storedSeq]
             ).flatMap(HLC.init(hex:)).map { Int64($0.physical) }
-            let beat = try Row.fetchOne(db, sql: "SELECT at, pid, intervalMs FROM heartbeat WHERE id = 1")
             func attempt(_ sql: String, _ arguments: StatementArguments = []) throws -> SyncAttemptRecord? {
                 try Row.fetchOne(db, sql: "SELECT kind, startedAt, endedAt, outcome, detail FROM syncAttempt \(sql)", arguments: arguments).map {
                     SyncAttemptRecord(kind: $0["kind"], startedAt: $0["startedAt"], endedAt: $0["endedAt"], outcome: $0["outcome"], detail: $0["detail"])
@@ -117,7 +116,6 @@ extension NodeDatabase {
             }
             let push = try lane("push", cursorTime: cursor?["storedAt"])
             let pull = try lane("pull", cursorTime: cursor?["pulledAt"])
-            let contact = [push.answeredAt, pull.answeredAt].compactMap { $0 }.max()
             let sums = try Row.fetchOne(
                 db,
                 sql: """
@@ -142,9 +140,9 @@ extension NodeDatabase {
             }
             return NodeStatusFacts(
                 origin: identity.origin, office: identity.officeName, now: now, hub: link?["hub"], hubURL: link?["url"],
-                heartbeat: beat.map { ($0["at"], $0["pid"], $0["intervalMs"]) }, lastPush: lastPush, lastPull: lastPull,
+                heartbeat: try Self.fetchHeartbeat(db), lastPush: lastPush, lastPull: lastPull,
                 pushFailures: push.failures, pushFailingSince: push.since, pushAnsweredAt: push.answeredAt, pullFailures: pull.failures,
-                pullFailingSince: pull.since, pullAnsweredAt: pull.answeredAt, lastContactAt: contact, localHead: head,
+                pullFailingSince: pull.since, pullAnsweredAt: pull.answeredAt, localHead: head,
                 storedSeq: storedSeq, storedAt: cursor?["storedAt"], oldestPendingAt: oldestPending, pulled: cursor?["pulled"] ?? 0,
                 feedEnd: cursor?["feedEnd"] ?? 0, pulledAt: cursor?["pulledAt"], openConflicts: sums?["conflicts"] ?? 0,
                 waitingEvents: sums?["waiting"] ?? 0, needsUpgrade: sums?["upgrade"] ?? 0, hubSkewMs: cursor?["hubSkewMs"],

@@ -202,23 +202,16 @@ extension NodeDatabase {
         }
     }
 
-    /// The daemon's last heartbeat, if it ever ran.
-    public func heartbeat() throws(StoreError) -> (at: Int64, pid: Int32, intervalMs: Int64)? {
-        try snapshot("read the heartbeat") { db in
-            try Row.fetchOne(db, sql: "SELECT at, pid, intervalMs FROM heartbeat WHERE id = 1").map { ($0["at"], $0["pid"], $0["intervalMs"]) }
-        }
+    /// The last heartbeat of the process that beats here (`node run`, or `hub run`'s projector).
+    static func fetchHeartbeat(_ db: Database) throws -> (at: Int64, pid: Int32, intervalMs: Int64)? {
+        try Row.fetchOne(db, sql: "SELECT at, pid, intervalMs FROM heartbeat WHERE id = 1").map { ($0["at"], $0["pid"], $0["intervalMs"]) }
     }
 
-    /// Records the hub's clock minus ours, measured at a contact: only when it moved by more than
-    /// a second or the last record is over five minutes old, so a contact costs no write.
+    /// Records the hub's clock minus ours, measured at a contact (the client decides when it is
+    /// worth a write: `HubClient.skewToRecord`).
     public func recordHubSkew(milliseconds: Int64, now: Int64) throws(StoreError) {
         try immediateTransaction("record the hub's clock") { db in
-            try db.execute(
-                sql: """
-                    UPDATE syncCursor SET hubSkewMs = ?1, hubSkewAt = ?2
-                    WHERE id = 1 AND (hubSkewAt IS NULL OR ABS(hubSkewMs - ?1) > 1000 OR ?2 - hubSkewAt > 300000)
-                    """,
-                arguments: [milliseconds, now])
+            try db.execute(sql: "UPDATE syncCursor SET hubSkewMs = ?, hubSkewAt = ? WHERE id = 1", arguments: [milliseconds, now])
         }
     }
 

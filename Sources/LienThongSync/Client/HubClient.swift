@@ -65,7 +65,14 @@ public final class HubClient: Sendable {
     public let timeout: TimeInterval
     /// The node's head, sent with every request (`LienThong-Head`), and the hub's clock minus ours
     /// as measured at the last answer.
-    private let contact = Mutex<(head: Int?, skewMs: Int64?)>((nil, nil))
+    private let contact = Mutex<Contact>(Contact())
+
+    struct Contact {
+        var head: Int?
+        var skewMs: Int64?
+        /// The skew last handed out to be recorded, and when.
+        var recorded: (skewMs: Int64, at: Int64)?
+    }
     /// Sees every answered request (tests record them); nil in production.
     let observer: (@Sendable (HubExchange) -> Void)?
 
@@ -113,10 +120,25 @@ public final class HubClient: Sendable {
     /// Tells the hub the node's head from now on (it shows how far behind the node is).
     public func report(head: Int) { contact.withLock { $0.head = head } }
 
-    /// The hub's clock minus ours at the last answer that carried it, in milliseconds (positive:
-    /// our clock is behind). Measured when the answer arrived, so off by at most the answer's
-    /// transit time.
-    public var hubSkewMilliseconds: Int64? { contact.withLock { $0.skewMs } }
+    /// Notes the hub's clock (`LienThong-Clock`) as read at `now`: the hub's clock minus ours,
+    /// positive when ours is behind. Measured when the answer arrived, so off by at most its
+    /// transit time. An implausible stamp is ignored.
+    func observe(hubClock stamp: Int64, at now: Int64) {
+        guard let skew = NodeContactRecord.skew(remote: stamp, local: now) else { return }
+        contact.withLock { $0.skewMs = skew }
+    }
+
+    /// The measured skew when it is worth writing down: the first time, when it moved by more than
+    /// a second, or when the last record is over five minutes old. So most contacts cost the
+    /// database nothing (no write transaction next to the clerks' writes).
+    public func skewToRecord(now: Int64) -> Int64? {
+        contact.withLock { state in
+            guard let skew = state.skewMs else { return nil }
+            if let last = state.recorded, abs(last.skewMs - skew) <= 1_000, now - last.at <= 300_000 { return nil }
+            state.recorded = (skew, now)
+            return skew
+        }
+    }
 
     func decode<T>(_ work: () throws(WireError) -> T) throws(HubClientError) -> T {
         do {
@@ -170,10 +192,8 @@ public final class HubClient: Sendable {
             }
         }
         let http = response as? HTTPURLResponse
-        if let stamp = http?.value(forHTTPHeaderField: SyncHeaders.clock).flatMap({ Int64($0) }),
-            let skew = NodeContactRecord.skew(remote: stamp, local: Self.wallMilliseconds())
-        {
-            contact.withLock { $0.skewMs = skew }
+        if let stamp = http?.value(forHTTPHeaderField: SyncHeaders.clock).flatMap({ Int64($0) }) {
+            observe(hubClock: stamp, at: Self.wallMilliseconds())
         }
         let status = http?.statusCode ?? 0
         observer?(HubExchange(method: method, path: path, queryNames: query.map(\.0), requestBody: body, status: status, responseBody: bytes))

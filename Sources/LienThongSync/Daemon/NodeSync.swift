@@ -124,7 +124,7 @@ public struct NodeSync: Sendable {
 
     /// Keeps the hub's clock skew as measured at the last answer (status warns past a threshold).
     func recordSkew() {
-        guard let skew = client.hubSkewMilliseconds else { return }
+        guard let skew = client.skewToRecord(now: now()) else { return }
         do {
             try database.recordHubSkew(milliseconds: skew, now: now())
         } catch {

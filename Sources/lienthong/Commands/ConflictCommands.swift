@@ -95,15 +95,7 @@ struct ConflictsResolveCommand: ParsableCommand {
     func run() throws {
         let node = try NodeContext(writer.data)
         let (state, _) = try Self.find(id, in: node)
-        let key = try node.directory.loadSigningKey()
-        let command = Workflow.Command.resolveConflict(id: id, apply: apply, note: note)
-        let saved = try node.write {
-            if node.directory.role == .hub {
-                return try node.hubService(key: key).perform(command, on: state.code, actor: writer.actor, wallMilliseconds: NodeContext.wallMilliseconds)
-            }
-            return try node.database.perform(
-                command, on: state.code, actor: writer.actor, workflow: node.workflow, key: key, wallMilliseconds: NodeContext.wallMilliseconds)
-        }
+        let saved = try node.perform(.resolveConflict(id: id, apply: apply, note: note), on: state.code, actor: writer.actor)
         let settled = saved.state.conflicts.first { $0.id == id }
         print("saved conflict.resolved on \(state.code): \(id) \(settled?.resolution.rawValue ?? "?")")
     }

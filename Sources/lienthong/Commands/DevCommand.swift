@@ -85,7 +85,7 @@
             }
             // The real write paths refresh the projection in the same transaction; this driver
             // refreshes it after, so a replica compared with the hub holds the state its events fold to.
-            _ = try database.rebuildProjections()
+            try database.refreshProjection(dossier: dossier)
         }
     }
 #endif

@@ -13,16 +13,7 @@ protocol DossierTransition: ParsableCommand {
 extension DossierTransition {
     func run() throws {
         let command = try command()
-        let node = try NodeContext(writer.data)
-        let key = try node.directory.loadSigningKey()
-        let saved = try node.write {
-            if node.directory.role == .hub {
-                // A hub's decision is also routed to the feeds of the offices that see the dossier.
-                return try node.hubService(key: key).perform(command, on: code, actor: writer.actor, wallMilliseconds: NodeContext.wallMilliseconds)
-            }
-            return try node.database.perform(
-                command, on: code, actor: writer.actor, workflow: node.workflow, key: key, wallMilliseconds: NodeContext.wallMilliseconds)
-        }
+        let saved = try NodeContext(writer.data).perform(command, on: code, actor: writer.actor)
         guard let event = saved.events.last else { return }
         var line = "saved \(event.type) on \(code) (\(event.origin) seq \(event.seq))"
         if let status = saved.state.status { line += ": \(status.vietnamese)" }

@@ -39,6 +39,19 @@ struct NodeContext {
         return HubService(database: database, identity: identity, key: key, topology: topology, workflow: workflow)
     }
 
+    /// Writes `command` on dossier `code` as `actor`, with the node's key: at a hub through the hub
+    /// service, so the decision is also routed to the feeds of the offices that see the dossier. A
+    /// refusal is a message and exit code 64 or 65 (``write(_:)``).
+    func perform(_ command: Workflow.Command, on code: String, actor: String) throws -> DossierWrite {
+        let key = try directory.loadSigningKey()
+        return try write {
+            if directory.role == .hub {
+                return try hubService(key: key).perform(command, on: code, actor: actor, wallMilliseconds: Self.wallMilliseconds)
+            }
+            return try database.perform(command, on: code, actor: actor, workflow: workflow, key: key, wallMilliseconds: Self.wallMilliseconds)
+        }
+    }
+
     /// The wall clock, Unix ms.
     static func wallMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 

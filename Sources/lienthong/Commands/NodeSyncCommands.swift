@@ -99,7 +99,7 @@ struct NodeRecoverCommand: AsyncParsableCommand {
         let answer = try await NodeEnrollCommand.enrol(node, hub: hub, token: token)
         print("Enrolled \(node.identity.origin) with \(answer.hub) under the new epoch \(node.identity.epoch)")
         let logger = Logger(label: "lienthong.node")
-        let context = try SyncContext(data, logger: logger, insecureHTTP: insecureHTTP)
+        let context = try SyncContext(node: node, logger: logger, insecureHTTP: insecureHTTP)
         // Every page first, then one transaction: a take-back cut short leaves no partial chain
         // that the next local write would continue with seqs the hub already holds.
         var events: [Event] = []
@@ -151,7 +151,11 @@ struct SyncContext {
     let node: NodeContext
 
     init(_ options: DataDirectoryOptions, logger: Logger, insecureHTTP: Bool) throws {
-        let node = try NodeContext(options)
+        try self.init(node: try NodeContext(options), logger: logger, insecureHTTP: insecureHTTP)
+    }
+
+    /// Over a node already opened (`node recover` enrols it first).
+    init(node: NodeContext, logger: Logger, insecureHTTP: Bool) throws {
         self.node = node
         guard let link = try node.database.hubLink() else {
             FileHandle.standardError.write(Data("error: this node is not enrolled; run `lienthong node enroll --hub URL --token T` first\n".utf8))
