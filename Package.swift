@@ -124,6 +124,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "lienthong-sim",
+            dependencies: ["LienThongCore", "LienThongTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LienThongCoreTests",
             dependencies: ["LienThongCore", "LienThongTesting"],

@@ -38,6 +38,7 @@ public enum DossierFold {
             if let held = unique[key], held.hash <= event.hash { continue }
             unique[key] = event
         }
+        if PlantedBug.foldByHLCOnly.isActive { return (unique.values.sorted(by: precedes), []) }
         var seqsByOrigin: [String: [Int]] = [:]
         for event in unique.values { seqsByOrigin[event.origin, default: []].append(event.seq) }
         for origin in seqsByOrigin.keys { seqsByOrigin[origin]?.sort() }
@@ -276,9 +277,24 @@ public enum DossierFold {
             state.status = .processing
         case "dossier.returned":
             state.status = .returned
-        case "dossier.withdrawalRequested", "dossier.supplementDelivered", "dossier.recoded":
+        case "dossier.withdrawalRequested", "dossier.supplementDelivered":
             state.requests.append(
                 DossierState.Request(event: eventID, type: event.type, at: when, actor: event.actor, text: text(event, "reason")))
+        case "dossier.recoded":
+            // A healed fork re-issued the code (DESIGN §5): the citizen holds a receipt with the old
+            // one. Open until the clerk settles it (prints a new receipt) with conflict.resolved.
+            state.requests.append(
+                DossierState.Request(event: eventID, type: event.type, at: when, actor: event.actor, text: text(event, "reason")))
+            if !state.conflicts.contains(where: { $0.id == eventID }) {
+                let from = text(event, "from")
+                state.conflicts.append(
+                    Conflict(
+                        id: eventID, type: event.type, origin: event.origin, actor: event.actor, at: when, owner: state.owner ?? "",
+                        status: state.status?.rawValue ?? "", standingEvent: state.standingEvent,
+                        reasonVietnamese: "Mã hồ sơ \(from) đã được cấp lại thành \(state.code) khi máy được khôi phục từ bản sao lưu: in lại giấy tiếp nhận cho công dân.",
+                        reasonEnglish: "the code \(from) was re-issued as \(state.code) when the machine was restored from a backup: print a new receipt for the citizen",
+                        resolution: .open))
+            }
         case "dossier.intakeUpdated":
             let fields = body["fields"]
             if let name = fields?["applicantName"]?.stringValue { state.applicant.name = name }

@@ -23,6 +23,12 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The elements of an array, or nil for any other value.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     public var integerValue: Int? {
         if case .integer(let value) = self { return value }
         return nil

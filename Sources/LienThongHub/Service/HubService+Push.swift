@@ -51,13 +51,22 @@ extension HubService {
                     if let row = try transaction.held(origin: batch.origin, seq: seq) { held[seq] = BatchCheck.Held(hash: row.hash, hlc: row.hlc) }
                 }
             }
-            let key = try transaction.publicKey(origin: batch.origin, epoch: batch.epoch).flatMap { try? VerifyingKey(hex: $0) }
+            var keyText = try transaction.publicKey(origin: batch.origin, epoch: batch.epoch)
+            // An epoch the hub has not seen, signed with the key of the origin's current epoch: the
+            // same machine healed a fork and started a new epoch. Recorded once the batch is stored.
+            var newEpochKey: String?
+            if keyText == nil, let current = try transaction.currentKey(origin: batch.origin) {
+                keyText = current
+                newEpochKey = current
+            }
+            let key = keyText.flatMap { try? VerifyingKey(hex: $0) }
             let verdict = BatchCheck.decide(
                 batch, head: head, headHLC: stored?.hlc, held: { held[$0] }, key: key,
                 fenced: try transaction.isFenced(origin: batch.origin, epoch: batch.epoch))
             let result: OriginResult
             switch verdict {
             case .append(let events, let checkpoint):
+                if let newEpochKey { try transaction.addEpoch(origin: batch.origin, epoch: batch.epoch, publicKey: newEpochKey) }
                 let positions = try transaction.store(events, checkpoint: checkpoint)
                 let quarantined = try route(Array(zip(positions, events)), in: transaction, now: now)
                 result = OriginResult(

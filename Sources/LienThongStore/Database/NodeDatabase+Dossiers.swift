@@ -120,7 +120,7 @@ extension NodeDatabase {
 
     /// The next free code `<agency>-<YYMMDD>-<NNNN>` for `date`, advancing the day's counter. A
     /// number already used by a stored event (for instance after a restore) is skipped.
-    static func allocateCode(_ db: Database, agency: String, date: LocalDate) throws -> String {
+    static func allocateCode(_ db: Database, agency: String, date: LocalDate, avoiding: Set<String> = []) throws -> String {
         let day = date.iso
         var last = try Int.fetchOne(db, sql: "SELECT last FROM dossierCounter WHERE agency = ? AND day = ?", arguments: [agency, day]) ?? 0
         while true {
@@ -129,7 +129,7 @@ extension NodeDatabase {
                 throw StoreError.workflow(.counterExhausted(agency: agency, date: day))
             }
             let taken = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE dossier = ?)", arguments: [code]) ?? false
-            if !taken {
+            if !taken && !avoiding.contains(code) {
                 try db.execute(
                     sql: "INSERT INTO dossierCounter (agency, day, last) VALUES (?, ?, ?) ON CONFLICT (agency, day) DO UPDATE SET last = excluded.last",
                     arguments: [agency, day, last])

@@ -304,6 +304,65 @@ extension NodeDatabase {
             // when the node could first have pulled it (not from when an office wrote the event).
             try db.execute(sql: "ALTER TABLE feed ADD COLUMN addedAt INTEGER")
         }
+        migrator.registerMigration("v6.forkHealing") { db in
+            // Healing a fork (DESIGN §5): a node restored from a backup moves the branch the hub
+            // does not hold into `forkedEvent` (append-only evidence), takes back its own events
+            // from the hub and re-appends the branch after them. Moving the branch is the only
+            // DELETE the log allows, and only while the healing transaction holds the `healing`
+            // row (inserted and removed inside that one transaction).
+            try db.execute(
+                sql: """
+                    CREATE TABLE healing (id INTEGER PRIMARY KEY CHECK (id = 1));
+
+                    CREATE TABLE forkHeal (
+                        id INTEGER PRIMARY KEY,
+                        at INTEGER NOT NULL,
+                        divergedAt INTEGER NOT NULL,
+                        hubHead INTEGER NOT NULL,
+                        tookBack INTEGER NOT NULL,
+                        branchEvents INTEGER NOT NULL,
+                        oldEpoch TEXT NOT NULL,
+                        newEpoch TEXT NOT NULL,
+                        recoded TEXT NOT NULL
+                    );
+
+                    CREATE TABLE forkedEvent (
+                        heal INTEGER NOT NULL,
+                        origin TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        epoch TEXT NOT NULL,
+                        hlc TEXT NOT NULL,
+                        dossier TEXT,
+                        type TEXT NOT NULL,
+                        hash TEXT NOT NULL,
+                        canonical BLOB NOT NULL,
+                        replacedBy INTEGER,
+                        PRIMARY KEY (heal, origin, seq)
+                    ) WITHOUT ROWID;
+
+                    DROP TRIGGER event_refuse_delete;
+                    CREATE TRIGGER event_refuse_delete BEFORE DELETE ON event WHEN NOT EXISTS (SELECT 1 FROM healing)
+                    BEGIN
+                        SELECT RAISE(ABORT, 'event is append-only: DELETE refused');
+                    END;
+                    DROP TRIGGER checkpoint_refuse_delete;
+                    CREATE TRIGGER checkpoint_refuse_delete BEFORE DELETE ON checkpoint WHEN NOT EXISTS (SELECT 1 FROM healing)
+                    BEGIN
+                        SELECT RAISE(ABORT, 'checkpoint is append-only: DELETE refused');
+                    END;
+                    """)
+            for table in ["forkHeal", "forkedEvent"] {
+                for operation in ["UPDATE", "DELETE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER \(table)_refuse_\(operation.lowercased()) BEFORE \(operation) ON \(table)
+                            BEGIN
+                                SELECT RAISE(ABORT, '\(table) is append-only: \(operation) refused');
+                            END
+                            """)
+                }
+            }
+        }
         return migrator
     }
 }

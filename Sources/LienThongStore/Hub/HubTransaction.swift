@@ -26,6 +26,24 @@ public struct HubTransaction {
         try String.fetchOne(db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [origin, epoch])
     }
 
+    /// The public key of the epoch `origin`'s newest stored event was written in: the key a healed
+    /// fork's new epoch must be signed with (the same machine starts a new epoch, DESIGN §5).
+    public func currentKey(origin: String) throws -> String? {
+        try String.fetchOne(
+            db,
+            sql: """
+                SELECT originKey.publicKey FROM originKey
+                JOIN (SELECT epoch FROM event WHERE origin = ? ORDER BY seq DESC LIMIT 1) AS head ON head.epoch = originKey.epoch
+                WHERE originKey.origin = ?
+                """,
+            arguments: [origin, origin])
+    }
+
+    /// Records `origin`'s new epoch under `publicKey`.
+    public func addEpoch(origin: String, epoch: String, publicKey: String) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [origin, epoch, publicKey])
+    }
+
     public func isFenced(origin: String, epoch: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fencedEpoch WHERE origin = ? AND epoch = ?)", arguments: [origin, epoch])
             ?? false

@@ -65,6 +65,8 @@ public struct NodeStatusFacts: Sendable {
     /// The log's verification: events checked, and problems found (nil: not checked).
     public var verifiedEvents: Int?
     public var chainProblems: [String]
+    /// The last fork this node healed (restored from a backup), when and what it did.
+    public var lastHeal: (at: Int64, summary: String)? = nil
 
     /// Own events the hub has not acknowledged.
     public var pending: Int { max(0, localHead - storedSeq) }
@@ -138,7 +140,9 @@ extension NodeDatabase {
                 years.insert(LocalDate(vietnamTimeOf: appointment).year)
                 if appointment <= dueBy, (row["unstored"] as Bool) { due.append(row["code"]) }
             }
-            return NodeStatusFacts(
+            let heal = try Row.fetchOne(
+                db, sql: "SELECT at, divergedAt, hubHead, tookBack, branchEvents, newEpoch, recoded FROM forkHeal ORDER BY id DESC LIMIT 1")
+            var facts = NodeStatusFacts(
                 origin: identity.origin, office: identity.officeName, now: now, hub: link?["hub"], hubURL: link?["url"],
                 heartbeat: try Self.fetchHeartbeat(db), lastPush: lastPush, lastPull: lastPull,
                 pushFailures: push.failures, pushFailingSince: push.since, pushAnsweredAt: push.answeredAt, pullFailures: pull.failures,
@@ -148,6 +152,15 @@ extension NodeDatabase {
                 waitingEvents: sums?["waiting"] ?? 0, needsUpgrade: sums?["upgrade"] ?? 0, hubSkewMs: cursor?["hubSkewMs"],
                 provisionalYears: years.sorted().filter { workingTime.calendar.isProvisional($0) }, dueNotStored: due.sorted(),
                 verifiedEvents: nil, chainProblems: [])
+            if let heal {
+                let recoded = (try? JSONParser.parse(Array((heal["recoded"] as String).utf8)))?.arrayValue ?? []
+                let report = ForkHealReport(
+                    divergedAt: heal["divergedAt"], hubHead: heal["hubHead"], tookBack: heal["tookBack"], branchEvents: heal["branchEvents"],
+                    oldEpoch: "", newEpoch: heal["newEpoch"],
+                    recoded: recoded.map { ($0["from"]?.stringValue ?? "", $0["to"]?.stringValue ?? "") }, at: heal["at"])
+                facts.lastHeal = (report.at, report.summary)
+            }
+            return facts
         }
         if verifyChain {
             let report = try verify()

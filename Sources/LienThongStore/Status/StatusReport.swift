@@ -151,6 +151,9 @@ public struct StatusReport: Sendable {
         if facts.waitingEvents > 0 {
             add(.warning, "waiting-events", "\(facts.waitingEvents) events wait for missing predecessors")
         }
+        if let heal = facts.lastHeal, now - heal.at < 7 * 86_400_000 {
+            add(.warning, "fork-healed", "\(age(now - heal.at)) ago this machine was found \(heal.summary)")
+        }
         if !facts.dueNotStored.isEmpty {
             add(.warning, "due-not-stored", "\(facts.dueNotStored.count) dossiers due within 2 working days have events the hub has not stored: \(facts.dueNotStored.prefix(5).joined(separator: ", "))")
         }
@@ -183,6 +186,7 @@ extension NodeStatusFacts {
             "undelivered": .integer(undelivered), "pulledAt": time(pulledAt), "openConflicts": .integer(openConflicts),
             "waitingEvents": .integer(waitingEvents), "hubSkewMs": time(hubSkewMs),
             "provisionalYears": .array(provisionalYears.map { .integer($0) }), "dueNotStored": .array(dueNotStored.map(JSONValue.string)),
+            "lastHeal": lastHeal.map { ["at": .integer(Int($0.at)), "summary": .string($0.summary)] } ?? .null,
             "verifiedEvents": verifiedEvents.map { .integer($0) } ?? .null, "chainProblems": .array(chainProblems.map(JSONValue.string)),
         ]
     }

@@ -25,6 +25,9 @@ public struct SyncEngine: Sendable {
         case push(afterSeq: Int, limit: Int)
         /// Pull the feed after `since`, waiting up to `wait` seconds if it is empty.
         case pull(since: Int, limit: Int, wait: Int)
+        /// The hub answered `fork` (this machine was restored from a backup): take back this node's
+        /// own events the hub holds from `fromSeq` and heal (DESIGN §5). Runs on the push lane.
+        case takeBack(fromSeq: Int)
     }
 
     /// Why a request failed.
@@ -59,6 +62,9 @@ public struct SyncEngine: Sendable {
         case pullFailed(Failure)
         /// The hub's caps, from any answer.
         case caps(HubCaps)
+        /// The fork was healed: the node's head and the hub's head for it now.
+        case healed(localHead: Int, storedSeq: Int)
+        case healFailed(Failure)
     }
 
     public let configuration: Configuration
@@ -78,7 +84,9 @@ public struct SyncEngine: Sendable {
     /// Whether ``feedEnd`` came from the hub since the last failure. The first pull of a run, and
     /// the first after a failure, never waits: it confirms contact at once (status reads it).
     private var feedEndHeard = false
-    /// Set when the hub answered fork, clone-suspected, epoch-fenced or invalid: pushing stops
+    /// Set when the hub answered `fork`: the next push-lane action takes the node's own events back.
+    public private(set) var healing = false
+    /// Set when the hub answered clone-suspected, epoch-fenced or invalid: pushing stops
     /// until a person acts (status reports it); pulling goes on.
     public private(set) var blocked: (outcome: PushOutcome, reason: String)?
     private var random: SplitMix64
@@ -89,6 +97,8 @@ public struct SyncEngine: Sendable {
         self.storedSeq = storedSeq
         self.pulled = pulled
         self.feedEnd = pulled
+        // The hub holds more of this node's events than it has: restored from a backup.
+        self.healing = storedSeq > localHead
         self.batchSize = configuration.initialBatch
         self.maxBatch = HubCaps.standard.maxEventsPerBatch
         self.random = SplitMix64(seed: seed)
@@ -100,7 +110,10 @@ public struct SyncEngine: Sendable {
     /// What to start now. Each lane has at most one request in flight.
     public mutating func next(now: Int64) -> [Action] {
         var actions: [Action] = []
-        if !pushInFlight, blocked == nil, localHead > storedSeq, now >= pushNotBefore {
+        if !pushInFlight, blocked == nil, healing, now >= pushNotBefore {
+            pushInFlight = true
+            actions.append(.takeBack(fromSeq: min(storedSeq, localHead) + 1))
+        } else if !pushInFlight, blocked == nil, localHead > storedSeq, now >= pushNotBefore {
             pushInFlight = true
             actions.append(.push(afterSeq: storedSeq, limit: batchSize))
         }
@@ -115,7 +128,7 @@ public struct SyncEngine: Sendable {
     /// When an idle lane may start again, if one is waiting out a backoff.
     public func wakeUp(now: Int64) -> Int64? {
         var times: [Int64] = []
-        if !pushInFlight, blocked == nil, localHead > storedSeq, pushNotBefore > now { times.append(pushNotBefore) }
+        if !pushInFlight, blocked == nil, localHead > storedSeq || healing, pushNotBefore > now { times.append(pushNotBefore) }
         if !pullInFlight, pullNotBefore > now { times.append(pullNotBefore) }
         return times.min()
     }
@@ -135,12 +148,29 @@ public struct SyncEngine: Sendable {
             switch outcome {
             case .stored, .duplicate, .gap:
                 storedSeq = seq
+                // The hub holds more of this node's events than it has: restored from a backup.
+                if seq > localHead { healing = true }
                 pushFailures = 0
                 pushNotBefore = now
                 if outcome != .gap && milliseconds < configuration.fastPushMilliseconds { batchSize = min(batchSize * 2, maxBatch) }
-            case .fork, .cloneSuspected, .epochFenced, .invalid:
+            case .fork:
+                healing = true
+                pushNotBefore = now
+            case .cloneSuspected, .epochFenced, .invalid:
                 blocked = (outcome, reason ?? outcome.rawValue)
             }
+        case .healed(let head, let seq):
+            pushInFlight = false
+            healing = false
+            localHead = max(head, seq)
+            storedSeq = seq
+            pushFailures = 0
+            pushNotBefore = now
+        case .healFailed(let failure):
+            pushInFlight = false
+            pushFailures += 1
+            pushNotBefore = now + backoff(failures: pushFailures)
+            if case .refused = failure { pushNotBefore = now + configuration.backoffCapMilliseconds }
         case .pushFailed(let failure):
             pushInFlight = false
             switch failure {

@@ -1,0 +1,38 @@
+#if DEBUG
+    import Foundation
+#endif
+
+/// Bugs planted on purpose, to prove that the simulator and the fault tests catch real faults
+/// (issue 6). Each is switched on at run time by the environment variable
+/// `LIENTHONG_PLANTED_BUG=<raw value>` — and only in debug builds: in a release build
+/// ``isActive`` is a constant false and the switch does not exist.
+public enum PlantedBug: String, CaseIterable, Sendable {
+    /// The hub treats a re-sent batch as new events instead of a duplicate.
+    case skipDuplicateCheck = "skip-duplicate-check"
+    /// The fold orders a dossier's events by hlc alone, ignoring each origin's seq order and `seen`.
+    case foldByHLCOnly = "fold-by-hlc-only"
+    /// The hub stores a batch that starts past its head (a gap) instead of answering `gap`.
+    case acceptGap = "accept-gap"
+    /// The node records a pushed batch as stored before the hub answers.
+    case ackBeforeStored = "ack-before-stored"
+
+    /// The variable that switches a planted bug on.
+    public static let environmentVariable = "LIENTHONG_PLANTED_BUG"
+
+    #if DEBUG
+        /// The bug switched on for this process, read once.
+        public static let active: PlantedBug? = ProcessInfo.processInfo.environment[environmentVariable].flatMap(PlantedBug.init(rawValue:))
+    #else
+        public static let active: PlantedBug? = nil
+    #endif
+
+    /// Whether this bug is switched on (never in a release build).
+    @inline(__always)
+    public var isActive: Bool {
+        #if DEBUG
+            return Self.active == self
+        #else
+            return false
+        #endif
+    }
+}

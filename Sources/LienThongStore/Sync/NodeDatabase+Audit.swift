@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// Read-only questions the simulator's invariants ask of a replica (issue 6): whole-log facts a
+/// person would ask with `sqlite3`, kept here so the simulator reads through the store like the CLI.
+extension NodeDatabase {
+    /// Each dossier's state hash in this replica's projection, by code.
+    public func stateHashes() throws(StoreError) -> [String: String] {
+        try snapshot("read state hashes") { db in
+            Dictionary(
+                try Row.fetchAll(db, sql: "SELECT code, stateHash FROM dossierView").map { ($0["code"] as String, $0["stateHash"] as String) },
+                uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// Hub: the dossiers `node` may see (its audience), sorted.
+    public func audience(node: String) throws(StoreError) -> [String] {
+        try snapshot("read an audience") { db in
+            try String.fetchAll(db, sql: "SELECT dossier FROM dossierAudience WHERE origin = ? ORDER BY dossier", arguments: [node])
+        }
+    }
+
+    /// Every stored event's (origin, seq, hash), by origin and seq.
+    public func eventIdentities() throws(StoreError) -> [(origin: String, seq: Int, hash: String)] {
+        try snapshot("read event identities") { db in
+            try Row.fetchAll(db, sql: "SELECT origin, seq, hash FROM event ORDER BY origin, seq").map { ($0["origin"], $0["seq"], $0["hash"]) }
+        }
+    }
+
+    /// The hash of each event moved out of the log by a healed fork (DESIGN §5).
+    public func forkedEventHashes() throws(StoreError) -> [String] {
+        try snapshot("read forked events") { db in try String.fetchAll(db, sql: "SELECT hash FROM forkedEvent ORDER BY heal, seq") }
+    }
+
+    /// Hub: feed entries that name the same event twice in one node's feed (must be none).
+    public func duplicateFeedEntries() throws(StoreError) -> Int {
+        try snapshot("count duplicate feed entries") { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM (SELECT node, eventPosition FROM feed GROUP BY node, eventPosition HAVING COUNT(*) > 1)") ?? 0
+        }
+    }
+
+    /// The events of `origin` from `fromSeq`, decoded, by seq.
+    public func ownEvents(origin: String, fromSeq: Int) throws(StoreError) -> [Event] {
+        try snapshot("read an origin's events") { db in
+            try Data.fetchAll(db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq", arguments: [origin, fromSeq])
+                .map { try Self.decodeStored($0) }
+        }
+    }
+
+    /// How many forks this node healed (rows of `forkHeal`).
+    public func forkHeals() throws(StoreError) -> Int {
+        try snapshot("count healed forks") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM forkHeal") ?? 0 }
+    }
+}

@@ -1,0 +1,152 @@
+import LienThongCore
+import LienThongStore
+import LienThongWire
+import Logging
+
+/// The synchronous half of the node's sync: it builds each request from the database and stores
+/// each answer, and records every attempt (DESIGN §7). ``NodeSync`` sends the requests over HTTP;
+/// the deterministic simulator (LienThongTesting) carries them over its simulated network. Both run
+/// this same code, so the simulator tests what the daemon does.
+public struct NodeSyncCore: Sendable {
+    public let database: NodeDatabase
+    public let key: SigningKey
+    public let origin: String
+    public let link: HubLink
+    let logger: Logger
+    /// A new epoch id for a healed fork (random; the simulator injects a seeded one).
+    let newEpoch: @Sendable () -> String
+
+    public init(
+        database: NodeDatabase, key: SigningKey, origin: String, link: HubLink, logger: Logger,
+        newEpoch: @escaping @Sendable () -> String = LocalIdentity.newEpoch
+    ) {
+        self.newEpoch = newEpoch
+        self.database = database
+        self.key = key
+        self.origin = origin
+        self.link = link
+        self.logger = logger
+    }
+
+    // MARK: Push
+
+    /// The push request for the engine's `.push(afterSeq:limit:)`, or nil if nothing waits.
+    public func pushRequest(afterSeq: Int, limit: Int, now: Int64) throws(StoreError) -> PushRequest? {
+        guard let (events, checkpoint) = try database.pendingBatch(afterSeq: afterSeq, limit: limit, key: key) else { return nil }
+        if PlantedBug.ackBeforeStored.isActive {
+            try database.recordStored(seq: checkpoint.seq, hash: checkpoint.hash, now: now)
+        }
+        return PushRequest(node: origin, batches: [PushBatch(events: events, checkpoint: checkpoint)])
+    }
+
+    /// Stores the hub's answer to `request`: its head for this origin when it stored or held the
+    /// batch. A `fork` answer (this machine was restored from a backup) makes the engine take its
+    /// own events back and heal.
+    public func pushed(_ response: PushResponse, request: PushRequest, started: Int64, now: Int64) throws -> [SyncEngine.Result] {
+        guard let result = response.results.first(where: { $0.origin == origin }) else {
+            throw HubClientError.malformed("no result for \(origin)")
+        }
+        if [.stored, .duplicate, .gap].contains(result.outcome) {
+            try database.recordStored(seq: result.head.seq, hash: result.head.hash, now: now)
+        }
+        let events = request.batches.first?.events ?? []
+        let detail = "seqs \(events.first?.seq ?? 0)–\(events.last?.seq ?? 0): stored \(result.stored), hub head \(result.head.seq)"
+            + (result.reason.map { "; \($0)" } ?? "")
+        try database.recordAttempt(kind: "push", startedAt: started, endedAt: now, outcome: result.outcome.rawValue, detail: detail)
+        if result.outcome != .stored && result.outcome != .duplicate {
+            logger.warning("push not stored", metadata: ["push.outcome": "\(result.outcome.rawValue)", "push.reason": "\(result.reason ?? "")"])
+        }
+        return [
+            .caps(response.caps),
+            .pushed(outcome: result.outcome, storedSeq: result.head.seq, reason: result.reason, milliseconds: now - started),
+        ]
+    }
+
+    // MARK: Pull
+
+    /// Checks and stores a pulled page (see ``check(_:since:)``).
+    public func pulled(_ page: PullPage, since: Int, started: Int64, now: Int64, wallMilliseconds: () -> UInt64) throws -> [SyncEngine.Result] {
+        try check(page, since: since)
+        let added = try database.storePulled(
+            PulledPage(
+                since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
+                entries: page.entries.map { ($0.position, $0.event) }),
+            wallMilliseconds: wallMilliseconds, now: now)
+        if !page.entries.isEmpty {
+            try database.recordAttempt(
+                kind: "pull", startedAt: started, endedAt: now, outcome: "stored",
+                detail: "positions \(page.since + 1)–\(page.to) of \(page.end): \(added ?? 0) new events")
+        }
+        return [.pulled(to: page.to, end: page.end)]
+    }
+
+    /// A page must be for this node, from the pinned hub, signed by its key, and every event must
+    /// match its hash; otherwise nothing of it is stored.
+    public func check(_ page: PullPage, since: Int) throws(HubClientError) {
+        guard page.node == origin, page.since == since, page.to >= since else {
+            throw .malformed("the page is for \(page.node) from \(page.since), not \(origin) from \(since)")
+        }
+        guard page.hub == link.hub, page.hubEpoch == link.hubEpoch, let key = try? VerifyingKey(hex: link.hubPublicKey) else {
+            throw .malformed("the page is signed by \(page.hub) epoch \(page.hubEpoch), not the pinned hub \(link.hub) epoch \(link.hubEpoch); enrol again")
+        }
+        guard PageSignature.verify(page.summary, signature: page.signature, key: key) else {
+            throw .malformed("the page's signature does not verify with the pinned hub key")
+        }
+        for entry in page.entries where !entry.event.hashIsValid {
+            throw .malformed("position \(entry.position): \(entry.event.origin) seq \(entry.event.seq) does not match its hash")
+        }
+    }
+
+    // MARK: Healing a fork
+
+    /// Heals a fork (DESIGN §5) from this node's own events as the hub holds them from `fromSeq`
+    /// (every page, up to the hub's head): the diverging branch moves to `forkedEvent`, the hub's
+    /// events are taken back, the branch is re-appended after them in a new epoch.
+    public func heal(_ own: OwnEvents, fromSeq: Int, started: Int64, wallMilliseconds: () -> UInt64, now: Int64) throws -> [SyncEngine.Result] {
+        guard own.origin == origin else { throw HubClientError.malformed("the hub sent the events of \(own.origin), not \(origin)") }
+        let report = try database.healFork(
+            hubEvents: own.events, hubHead: (own.head.seq, own.head.hash), fromSeq: fromSeq, checkpoints: own.checkpoints, keys: own.keys,
+            newEpoch: newEpoch(), key: key, wallMilliseconds: wallMilliseconds, now: now)
+        let head = try database.head(origin: origin)?.seq ?? 0
+        if let report {
+            logger.warning(
+                "fork healed: this machine was restored from a backup",
+                metadata: [
+                    "fork.divergedAt": "\(report.divergedAt)", "fork.branch": "\(report.branchEvents)", "fork.hubHead": "\(report.hubHead)",
+                    "fork.recoded": "\(report.recoded.map { "\($0.from)→\($0.to)" }.joined(separator: ", "))",
+                    "fork.epoch": "\(report.newEpoch)",
+                ])
+            try database.recordAttempt(kind: "push", startedAt: started, endedAt: now, outcome: "healed", detail: report.summary)
+        }
+        return [.healed(localHead: head, storedSeq: own.head.seq)]
+    }
+
+    // MARK: Failures
+
+    /// Records a failed attempt: `refused` when the hub answered no to the request itself (401, 403,
+    /// 400: retrying will not help until a person acts), `cancelled` when a shutdown cut it short,
+    /// `failed` otherwise (no answer, 5xx: the link or the hub is down).
+    public func recordFailure(_ kind: String, started: Int64, now: Int64, error: HubClientError, cancelled: Bool = false) {
+        if case .status(let code, let body) = error, (400..<500).contains(code), code != 408, code != 413, code != 429,
+            body?.code != "hub-behind"
+        {
+            record(kind, started: started, now: now, outcome: "refused", detail: error.description)
+        } else {
+            record(kind, started: started, now: now, outcome: cancelled ? "cancelled" : "failed", detail: error.description)
+        }
+    }
+
+    /// Records an attempt that failed here rather than at the hub (the database, a cancelled task).
+    public func recordFailure(_ kind: String, started: Int64, now: Int64, detail: String, cancelled: Bool = false) {
+        record(kind, started: started, now: now, outcome: cancelled ? "cancelled" : "failed", detail: detail)
+    }
+
+    func record(_ kind: String, started: Int64, now: Int64, outcome: String, detail: String) {
+        do {
+            try database.recordAttempt(kind: kind, startedAt: started, endedAt: now, outcome: outcome, detail: detail)
+        } catch {
+            logger.error("cannot record a sync attempt", metadata: ["error": "\(error)"])
+        }
+        logger.info("sync attempt \(outcome)", metadata: ["sync.kind": "\(kind)", "error": "\(detail)"])
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import LienThongCore
+import LienThongStore
+
+/// The invariants of a simulated run (issue 6):
+/// - nothing the hub answered as stored is lost;
+/// - nothing is stored twice (one event per (origin, seq), one re-append per forked event, one
+///   feed entry per event and node);
+/// - nothing a clerk was told was saved is lost, unless a restore took the disk it was on (then the
+///   hub must hold it, or the healed branch must carry it as `replaces`);
+/// - every chain verifies, at every node and at the hub;
+/// - after healing and draining, every node holds the dossiers the hub says it sees, with the
+///   hub's state hash (conflict sets included in it);
+/// - the fold honours causality: in each dossier's order, every event comes after the events its
+///   `seen` names and after its origin's earlier events;
+/// - `status` never said OK while own events older than its threshold were missing at the hub.
+extension Simulation {
+    /// During the run: a live node whose status is OK must have no own event older than the
+    /// `events-pending` threshold that the hub does not hold.
+    func checkStatusInvariant() throws {
+        guard hubUp else { return }
+        for node in nodes where node.up {
+            guard let database = node.database else { continue }
+            let facts = try database.statusFacts(now: local(node), workingTime: node.workflow.workingTime, verifyChain: false)
+            let thresholds = StatusThresholds()
+            let report = StatusReport.evaluate(facts, thresholds: thresholds)
+            guard report.level == .ok else { continue }
+            let held = try hub.database.head(origin: node.origin)?.seq ?? 0
+            guard let oldest = try database.ownEvents(origin: node.origin, fromSeq: held + 1).first else { continue }
+            let age = local(node) - Int64(oldest.hlc.physical)
+            if age > thresholds.pendingMs {
+                failures.append(
+                    "\(Fixtures.vietnamText(now)): status of \(node.origin) said OK while seq \(oldest.seq) had waited \(age / 60_000) min unstored at the hub (threshold \(thresholds.pendingMs / 60_000) min)")
+            }
+        }
+    }
+
+    func checkFinalInvariants() throws {
+        _ = try hub.database.project(limit: 1_000_000)
+        let hubEvents = try hub.database.eventIdentities()
+        var hubHash: [String: String] = [:]
+        for event in hubEvents { hubHash["\(event.origin)-\(event.seq)"] = event.hash }
+
+        // Nothing the hub acknowledged is lost.
+        for key in acknowledgedOrder where hubHash[key] != acknowledged[key] {
+            failures.append("the hub acknowledged \(key) (\(acknowledged[key]?.prefix(12) ?? "")) but holds \(hubHash[key]?.prefix(12) ?? "nothing")")
+        }
+        // Nothing stored twice.
+        if try hub.database.duplicateFeedEntries() > 0 { failures.append("a node's feed at the hub names one event twice") }
+        var replaced: [String: Int] = [:]
+        for event in hubEvents where event.origin != hub.identity.origin {
+            if let body = try hub.database.ownEvents(origin: event.origin, fromSeq: event.seq).first?.body, let old = body["replaces"]?.stringValue {
+                replaced[old, default: 0] += 1
+            }
+        }
+        for (old, times) in replaced.sorted(by: { $0.key < $1.key }) where times > 1 {
+            failures.append("the forked event \(old.prefix(12)) was re-appended \(times) times")
+        }
+        let hubHashes = Set(hubHash.values)
+        // Every chain verifies.
+        let hubVerification = try hub.database.verify()
+        if let problem = hubVerification.firstProblem { failures.append("the hub's log does not verify: \(problem)") }
+
+        for node in nodes {
+            guard let database = node.database else {
+                failures.append("\(node.origin) is not running after healing")
+                continue
+            }
+            let verification = try database.verify()
+            if let problem = verification.firstProblem { failures.append("\(node.origin)'s log does not verify: \(problem)") }
+            // What the clerk was told was saved is still here, or at the hub, or re-appended.
+            let local = Set(try database.eventIdentities().map(\.hash))
+            let forked = Set(try database.forkedEventHashes())
+            for saved in node.saved where !local.contains(saved.hash) && !hubHashes.contains(saved.hash) {
+                if forked.contains(saved.hash) && replaced[saved.hash] == 1 { continue }
+                failures.append("\(node.origin) seq \(saved.seq) (\(saved.hash.prefix(12))), saved by a clerk, is lost")
+            }
+            // Convergence: the node holds what the hub says it sees, in the same state.
+            let audience = try hub.database.audience(node: node.origin)
+            let nodeHashes = try database.stateHashes()
+            let hubStates = try hub.database.stateHashes()
+            for code in audience {
+                guard let mine = nodeHashes[code] else {
+                    failures.append("\(node.origin) lacks dossier \(code), which it sees at the hub")
+                    continue
+                }
+                if mine != hubStates[code] {
+                    failures.append("\(node.origin) and the hub disagree on \(code): \(mine.prefix(12)) vs \(hubStates[code]?.prefix(12) ?? "none")")
+                }
+            }
+        }
+
+        // The fold honours causality, at the hub (every replica folds the same events the same way).
+        for code in try hub.database.stateHashes().keys.sorted() {
+            guard let state = try hub.database.dossier(code) else { continue }
+            let events = try hub.database.events(ofDossier: code)
+            var byID: [String: Event] = [:]
+            for event in events { byID[DossierFold.id(event)] = event }
+            var placed: [String: Int] = [:]
+            for event in state.history.map(\.event) where placed[event] == nil { placed[event] = placed.count }
+            for step in state.history {
+                guard let event = byID[step.event], let position = placed[step.event] else { continue }
+                for (origin, seq) in event.seen where !(origin == event.origin && seq >= event.seq) {
+                    if let before = placed["\(origin)-\(seq)"], before > position {
+                        failures.append("\(code): \(step.event) was folded before \(origin)-\(seq), which its writer had seen")
+                    }
+                }
+                if let earlier = events.filter({ $0.origin == event.origin && $0.seq < event.seq }).map(\.seq).max(),
+                    let before = placed["\(event.origin)-\(earlier)"], before > position
+                {
+                    failures.append("\(code): \(step.event) was folded before its origin's earlier \(event.origin)-\(earlier)")
+                }
+            }
+        }
+    }
+}
