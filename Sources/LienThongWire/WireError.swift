@@ -59,6 +59,12 @@ struct Fields {
         return number
     }
 
+    func optionalInteger(_ key: String) throws(WireError) -> Int? {
+        guard let value = members[key], value != .null else { return nil }
+        guard let number = value.integerValue else { throw WireError(field: name(key), expected: "an integer") }
+        return number
+    }
+
     func array(_ key: String) throws(WireError) -> [JSONValue] {
         guard case .array(let items) = try value(key) else { throw WireError(field: name(key), expected: "an array") }
         return items

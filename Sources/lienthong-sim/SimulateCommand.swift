@@ -39,6 +39,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print one line per seed.")
     var verbose = false
 
+    @Flag(help: "Print every simulated occurrence (with --seed, to study a failure).")
+    var trace = false
+
     mutating func run() throws {
         let base = URL(fileURLWithPath: directory ?? Self.defaultDirectory())
         let list: [UInt64] = seed.map { [$0] } ?? (0..<UInt64(max(0, seeds))).map { first + $0 }
@@ -53,6 +56,7 @@ struct SimulateCommand: ParsableCommand {
             options.days = days
             options.faults = !noFaults
             options.keepFiles = keep
+            options.trace = trace
             let report: Simulation.Report
             do {
                 report = try Simulation(options: options).run()

@@ -35,9 +35,15 @@ extension HubService {
             }
         }
         let entries = slice.entries.map { FeedEntry(position: $0.position, event: $0.event) }
+        let stored: Int
+        do {
+            stored = try database.head(origin: node)?.seq ?? 0
+        } catch {
+            throw .store(error)
+        }
         var page = PullPage(
             node: node, hub: identity.origin, hubEpoch: identity.epoch, since: since, to: entries.last?.position ?? since, end: slice.end,
-            entries: entries, signature: "")
+            entries: entries, signature: "", stored: stored)
         do {
             page.signature = try PageSignature.sign(page.summary, key: key)
         } catch {

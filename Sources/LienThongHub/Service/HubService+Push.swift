@@ -62,7 +62,8 @@ extension HubService {
             let key = keyText.flatMap { try? VerifyingKey(hex: $0) }
             let verdict = BatchCheck.decide(
                 batch, head: head, headHLC: stored?.hlc, held: { held[$0] }, key: key,
-                fenced: try transaction.isFenced(origin: batch.origin, epoch: batch.epoch))
+                fenced: try transaction.isFenced(origin: batch.origin, epoch: batch.epoch),
+                replaced: { hash in (try? transaction.isReplaced(origin: batch.origin, hash: hash)) ?? false })
             let result: OriginResult
             switch verdict {
             case .append(let events, let checkpoint):

@@ -39,6 +39,14 @@ public struct HubTransaction {
             arguments: [origin, origin])
     }
 
+    /// Whether an event of `origin` names the event with `hash` in `replaces` (a healed fork
+    /// re-appended it). Read only when a push diverges, so a scan of the origin's events is fine.
+    public func isReplaced(origin: String, hash: String) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE origin = ? AND instr(CAST(canonical AS TEXT), ?) > 0)",
+            arguments: [origin, "\"replaces\":\"\(hash)\""]) ?? false
+    }
+
     /// Records `origin`'s new epoch under `publicKey`.
     public func addEpoch(origin: String, epoch: String, publicKey: String) throws {
         try db.execute(sql: "INSERT OR IGNORE INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [origin, epoch, publicKey])

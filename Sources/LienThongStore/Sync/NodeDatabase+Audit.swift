@@ -41,11 +41,20 @@ extension NodeDatabase {
         }
     }
 
-    /// The events of `origin` from `fromSeq`, decoded, by seq.
-    public func ownEvents(origin: String, fromSeq: Int) throws(StoreError) -> [Event] {
+    /// At most `limit` events of `origin` from `fromSeq`, decoded, by seq.
+    public func ownEvents(origin: String, fromSeq: Int, limit: Int = .max) throws(StoreError) -> [Event] {
         try snapshot("read an origin's events") { db in
-            try Data.fetchAll(db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq", arguments: [origin, fromSeq])
-                .map { try Self.decodeStored($0) }
+            try Data.fetchAll(
+                db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq LIMIT ?", arguments: [origin, fromSeq, min(limit, Int(Int32.max))]
+            ).map { try Self.decodeStored($0) }
+        }
+    }
+
+    /// The hash each stored event names in `replaces` (a healed fork re-appended that event).
+    public func replacedHashes() throws(StoreError) -> [String] {
+        try snapshot("read replaced events") { db in
+            try Data.fetchAll(db, sql: "SELECT canonical FROM event WHERE instr(CAST(canonical AS TEXT), '\"replaces\":') > 0 ORDER BY position")
+                .compactMap { try Self.decodeStored($0).body["replaces"]?.stringValue }
         }
     }
 

@@ -89,7 +89,8 @@ extension NodeDatabase {
                     break
                 }
             }
-            let branch = diverged.map { seq in local.filter { $0.seq >= seq } } ?? []
+            let forkedBranch = diverged.map { seq in local.filter { $0.seq >= seq } } ?? []
+            var branch = forkedBranch
             let keptHead = diverged.map { $0 - 1 } ?? (local.last?.seq ?? (fromSeq - 1))
             let missing = hub.filter { $0.seq > keptHead }
             guard !branch.isEmpty || !missing.isEmpty else { return nil }
@@ -153,10 +154,23 @@ extension NodeDatabase {
                 try db.execute(sql: "UPDATE localIdentity SET epoch = ? WHERE id = 1", arguments: [newEpoch])
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [origin, newEpoch, key.publicKey.hex])
+                // Branch events an earlier heal re-appended already (a backup older than that heal
+                // was restored): not appended again; what named them now names their replacement.
+                var replacements: [String: Event] = [:]
+                for event in hub {
+                    if let old = event.body["replaces"]?.stringValue { replacements[old] = event }
+                }
+                var codes: [String: String] = [:]
+                var newSeq: [Int: Int] = [:]
+                for event in branch {
+                    guard let replacement = replacements[event.hash] else { continue }
+                    newSeq[event.seq] = replacement.seq
+                    if let old = event.dossier, let new = replacement.dossier, old != new { codes[old] = new }
+                }
+                branch = branch.filter { replacements[$0.hash] == nil }
                 // Codes the branch received: a code the hub's events use now is re-issued, never
                 // onto another code the branch is about to re-append.
                 let branchCodes = Set(branch.filter { $0.type == "dossier.received" }.compactMap(\.dossier))
-                var codes: [String: String] = [:]
                 for event in branch where event.type == "dossier.received" {
                     guard let code = event.dossier else { continue }
                     let taken = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE dossier = ?)", arguments: [code]) ?? false
@@ -167,7 +181,6 @@ extension NodeDatabase {
                     report.recoded.append((code, fresh))
                 }
                 // Where each branch event lands: a re-issued receipt is followed by its `dossier.recoded`.
-                var newSeq: [Int: Int] = [:]
                 var next = hubHead.seq + 1
                 for event in branch {
                     newSeq[event.seq] = next
@@ -202,8 +215,11 @@ extension NodeDatabase {
                                 ]))
                     }
                 }
+                report.branchEvents = branch.count
                 let (appended, _) = try Self.append(drafts, db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
-                guard appended.last?.seq == next - 1 else { throw refuse("the re-appended branch did not land where its seen were mapped") }
+                guard (appended.last?.seq ?? hubHead.seq) == next - 1 else {
+                    throw refuse("the re-appended branch did not land where its seen were mapped")
+                }
                 try db.execute(
                     sql: """
                         INSERT INTO forkHeal (id, at, divergedAt, hubHead, tookBack, branchEvents, oldEpoch, newEpoch, recoded)
@@ -219,7 +235,7 @@ extension NodeDatabase {
                         INSERT INTO forkedEvent (heal, origin, seq, epoch, hlc, dossier, type, hash, canonical, replacedBy)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
-                for event in branch {
+                for event in forkedBranch {
                     try move.execute(arguments: [
                         heal, origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
                         newSeq[event.seq],

@@ -77,7 +77,9 @@ public struct NodeSyncCore: Sendable {
                 kind: "pull", startedAt: started, endedAt: now, outcome: "stored",
                 detail: "positions \(page.since + 1)–\(page.to) of \(page.end): \(added ?? 0) new events")
         }
-        return [.pulled(to: page.to, end: page.end)]
+        var results: [SyncEngine.Result] = [.pulled(to: page.to, end: page.end)]
+        if let stored = page.stored, stored > (try database.head(origin: origin)?.seq ?? 0) { results.append(.hubHolds(seq: stored)) }
+        return results
     }
 
     /// A page must be for this node, from the pinned hub, signed by its key, and every event must

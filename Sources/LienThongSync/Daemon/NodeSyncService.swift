@@ -69,7 +69,8 @@ public final class NodeSyncService: Service {
                 // Once: stop when both lanes are idle and either something failed or nothing is
                 // pending and a pull from the feed's end came back empty.
                 if mode == .once, !engine.pushInFlight, !engine.pullInFlight,
-                    engine.blocked != nil || failure != nil || (confirmed && engine.pending == 0 && engine.pulled >= engine.feedEnd)
+                    engine.blocked != nil || failure != nil
+                        || (confirmed && engine.pending == 0 && !engine.healing && engine.pulled >= engine.feedEnd)
                 {
                     break
                 }

@@ -62,6 +62,8 @@ public struct SyncEngine: Sendable {
         case pullFailed(Failure)
         /// The hub's caps, from any answer.
         case caps(HubCaps)
+        /// The hub holds this node's events up to `seq` (told with every pulled page).
+        case hubHolds(seq: Int)
         /// The fork was healed: the node's head and the hub's head for it now.
         case healed(localHead: Int, storedSeq: Int)
         case healFailed(Failure)
@@ -159,6 +161,9 @@ public struct SyncEngine: Sendable {
             case .cloneSuspected, .epochFenced, .invalid:
                 blocked = (outcome, reason ?? outcome.rawValue)
             }
+        case .hubHolds(let seq):
+            // More than this node has: it was restored from a backup; take its events back.
+            if seq > localHead, blocked == nil { healing = true }
         case .healed(let head, let seq):
             pushInFlight = false
             healing = false

@@ -26,7 +26,7 @@ extension Simulation {
             let report = StatusReport.evaluate(facts, thresholds: thresholds)
             guard report.level == .ok else { continue }
             let held = try hub.database.head(origin: node.origin)?.seq ?? 0
-            guard let oldest = try database.ownEvents(origin: node.origin, fromSeq: held + 1).first else { continue }
+            guard let oldest = try database.ownEvents(origin: node.origin, fromSeq: held + 1, limit: 1).first else { continue }
             let age = local(node) - Int64(oldest.hlc.physical)
             if age > thresholds.pendingMs {
                 failures.append(
@@ -48,11 +48,7 @@ extension Simulation {
         // Nothing stored twice.
         if try hub.database.duplicateFeedEntries() > 0 { failures.append("a node's feed at the hub names one event twice") }
         var replaced: [String: Int] = [:]
-        for event in hubEvents where event.origin != hub.identity.origin {
-            if let body = try hub.database.ownEvents(origin: event.origin, fromSeq: event.seq).first?.body, let old = body["replaces"]?.stringValue {
-                replaced[old, default: 0] += 1
-            }
-        }
+        for old in try hub.database.replacedHashes() { replaced[old, default: 0] += 1 }
         for (old, times) in replaced.sorted(by: { $0.key < $1.key }) where times > 1 {
             failures.append("the forked event \(old.prefix(12)) was re-appended \(times) times")
         }

@@ -29,8 +29,14 @@ public struct PullPage: Sendable, Hashable {
     public var end: Int
     public var entries: [FeedEntry]
     public var signature: String
+    /// The hub's head seq for the node's own origin: more than the node holds means the node was
+    /// restored from a backup and must take its own events back (DESIGN §5). Absent from older hubs.
+    public var stored: Int?
 
-    public init(node: String, hub: String, hubEpoch: String, since: Int, to: Int, end: Int, entries: [FeedEntry], signature: String) {
+    public init(
+        node: String, hub: String, hubEpoch: String, since: Int, to: Int, end: Int, entries: [FeedEntry], signature: String, stored: Int? = nil
+    ) {
+        self.stored = stored
         self.node = node
         self.hub = hub
         self.hubEpoch = hubEpoch
@@ -49,11 +55,13 @@ public struct PullPage: Sendable, Hashable {
     }
 
     public var json: JSONValue {
-        [
+        var members: [String: JSONValue] = [
             "node": .string(node), "hub": .string(hub), "hubEpoch": .string(hubEpoch), "since": .integer(since), "to": .integer(to),
             "end": .integer(end), "signature": .string(signature),
             "entries": .array(entries.map { ["position": .integer($0.position), "event": $0.event.json] }),
         ]
+        if let stored { members["stored"] = .integer(stored) }
+        return .object(members)
     }
 
     public var bytes: [UInt8] { json.messageBytes }
@@ -67,6 +75,6 @@ public struct PullPage: Sendable, Hashable {
         self.init(
             node: try fields.string("node"), hub: try fields.string("hub"), hubEpoch: try fields.string("hubEpoch"),
             since: try fields.integer("since"), to: try fields.integer("to"), end: try fields.integer("end"), entries: entries,
-            signature: try fields.string("signature"))
+            signature: try fields.string("signature"), stored: try fields.optionalInteger("stored"))
     }
 }

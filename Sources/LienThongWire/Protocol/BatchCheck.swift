@@ -34,9 +34,11 @@ public enum BatchCheck {
     ///     the one before it).
     ///   - key: the origin's public key for the batch's epoch, if enrolled.
     ///   - fenced: whether the operator fenced this epoch off.
+    ///   - replaced: whether the hub holds an event of the origin re-appended in place of the event
+    ///     with this hash by a healed fork (`replaces`); consulted only when the batch diverges.
     public static func decide(
         _ batch: PushBatch, head: ChainHead, headHLC: HLC?, held: (Int) -> Held?, key: VerifyingKey?, fenced: Bool,
-        validator: EventValidator = EventValidator()
+        replaced: (String) -> Bool = { _ in false }, validator: EventValidator = EventValidator()
     ) -> Verdict {
         let origin = batch.origin
         if fenced {
@@ -95,7 +97,11 @@ public enum BatchCheck {
         if let divergence {
             // A restored machine's branch is entirely later than what the hub last heard from the
             // origin; a clone's history interleaves with it.
-            let branchIsLater = headHLC.map { hlc in chained.filter { $0.seq >= divergence.seq }.allSatisfy { $0.hlc > hlc } } ?? true
+            // Events a heal already re-appended (the hub holds one naming them in `replaces`) come
+            // back when a machine is restored from a backup older than that heal: not a clone.
+            let branchIsLater = headHLC.map { hlc in
+                chained.filter { $0.seq >= divergence.seq }.allSatisfy { $0.hlc > hlc || replaced($0.hash) }
+            } ?? true
             let outcome: PushOutcome = branchIsLater ? .fork : .cloneSuspected
             return .reject(
                 outcome,
