@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every LienThong test that needs no other build: one debug build of the package and its tests,
 # then the independent Python check of the event vectors, the configuration and OpenAPI documents,
-# the demo, and the Swift tests (unit, property, store, contract, end-to-end with real `lienthong`
+# the demo, the deterministic simulation (200 seeds, and the planted bugs it must catch), and the Swift tests (unit, property, store, contract, end-to-end with real `lienthong`
 # processes; the contract tests also validate every recorded request and answer against the
 # OpenAPI documents).
 #
@@ -28,6 +28,12 @@ done
 
 echo "== demo"
 Scripts/demo.sh
+
+echo "== deterministic simulation: 200 seeds, every fault kind (Scripts/simulate.sh)"
+Scripts/simulate.sh --seeds 200
+
+echo "== planted bugs: each must make the simulation fail (debug-build runtime switches)"
+Scripts/simulate.sh --planted-bugs --seeds 200 --jobs 1
 
 # Last, so that the test runner's summary closes the output. Two runs: the tests that serve a hub
 # inside the test process (contract, hub, sync) first, then the end-to-end tests, which block their

@@ -22,7 +22,7 @@ struct SimulateCommand: ParsableCommand {
     var seed: UInt64?
 
     @Option(help: "Simulated office days per run before healing and draining.")
-    var days = 2
+    var days = 1
 
     @Flag(help: "A control run: inject no faults.")
     var noFaults = false
@@ -51,7 +51,9 @@ struct SimulateCommand: ParsableCommand {
         var failed: [(UInt64, [String])] = []
         var seconds = 0.0
         var slowest = 0.0
+        var runs = 0
         for seed in list {
+            runs += 1
             var options = Simulation.Options(seed: seed, directory: base.appendingPathComponent("seed-\(seed)"))
             options.days = days
             options.faults = !noFaults
@@ -77,11 +79,11 @@ struct SimulateCommand: ParsableCommand {
             if !report.failures.isEmpty {
                 failed.append((seed, report.failures))
                 for failure in report.failures.prefix(5) { print("  FAIL seed \(seed): \(failure)") }
-                print("  replay: Scripts/simulate.sh --seed \(seed)" + (days != 2 ? " --days \(days)" : ""))
+                print("  replay: Scripts/simulate.sh --seed \(seed)" + (days != 1 ? " --days \(days)" : ""))
                 if expectFailure { break }
             }
         }
-        print("runs: \(list.count), events stored at the hub: \(events), seconds per seed: " + String(format: "%.2f (slowest %.2f)", seconds / Double(max(1, list.count)), slowest))
+        print("runs: \(runs), events stored at the hub: \(events), seconds per seed: " + String(format: "%.2f (slowest %.2f)", seconds / Double(max(1, runs)), slowest))
         print("faults injected: " + Simulation.FaultKind.allCases.map { "\($0.rawValue)=\(totals[$0] ?? 0)" }.joined(separator: " "))
         print("invariant failures: \(failed.count) seeds" + (failed.isEmpty ? "" : " (" + failed.prefix(10).map { String($0.0) }.joined(separator: ", ") + ")"))
         if expectFailure {
@@ -93,7 +95,7 @@ struct SimulateCommand: ParsableCommand {
             return
         }
         let missing = Simulation.FaultKind.allCases.filter { (totals[$0] ?? 0) == 0 }
-        if !noFaults, list.count >= 50, !missing.isEmpty {
+        if !noFaults, runs >= 50, !missing.isEmpty {
             print("FAIL: fault kinds never injected: \(missing.map(\.rawValue).joined(separator: ", "))")
             throw ExitCode(1)
         }

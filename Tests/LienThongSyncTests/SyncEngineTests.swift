@@ -88,12 +88,13 @@ import Testing
         #expect(first != delays(seed: 2))
     }
 
-    @Test func aForkStopsPushingButNotPulling() {
+    /// A clone (a fork healing cannot settle) stops pushing until the operator acts; pulls go on.
+    @Test func aSuspectedCloneStopsPushingButNotPulling() {
         var engine = Self.engine(localHead: 20, storedSeq: 10)
         _ = engine.next(now: 0)
-        engine.handle(.pushed(outcome: .fork, storedSeq: 12, reason: "seq 11 differs", milliseconds: 10), now: 1)
+        engine.handle(.pushed(outcome: .cloneSuspected, storedSeq: 12, reason: "seq 11 differs", milliseconds: 10), now: 1)
         engine.handle(.pulled(to: 0, end: 0), now: 1)
-        #expect(engine.blocked?.outcome == .fork)
+        #expect(engine.blocked?.outcome == .cloneSuspected)
         #expect(engine.blocked?.reason == "seq 11 differs")
         #expect(engine.next(now: 1) == [.pull(since: 0, limit: 500, wait: 25)])
         engine.handle(.localHead(seq: 21), now: 2)
@@ -144,5 +145,42 @@ import Testing
         #expect(client.skewToRecord(now: now + 400_000) == 3_500)  // over 5 min since the last record
         client.observe(hubClock: Int64.min, at: now + 500_000)  // implausible: ignored, no trap
         #expect(client.skewToRecord(now: now + 500_000) == nil)
+    }
+}
+
+/// Healing a fork from the engine's side (DESIGN §5).
+@Suite struct SyncEngineHealingTests {
+    @Test func aForkAnswerTakesTheNodesEventsBackThenPushingGoesOn() {
+        var engine = SyncEngine(localHead: 12, storedSeq: 7, pulled: 0, seed: 1)
+        #expect(engine.next(now: 0) == [.push(afterSeq: 7, limit: 100), .pull(since: 0, limit: 500, wait: 0)])
+        engine.handle(.pushed(outcome: .fork, storedSeq: 40, reason: "restored", milliseconds: 10), now: 1)
+        #expect(engine.blocked == nil)
+        #expect(engine.healing)
+        #expect(engine.next(now: 1) == [.takeBack(fromSeq: 8)])
+        engine.handle(.healed(localHead: 45, storedSeq: 40), now: 2)
+        #expect(!engine.healing)
+        #expect(engine.pending == 5)
+        #expect(engine.next(now: 2) == [.push(afterSeq: 40, limit: 100)])
+    }
+
+    @Test func theHubHoldingMoreThanTheNodeHasStartsATakeBack() {
+        // A restored machine that wrote nothing: it learns from a pulled page, or from a duplicate.
+        var engine = SyncEngine(localHead: 5, storedSeq: 5, pulled: 3, seed: 1)
+        _ = engine.next(now: 0)
+        engine.handle(.pulled(to: 3, end: 3), now: 1)
+        engine.handle(.hubHolds(seq: 9), now: 1)
+        #expect(engine.next(now: 1).contains(.takeBack(fromSeq: 6)))
+        var started = SyncEngine(localHead: 5, storedSeq: 9, pulled: 0, seed: 1)
+        #expect(started.healing)
+        #expect(started.next(now: 0).contains(.takeBack(fromSeq: 6)))
+        // A failed take-back backs off and tries again; clone-suspected still blocks.
+        started.handle(.healFailed(.unavailable("reset")), now: 0)
+        #expect(started.next(now: 0).allSatisfy { if case .takeBack = $0 { false } else { true } })
+        #expect(started.next(now: 10_000).contains(.takeBack(fromSeq: 6)))
+        var clone = SyncEngine(localHead: 12, storedSeq: 7, pulled: 0, seed: 1)
+        _ = clone.next(now: 0)
+        clone.handle(.pushed(outcome: .cloneSuspected, storedSeq: 40, reason: "two machines", milliseconds: 10), now: 1)
+        #expect(clone.blocked?.outcome == .cloneSuspected)
+        #expect(!clone.healing)
     }
 }

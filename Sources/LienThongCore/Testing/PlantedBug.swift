@@ -11,8 +11,6 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     case skipDuplicateCheck = "skip-duplicate-check"
     /// The fold orders a dossier's events by hlc alone, ignoring each origin's seq order and `seen`.
     case foldByHLCOnly = "fold-by-hlc-only"
-    /// The hub stores a batch that starts past its head (a gap) instead of answering `gap`.
-    case acceptGap = "accept-gap"
     /// The node records a pushed batch as stored before the hub answers.
     case ackBeforeStored = "ack-before-stored"
 

@@ -41,7 +41,7 @@ public final class Simulation {
     public struct Options: Sendable {
         public var seed: UInt64
         /// Simulated office days before healing and draining.
-        public var days = 2
+        public var days = 1
         /// Whether faults are injected (a control run without them must also pass).
         public var faults = true
         /// Where the SQLite files go (a fresh directory per run, removed afterwards unless kept).
@@ -236,11 +236,11 @@ public final class Simulation {
                     link: link, credential: answer.credential, database: database, seed: random.next()))
         }
         // Clocks: now and then an office's clock is hours off, up to a day either way.
-        for node in nodes {
+        for node in nodes where faultsOn {
             node.skew = chance(35) ? Int64(below(48 * 60 + 1) - 24 * 60) * 60_000 : Int64(below(240_001)) - 120_000
             if abs(node.skew) > 3_600_000 { count(.clockSkew) }
         }
-        if chance(25) {
+        if faultsOn && chance(25) {
             hubSkew = Int64(below(48 * 60 + 1) - 24 * 60) * 60_000
             if abs(hubSkew) > 3_600_000 { count(.clockSkew) }
         }
