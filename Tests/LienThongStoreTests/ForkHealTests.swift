@@ -8,12 +8,14 @@ import Testing
 /// Healing a fork at the node (DESIGN §5) over real SQLite files: a machine restored from a backup
 /// wrote on top of seqs the hub already holds.
 @Suite struct ForkHealTests {
+    /// A directory, the commune's workflow and key, and a clock at 08:00 on 2026-11-23.
+    static func setUp() throws -> (directory: String, workflow: Workflow, key: SigningKey, clock: TestClock) {
+        (try FileDatabaseTests.temporaryDirectory(), try Fixtures.workflow(), Fixtures.testKey(), TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-11-23 08:00"))))
+    }
+
     @Test func aRestoredNodeTakesItsEventsBackAndReappendsItsBranchWithANewCode() throws {
-        let directory = try FileDatabaseTests.temporaryDirectory()
+        let (directory, workflow, key, clock) = try Self.setUp()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let workflow = try Fixtures.workflow()
-        let key = Fixtures.testKey()
-        let clock = TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-11-23 08:00")))
         let tick = {
             clock.advance(by: 60_000)
             return clock.now()
@@ -75,11 +77,8 @@ import Testing
     }
 
     @Test func aRestoredNodeThatWroteNothingOnlyTakesBackWhatItLacks() throws {
-        let directory = try FileDatabaseTests.temporaryDirectory()
+        let (directory, workflow, key, clock) = try Self.setUp()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let workflow = try Fixtures.workflow()
-        let key = Fixtures.testKey()
-        let clock = TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-11-23 08:00")))
         let tick = {
             clock.advance(by: 60_000)
             return clock.now()

@@ -157,7 +157,7 @@ extension NodeDatabase {
                 let report = ForkHealReport(
                     divergedAt: heal["divergedAt"], hubHead: heal["hubHead"], tookBack: heal["tookBack"], branchEvents: heal["branchEvents"],
                     oldEpoch: "", newEpoch: heal["newEpoch"],
-                    recoded: recoded.map { ($0["from"]?.stringValue ?? "", $0["to"]?.stringValue ?? "") }, at: heal["at"])
+                    recoded: recoded.map { ForkHealReport.Recode(from: $0["from"]?.stringValue ?? "", to: $0["to"]?.stringValue ?? "") }, at: heal["at"])
                 facts.lastHeal = (report.at, report.summary)
             }
             return facts

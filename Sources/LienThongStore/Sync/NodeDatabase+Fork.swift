@@ -15,18 +15,18 @@ public struct ForkHealReport: Sendable, Hashable {
     public var oldEpoch: String
     public var newEpoch: String
     /// Dossier codes re-issued because the hub's events had used them meanwhile.
-    public var recoded: [(from: String, to: String)]
+    public var recoded: [Recode]
     public var at: Int64
 
-    public static func == (lhs: ForkHealReport, rhs: ForkHealReport) -> Bool {
-        lhs.divergedAt == rhs.divergedAt && lhs.hubHead == rhs.hubHead && lhs.tookBack == rhs.tookBack && lhs.branchEvents == rhs.branchEvents
-            && lhs.oldEpoch == rhs.oldEpoch && lhs.newEpoch == rhs.newEpoch && lhs.at == rhs.at
-            && lhs.recoded.map { "\($0.from)>\($0.to)" } == rhs.recoded.map { "\($0.from)>\($0.to)" }
-    }
+    /// One re-issued dossier code.
+    public struct Recode: Sendable, Hashable {
+        public var from: String
+        public var to: String
 
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(divergedAt)
-        hasher.combine(at)
+        public init(from: String, to: String) {
+            self.from = from
+            self.to = to
+        }
     }
 
     /// One line for the sync log and `status`.
@@ -178,7 +178,7 @@ extension NodeDatabase {
                     let receivedAt = event.body["receivedAt"]?.integerValue.map(Int64.init) ?? Int64(event.hlc.physical)
                     let fresh = try Self.allocateCode(db, agency: parts.agency, date: LocalDate(vietnamTimeOf: receivedAt), avoiding: branchCodes)
                     codes[code] = fresh
-                    report.recoded.append((code, fresh))
+                    report.recoded.append(ForkHealReport.Recode(from: code, to: fresh))
                 }
                 // Where each branch event lands: a re-issued receipt is followed by its `dossier.recoded`.
                 var next = hubHead.seq + 1

@@ -56,8 +56,11 @@ public struct NodeSyncCore: Sendable {
         if result.outcome != .stored && result.outcome != .duplicate {
             logger.warning("push not stored", metadata: ["push.outcome": "\(result.outcome.rawValue)", "push.reason": "\(result.reason ?? "")"])
         }
+        // The database head, first: a push may carry events the daemon has not noticed yet, and a
+        // hub head above the engine's stale head must not look like a restore.
         return [
             .caps(response.caps),
+            .localHead(seq: try database.head(origin: origin)?.seq ?? 0),
             .pushed(outcome: result.outcome, storedSeq: result.head.seq, reason: result.reason, milliseconds: now - started),
         ]
     }
