@@ -32,7 +32,8 @@ case "${1:-}" in
   *) echo "install-deps: unknown option $1 (expected --ca FILE or --remove-ca FILE)" >&2; exit 64 ;;
 esac
 
-packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 python3 openssl ca-certificates)
+# faketime: the clock-skew end-to-end tests run `lienthong` processes a day behind and ahead.
+packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 python3 openssl ca-certificates faketime)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

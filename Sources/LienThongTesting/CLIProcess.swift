@@ -31,11 +31,17 @@ public struct CLIProcess {
     }()
 
     /// Runs `lienthong arguments…` to completion.
-    /// `environment` adds to (or overrides) this process's environment.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// `environment` adds to (or overrides) this process's environment; `wrapper` runs it through
+    /// another program (`["/usr/bin/faketime", "-f", "-1d"]` runs `faketime -f -1d lienthong …`).
+    public static func run(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws -> Result {
         let process = Process()
-        process.executableURL = binaryURL
-        process.arguments = arguments
+        if let launcher = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = wrapper.dropFirst() + [binaryURL.path] + arguments
+        } else {
+            process.executableURL = binaryURL
+            process.arguments = arguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }

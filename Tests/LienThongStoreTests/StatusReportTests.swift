@@ -43,6 +43,9 @@ import Testing
             ("pull-stale", .warning, { $0.pulledAt = nil }),
             ("open-conflicts", .warning, { $0.openConflicts = 2 }),
             ("clock-skew", .warning, { $0.hubSkewMs = -300_001 }),
+            ("clock-skew", .warning, { $0.hubSkewMs = 3_600_000 }),
+            ("clock-skew", .critical, { $0.hubSkewMs = 3_600_001 }),
+            ("clock-skew", .critical, { $0.hubSkewMs = -86_400_000 }),
             ("provisional-calendar", .warning, { $0.provisionalYears = [2027] }),
             ("waiting-events", .warning, { $0.waitingEvents = 1 }),
             ("due-not-stored", .warning, { $0.dueNotStored = ["23059-261120-0001"] }),
@@ -99,5 +102,11 @@ import Testing
         let critical = StatusReport.evaluate(down, thresholds: StatusThresholds())
         #expect(critical.level == .critical)
         #expect(Set(critical.findings.filter { $0.level == .critical }.map(\.code)) == ["hub-down", "projector-lag"])
+        // A node's clock a day off is CRITICAL, not only a warning.
+        var skewed = facts
+        skewed.nodes[0].skewMs = -86_400_000
+        let dayOff = StatusReport.evaluate(skewed, thresholds: StatusThresholds())
+        #expect(dayOff.findings.first { $0.code == "clock-skew" }?.level == .critical)
+        #expect(dayOff.findings.first { $0.code == "clock-skew" }?.message.contains("xa-23062 (−24 h)") == true)
     }
 }

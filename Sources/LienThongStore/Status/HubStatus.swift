@@ -182,7 +182,9 @@ extension StatusReport {
         }
         let skewed = active.filter { abs($0.skewMs ?? 0) > thresholds.skewMs }
         if !skewed.isEmpty {
-            add(.warning, "clock-skew", "clocks off by more than \(age(thresholds.skewMs)): "
+            let critical = skewed.contains { abs($0.skewMs ?? 0) > thresholds.skewCriticalMs }
+            add(critical ? .critical : .warning, "clock-skew",
+                "clocks off by more than \(age(critical ? thresholds.skewCriticalMs : thresholds.skewMs)): "
                 + skewed.map { "\($0.node) (\(($0.skewMs ?? 0) > 0 ? "+" : "−")\(age(abs($0.skewMs ?? 0))))" }.joined(separator: ", "))
         }
         let factsJSON: JSONValue = [

@@ -44,6 +44,9 @@ public struct StatusThresholds: Sendable, Hashable {
     public var unreachableMs: Int64 = 60 * 60_000
     /// WARNING when the hub's clock and ours differ by more than this.
     public var skewMs: Int64 = 5 * 60_000
+    /// CRITICAL when they differ by more than this: hlcs and appointments a day off mislead people,
+    /// even though the fold stays correct.
+    public var skewCriticalMs: Int64 = 60 * 60_000
     /// CRITICAL when the heartbeat is older than this many of the daemon's beat intervals.
     public var missedBeats: Int64 = 3
     /// Hub: WARNING when a node has not been heard from for this long.
@@ -140,7 +143,7 @@ public struct StatusReport: Sendable {
             add(.warning, "open-conflicts", "\(facts.openConflicts) open conflicts wait for a person (`lienthong dossier list`)")
         }
         if let skew = facts.hubSkewMs, abs(skew) > thresholds.skewMs {
-            add(.warning, "clock-skew", "this machine's clock is \(age(abs(skew))) \(skew > 0 ? "behind" : "ahead of") the hub's; set the clock")
+            add(abs(skew) > thresholds.skewCriticalMs ? .critical : .warning, "clock-skew", "this machine's clock is \(age(abs(skew))) \(skew > 0 ? "behind" : "ahead of") the hub's; set the clock")
         }
         if !facts.provisionalYears.isEmpty {
             add(.warning, "provisional-calendar", "the working calendar for \(facts.provisionalYears.map(String.init).joined(separator: ", ")) is provisional: appointments may move when the swaps are announced")

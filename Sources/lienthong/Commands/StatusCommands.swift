@@ -36,6 +36,8 @@ struct ThresholdOptions: ParsableArguments {
     var unreachableAfter = DurationArgument(milliseconds: StatusThresholds().unreachableMs)
     @Option(help: "WARNING when the hub's clock and this machine's differ by more than this.")
     var skewAfter = DurationArgument(milliseconds: StatusThresholds().skewMs)
+    @Option(help: "CRITICAL when the clocks differ by more than this.")
+    var skewCriticalAfter = DurationArgument(milliseconds: StatusThresholds().skewCriticalMs)
     @Option(help: "Hub: WARNING when a node has not been heard from for this long.")
     var silentAfter = DurationArgument(milliseconds: StatusThresholds().silentMs)
     @Option(help: "Hub: WARNING when a decision waits undelivered for longer than this.")
@@ -50,6 +52,7 @@ struct ThresholdOptions: ParsableArguments {
         thresholds.pullMs = pullAfter.milliseconds
         thresholds.unreachableMs = unreachableAfter.milliseconds
         thresholds.skewMs = skewAfter.milliseconds
+        thresholds.skewCriticalMs = skewCriticalAfter.milliseconds
         thresholds.silentMs = silentAfter.milliseconds
         thresholds.undeliveredMs = undeliveredAfter.milliseconds
         thresholds.projectorLag = projectorLag
@@ -98,7 +101,9 @@ enum StatusOutput {
 
     static func skew(_ milliseconds: Int64?) -> String {
         guard let milliseconds else { return "not measured yet" }
-        return (milliseconds >= 0 ? "+" : "−") + "\(abs(milliseconds)) ms"
+        let size = abs(milliseconds)
+        // To the nearest second: a contact's few milliseconds do not turn a day into "23 h".
+        return (milliseconds >= 0 ? "+" : "−") + (size < 2_000 ? "\(size) ms" : StatusReport.age(size + 500))
     }
 }
 
@@ -200,7 +205,7 @@ struct HubNodesCommand: ParsableCommand {
             return
         }
         let offices = Dictionary(hub.service.topology.agencies.map { ($0.origin, $0.name) }, uniquingKeysWith: { first, _ in first })
-        let header = ["node", "office", "last seen", "stored", "lag", "lag time", "undelivered", "conflicts", "clock", "quarantined"]
+        let header = ["node", "office", "last seen", "stored", "lag", "lag time", "undelivered", "conflicts", "clock (node − hub)", "quarantined"]
         var rows: [[String]] = []
         for node in nodes {
             let seen = node.revokedAt != nil ? "revoked" : StatusOutput.ago(node.lastSeenAt, now: now)
