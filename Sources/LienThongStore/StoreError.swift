@@ -27,6 +27,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case database(operation: String, reason: String)
     /// An idempotency key came back with a different request; nothing was written.
     case idempotencyKeyReused(key: String)
+    /// An operator's request the stored state does not allow (the reason says what to do);
+    /// nothing was written.
+    case refused(String)
 
     public var description: String {
         switch self {
@@ -54,6 +57,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "database error while trying to \(operation): \(reason)"
         case .idempotencyKeyReused(let key):
             "Idempotency-Key \(key) was used for a different request; nothing was written: send a new key for a new request"
+        case .refused(let reason):
+            "\(reason); nothing was written"
         }
     }
 }

@@ -94,3 +94,108 @@ import Testing
         #expect(site.hub?.terminate() == 0)
     }
 }
+
+extension ForkEndToEndTests {
+    static func facts(_ directory: String) throws -> JSONValue {
+        try JSONParser.parse(CLIProcess.run(["status", "--json", "--skip-verify", "--data-dir", directory]).stdout)
+    }
+
+    /// DESIGN §5's clone with real processes: Ma Lâm's data directory is copied to a second
+    /// machine and both keep receiving, their histories interleaved. The hub answers
+    /// clone-suspected and holds every push of the origin as evidence; the copy heals into a new
+    /// epoch (re-issuing the code it reused); `hub fork resolve --keep` keeps the copy's epoch, whose
+    /// held pushes then enter the chain, and fences the original, whose pushes answer epoch-fenced.
+    @Test func aClonedMachineIsHeldUntilTheOperatorKeepsOneEpochThenTheOtherIsFenced() throws {
+        let site = try Site()
+        defer { site.remove() }
+        let origin = "xa-23059"
+        let original = site.dir(origin)
+        let copy = site.root + "/copy"
+        try site.initHub()
+        try site.initNode(origin, agency: "23059", office: "UBND thị trấn Ma Lâm")
+        try site.startHub()
+        try site.enroll(origin)
+        _ = try SyncEndToEndTests.receive(site, origin, applicant: "Trần Văn Chung")
+        try site.run(["node", "sync", "--data-dir", original])
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        let epoch = try #require(try Self.facts(original)["facts"]?["epoch"]?.stringValue)
+        #expect(try Self.facts(copy)["facts"]?["epoch"]?.stringValue == epoch)
+
+        // The copy receives first, the original after it and syncs first: interleaved histories.
+        let onCopy = try #require(DossierEndToEndTests.code(
+            in: try site.run(DossierEndToEndTests.receiveArguments(dataDir: copy, overriding: ["--applicant": "Phạm Thị Bản Sao"])).stdout))
+        let onOriginal = try SyncEndToEndTests.receive(site, origin, applicant: "Lê Văn Gốc")
+        try site.run(["node", "sync", "--data-dir", original])
+
+        let copySync = try CLIProcess.run(["node", "sync", "--data-dir", copy])
+        #expect(copySync.status == 1, "\(copySync.stdout) \(copySync.stderr)")
+        #expect(copySync.stderr.contains("clone-suspected"), "\(copySync.stderr)")
+        // The copy healed into a new epoch: the hub's events taken back, its own branch re-appended.
+        let copyEpoch = try #require(try Self.facts(copy)["facts"]?["epoch"]?.stringValue)
+        #expect(copyEpoch != epoch)
+        #expect(try site.database("copy").forkedEventHashes().count == 1)
+        // Held: the original's next pushes are held too, whatever it writes.
+        _ = try SyncEndToEndTests.receive(site, origin, applicant: "Lê Văn Sau")
+        let originalSync = try CLIProcess.run(["node", "sync", "--data-dir", original])
+        #expect(originalSync.status == 1, "\(originalSync.stdout) \(originalSync.stderr)")
+        #expect(originalSync.stderr.contains("clone-suspected"))
+        let storedBefore = try SyncEndToEndTests.hashes(of: origin, in: site.hubDatabase())
+        #expect(storedBefore.count == 2)
+
+        // The operator sees both epochs, CRITICAL in `hub status`.
+        let listed = try site.run(["hub", "fork", "list", "--json", "--data-dir", site.hubDir]).stdout
+        let suspicion = try JSONParser.parse(listed.trimmingCharacters(in: .newlines))
+        #expect(suspicion["origin"]?.stringValue == origin)
+        guard case .array(let sides)? = suspicion["sides"] else { Issue.record("no sides: \(listed)"); return }
+        #expect(Set(sides.compactMap { $0["epoch"]?.stringValue }) == [epoch, copyEpoch], "\(listed)")
+        // The copy's re-appended receipt and the `dossier.recoded` that re-issues its code.
+        #expect(sides.first { $0["epoch"]?.stringValue == copyEpoch }?["held"]?.integerValue == 2, "\(listed)")
+        let hubStatus = try CLIProcess.run(["hub", "status", "--json", "--data-dir", site.hubDir])
+        #expect(hubStatus.status == 2)
+        #expect(hubStatus.stdout.contains(#""code":"clone-suspected""#), "\(hubStatus.stdout)")
+        #expect(try CLIProcess.run(["status", "--json", "--skip-verify", "--data-dir", original]).stdout.contains(#""code":"clone-suspected""#))
+
+        // A wrong epoch or actor changes nothing.
+        let wrong = try CLIProcess.run(["hub", "fork", "resolve", origin, "--keep", "no-such-epoch", "--actor", "vh-hethong", "--data-dir", site.hubDir])
+        #expect(wrong.status == 64, "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("expected one of"), "\(wrong.stderr)")
+        let stranger = try CLIProcess.run(["hub", "fork", "resolve", origin, "--keep", copyEpoch, "--actor", "nobody", "--data-dir", site.hubDir])
+        #expect(stranger.status == 64, "\(stranger.stderr)")
+        #expect(try site.hubDatabase().cloneSuspicions(openOnly: true).count == 1)
+
+        // Keep the copy: its held pushes enter the chain; the original is fenced.
+        let kept = try site.run(["hub", "fork", "resolve", origin, "--keep", copyEpoch, "--actor", "vh-hethong", "--data-dir", site.hubDir]).stdout
+        #expect(kept.contains("Fenced \(epoch)"), "\(kept)")
+        let resumed = try CLIProcess.run(["node", "sync", "--data-dir", copy])
+        #expect(resumed.status == 0, "\(resumed.stdout) \(resumed.stderr)")
+        let fenced = try CLIProcess.run(["node", "sync", "--data-dir", original])
+        #expect(fenced.status == 1)
+        #expect(fenced.stderr.contains("epoch-fenced"), "\(fenced.stderr)")
+        let fencedStatus = try CLIProcess.run(["status", "--json", "--skip-verify", "--data-dir", original])
+        #expect(fencedStatus.status == 2)
+        #expect(fencedStatus.stdout.contains(#""code":"epoch-fenced""#), "\(fencedStatus.stdout)")
+
+        // Nothing lost: the hub's two events stay, the copy's re-appended receipt follows them, the
+        // copy holds exactly the hub's chain, and the original's unsent receipt is evidence at the hub.
+        let atHub = try SyncEndToEndTests.hashes(of: origin, in: site.hubDatabase())
+        #expect(storedBefore.allSatisfy { atHub[$0.key] == $0.value })
+        #expect(try SyncEndToEndTests.hashes(of: origin, in: site.database("copy")) == atHub)
+        let recoded = try site.database("copy").conflicts(openOnly: true)
+        #expect(onCopy == onOriginal, "both machines issued the same next code")
+        #expect(recoded.map(\.type) == ["dossier.recoded"], "the copy re-issues the code it reused")
+        let settled = try JSONParser.parse(site.run(["hub", "fork", "list", "--all", "--json", "--data-dir", site.hubDir]).stdout.trimmingCharacters(in: .newlines))
+        #expect(settled["keptEpoch"]?.stringValue == copyEpoch)
+        guard case .array(let after)? = settled["sides"] else { Issue.record("no sides: \(settled)"); return }
+        // The original's receipt written while held (its seq 3) is kept as evidence.
+        #expect((after.first { $0["epoch"]?.stringValue == epoch }?["held"]?.integerValue ?? 0) >= 1, "\(settled)")
+        try Eventually.wait(for: "the hub to fold the copy's dossiers as the copy does") {
+            let copyStates = try site.database("copy").stateHashes()
+            let hubStates = try site.hubDatabase().stateHashes()
+            return copyStates.allSatisfy { hubStates[$0.key] == $0.value }
+        }
+        for directory in [copy, original, site.hubDir] {
+            #expect(try CLIProcess.run(["node", "log", "verify", "--data-dir", directory]).stdout.hasPrefix("OK"), "\(directory)")
+        }
+        #expect(site.hub?.terminate() == 0)
+    }
+}

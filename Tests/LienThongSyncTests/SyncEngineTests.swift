@@ -89,13 +89,36 @@ import Testing
     }
 
     /// A clone (a fork healing cannot settle) stops pushing until the operator acts; pulls go on.
-    @Test func aSuspectedCloneStopsPushingButNotPulling() {
+    @Test func aSuspectedCloneTakesBackOnceThenAsksAgainEveryCapUntilTheOperatorSettlesIt() {
         var engine = Self.engine(localHead: 20, storedSeq: 10)
         _ = engine.next(now: 0)
         engine.handle(.pushed(outcome: .cloneSuspected, storedSeq: 12, reason: "seq 11 differs", milliseconds: 10), now: 1)
         engine.handle(.pulled(to: 0, end: 0), now: 1)
-        #expect(engine.blocked?.outcome == .cloneSuspected)
-        #expect(engine.blocked?.reason == "seq 11 differs")
+        #expect(engine.heldAsClone == "seq 11 differs")
+        #expect(engine.blocked == nil)
+        // First: take the hub's events back (a diverged clone heals into a new epoch).
+        #expect(engine.next(now: 1) == [.takeBack(fromSeq: 11), .pull(since: 0, limit: 500, wait: 25)])
+        engine.handle(.healed(localHead: 23, storedSeq: 12), now: 2)
+        #expect(engine.next(now: 2) == [.push(afterSeq: 12, limit: 100)])
+        // Held again: no second take-back; ask again once per backoff cap, pulls going on.
+        engine.handle(.pushed(outcome: .cloneSuspected, storedSeq: 12, reason: "held", milliseconds: 10), now: 3)
+        #expect(engine.next(now: 3).isEmpty)
+        let wake: Int64? = engine.wakeUp(now: 3)
+        #expect(wake == 300_003)
+        #expect(engine.next(now: 3 + 300_000) == [.push(afterSeq: 12, limit: 100)])
+        // The operator kept this machine's epoch: stored, and the hold is over.
+        engine.handle(.pushed(outcome: .stored, storedSeq: 23, reason: nil, milliseconds: 10), now: 300_004)
+        #expect(engine.heldAsClone == nil)
+        #expect(engine.pending == 0)
+    }
+
+    @Test func aFencedEpochStopsPushingButNotPulling() {
+        var engine = Self.engine(localHead: 20, storedSeq: 10)
+        _ = engine.next(now: 0)
+        engine.handle(.pushed(outcome: .epochFenced, storedSeq: 12, reason: "fenced", milliseconds: 10), now: 1)
+        engine.handle(.pulled(to: 0, end: 0), now: 1)
+        #expect(engine.blocked?.outcome == .epochFenced)
+        #expect(engine.blocked?.reason == "fenced")
         #expect(engine.next(now: 1) == [.pull(since: 0, limit: 500, wait: 25)])
         engine.handle(.localHead(seq: 21), now: 2)
         #expect(engine.wakeUp(now: 2) == nil)
@@ -173,14 +196,15 @@ import Testing
         var started = SyncEngine(localHead: 5, storedSeq: 9, pulled: 0, seed: 1)
         #expect(started.healing)
         #expect(started.next(now: 0).contains(.takeBack(fromSeq: 6)))
-        // A failed take-back backs off and tries again; clone-suspected still blocks.
+        // A failed take-back backs off and tries again; clone-suspected takes back once too.
         started.handle(.healFailed(.unavailable("reset")), now: 0)
         #expect(started.next(now: 0).allSatisfy { if case .takeBack = $0 { false } else { true } })
         #expect(started.next(now: 10_000).contains(.takeBack(fromSeq: 6)))
         var clone = SyncEngine(localHead: 12, storedSeq: 7, pulled: 0, seed: 1)
         _ = clone.next(now: 0)
         clone.handle(.pushed(outcome: .cloneSuspected, storedSeq: 40, reason: "two machines", milliseconds: 10), now: 1)
-        #expect(clone.blocked?.outcome == .cloneSuspected)
-        #expect(!clone.healing)
+        #expect(clone.blocked == nil)
+        #expect(clone.heldAsClone == "two machines")
+        #expect(clone.healing)
     }
 }

@@ -64,8 +64,20 @@ extension HubService {
                 batch, head: head, headHLC: stored?.hlc, held: { held[$0] }, key: key,
                 fenced: try transaction.isFenced(origin: batch.origin, epoch: batch.epoch),
                 replaced: { hash in (try? transaction.isReplaced(origin: batch.origin, hash: hash)) ?? false })
+            // While a clone is suspected, nothing more of the origin enters the chain: whichever
+            // machine pushes, its batch is held as evidence until the operator keeps one epoch.
+            let suspicion = try transaction.openCloneSuspicion(origin: batch.origin)
+            func holding(_ id: Int) -> OriginResult {
+                OriginResult(
+                    origin: batch.origin, outcome: .cloneSuspected, head: head,
+                    reason: "two machines write as \(batch.origin): the hub holds its pushes as evidence until the operator keeps one "
+                        + "machine's epoch (`lienthong hub fork resolve \(batch.origin) --keep EPOCH`, suspicion \(id)); this machine's epoch is \(batch.epoch)")
+            }
             let result: OriginResult
             switch verdict {
+            case .append(let events, _) where suspicion != nil:
+                try transaction.holdAsEvidence(events, suspicion: suspicion!, now: now)
+                result = holding(suspicion!)
             case .append(let events, let checkpoint):
                 if let newEpochKey { try transaction.addEpoch(origin: batch.origin, epoch: batch.epoch, publicKey: newEpochKey) }
                 let positions = try transaction.store(events, checkpoint: checkpoint)
@@ -76,6 +88,15 @@ extension HubService {
             case .duplicate:
                 result = OriginResult(origin: batch.origin, outcome: .duplicate, head: head)
             case .reject(let outcome, let reason):
+                result = OriginResult(origin: batch.origin, outcome: outcome, head: head, reason: reason)
+            case .diverged(.cloneSuspected, let reason, let branch):
+                let id = try suspicion
+                    ?? transaction.openCloneSuspicion(
+                        origin: batch.origin, epoch: batch.epoch, divergedAt: branch.first?.seq ?? batch.firstSeq, reason: reason, now: now)
+                try transaction.holdAsEvidence(branch, suspicion: id, now: now)
+                result = holding(id)
+            case .diverged(let outcome, let reason, _):
+                // A restored machine (`fork`): it heals and pushes its branch again in a new epoch.
                 result = OriginResult(origin: batch.origin, outcome: outcome, head: head, reason: reason)
             }
             // After the decision, so "caught up" compares the node's head with what is now stored.

@@ -363,6 +363,51 @@ extension NodeDatabase {
                 }
             }
         }
+        migrator.registerMigration("v7.cloneSuspicion") { db in
+            // Hub: a suspected clone (DESIGN §5) — two machines writing as one origin, their
+            // histories interleaved. While one is open, nothing more of that origin enters the
+            // chain: every batch is held here as evidence until the operator keeps one epoch
+            // (`lienthong hub fork resolve NODE --keep EPOCH`) and fences the others.
+            try db.execute(
+                sql: """
+                    CREATE TABLE cloneSuspicion (
+                        id INTEGER PRIMARY KEY,
+                        origin TEXT NOT NULL,
+                        epoch TEXT NOT NULL,
+                        divergedAt INTEGER NOT NULL,
+                        since INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        resolvedAt INTEGER,
+                        resolvedBy TEXT,
+                        keptEpoch TEXT,
+                        fencedEpochs TEXT
+                    );
+                    CREATE UNIQUE INDEX cloneSuspicion_open ON cloneSuspicion (origin) WHERE resolvedAt IS NULL;
+
+                    CREATE TABLE cloneEvidence (
+                        suspicion INTEGER NOT NULL REFERENCES cloneSuspicion (id),
+                        origin TEXT NOT NULL,
+                        epoch TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        hash TEXT NOT NULL,
+                        hlc TEXT NOT NULL,
+                        dossier TEXT,
+                        type TEXT NOT NULL,
+                        canonical BLOB NOT NULL,
+                        heldAt INTEGER NOT NULL,
+                        PRIMARY KEY (suspicion, epoch, seq, hash)
+                    ) WITHOUT ROWID;
+                    """)
+            for operation in ["UPDATE", "DELETE"] {
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER cloneEvidence_refuse_\(operation.lowercased()) BEFORE \(operation) ON cloneEvidence
+                        BEGIN
+                            SELECT RAISE(ABORT, 'cloneEvidence is append-only: \(operation) refused');
+                        END
+                        """)
+            }
+        }
         return migrator
     }
 }

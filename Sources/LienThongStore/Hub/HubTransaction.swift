@@ -52,6 +52,35 @@ public struct HubTransaction {
         try db.execute(sql: "INSERT OR IGNORE INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [origin, epoch, publicKey])
     }
 
+    /// The open clone suspicion of `origin`, if any (its id).
+    public func openCloneSuspicion(origin: String) throws -> Int? {
+        try Int.fetchOne(db, sql: "SELECT id FROM cloneSuspicion WHERE origin = ? AND resolvedAt IS NULL", arguments: [origin])
+    }
+
+    /// Opens a clone suspicion of `origin`: `epoch`'s push diverged at seq `divergedAt` with a
+    /// history interleaved with the one the hub holds.
+    public func openCloneSuspicion(origin: String, epoch: String, divergedAt: Int, reason: String, now: Int64) throws -> Int {
+        try db.execute(
+            sql: "INSERT INTO cloneSuspicion (origin, epoch, divergedAt, since, reason) VALUES (?, ?, ?, ?, ?)",
+            arguments: [origin, epoch, divergedAt, now, reason])
+        return Int(db.lastInsertedRowID)
+    }
+
+    /// Keeps `events` (chained and verified, but not stored) as evidence of suspicion `id`; an
+    /// event held before is not held twice.
+    public func holdAsEvidence(_ events: [Event], suspicion id: Int, now: Int64) throws {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO cloneEvidence (suspicion, origin, epoch, seq, hash, hlc, dossier, type, canonical, heldAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for event in events {
+            try insert.execute(arguments: [
+                id, event.origin, event.epoch, event.seq, event.hash, event.hlc.hex, event.dossier, event.type, Data(event.storedBytes), now,
+            ])
+        }
+    }
+
     public func isFenced(origin: String, epoch: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fencedEpoch WHERE origin = ? AND epoch = ?)", arguments: [origin, epoch])
             ?? false

@@ -63,6 +63,8 @@ public struct HubStatusFacts: Sendable {
     public var projected: Int
     public var quarantined: Int
     public var openConflicts: Int
+    /// Open clone suspicions: origins whose pushes are held until the operator keeps one epoch.
+    public var suspectedClones: [CloneSuspicion] = []
 
     public var projectorLag: Int { max(0, storedEvents - projected) }
 }
@@ -134,7 +136,9 @@ extension NodeDatabase {
                 storedEvents: try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM event") ?? 0,
                 projected: try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0,
                 quarantined: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0,
-                openConflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conflictView WHERE resolution = 'open'") ?? 0)
+                openConflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conflictView WHERE resolution = 'open'") ?? 0,
+                suspectedClones: try Row.fetchAll(db, sql: "SELECT * FROM cloneSuspicion WHERE resolvedAt IS NULL ORDER BY id")
+                    .map { try Self.suspicion($0, db) })
         }
     }
 }
@@ -187,11 +191,17 @@ extension StatusReport {
                 "clocks off by more than \(age(critical ? thresholds.skewCriticalMs : thresholds.skewMs)): "
                 + skewed.map { "\($0.node) (\(($0.skewMs ?? 0) > 0 ? "+" : "−")\(age(abs($0.skewMs ?? 0))))" }.joined(separator: ", "))
         }
+        for suspicion in facts.suspectedClones {
+            add(.critical, "clone-suspected",
+                "two machines write as \(suspicion.origin) (since \(age(now - suspicion.since)) ago): its pushes are held; keep one with "
+                + "`lienthong hub fork resolve \(suspicion.origin) --keep EPOCH` (epochs: \(suspicion.sides.map(\.epoch).joined(separator: ", ")))")
+        }
         let factsJSON: JSONValue = [
             "hub": .string(facts.hub), "office": .string(facts.office),
             "heartbeat": facts.heartbeat.map { ["at": .integer(Int($0.at)), "pid": .integer(Int($0.pid)), "intervalMs": .integer(Int($0.intervalMs))] } ?? .null,
             "storedEvents": .integer(facts.storedEvents), "projected": .integer(facts.projected), "projectorLag": .integer(facts.projectorLag),
             "quarantined": .integer(facts.quarantined), "openConflicts": .integer(facts.openConflicts),
+            "suspectedClones": .array(facts.suspectedClones.map(\.json)),
             "nodes": .array(facts.nodes.map { $0.json(now: now) }),
         ]
         return StatusReport(subject: facts.hub, checkedAt: now, findings: findings, facts: factsJSON)

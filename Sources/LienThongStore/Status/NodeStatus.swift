@@ -67,6 +67,9 @@ public struct NodeStatusFacts: Sendable {
     public var chainProblems: [String]
     /// The last fork this node healed (restored from a backup), when and what it did.
     public var lastHeal: (at: Int64, summary: String)? = nil
+    /// The epoch this machine writes in: the operator keeps one machine's epoch when two write as
+    /// one commune (`lienthong hub fork resolve NODE --keep EPOCH`).
+    public var epoch: String = ""
 
     /// Own events the hub has not acknowledged.
     public var pending: Int { max(0, localHead - storedSeq) }
@@ -151,7 +154,7 @@ extension NodeDatabase {
                 feedEnd: cursor?["feedEnd"] ?? 0, pulledAt: cursor?["pulledAt"], openConflicts: sums?["conflicts"] ?? 0,
                 waitingEvents: sums?["waiting"] ?? 0, needsUpgrade: sums?["upgrade"] ?? 0, hubSkewMs: cursor?["hubSkewMs"],
                 provisionalYears: years.sorted().filter { workingTime.calendar.isProvisional($0) }, dueNotStored: due.sorted(),
-                verifiedEvents: nil, chainProblems: [])
+                verifiedEvents: nil, chainProblems: [], epoch: identity.epoch)
             if let heal {
                 let recoded = (try? JSONParser.parse(Array((heal["recoded"] as String).utf8)))?.arrayValue ?? []
                 let report = ForkHealReport(

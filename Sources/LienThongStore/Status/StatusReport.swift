@@ -176,7 +176,7 @@ extension NodeStatusFacts {
             ]
         }
         return [
-            "node": .string(origin), "office": .string(office), "hub": hub.map(JSONValue.string) ?? .null,
+            "node": .string(origin), "office": .string(office), "epoch": .string(epoch), "hub": hub.map(JSONValue.string) ?? .null,
             "hubURL": hubURL.map(JSONValue.string) ?? .null,
             "heartbeat": heartbeat.map { ["at": .integer(Int($0.at)), "pid": .integer(Int($0.pid)), "intervalMs": .integer(Int($0.intervalMs))] } ?? .null,
             "lastPush": attempt(lastPush), "lastPull": attempt(lastPull),

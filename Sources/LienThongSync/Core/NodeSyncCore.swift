@@ -115,7 +115,7 @@ public struct NodeSyncCore: Sendable {
         let head = try database.head(origin: origin)?.seq ?? 0
         if let report {
             logger.warning(
-                "fork healed: this machine was restored from a backup",
+                "fork healed: this machine's history diverged from the hub's (restored from a backup, or a copy of another machine)",
                 metadata: [
                     "fork.divergedAt": "\(report.divergedAt)", "fork.branch": "\(report.branchEvents)", "fork.hubHead": "\(report.hubHead)",
                     "fork.recoded": "\(report.recoded.map { "\($0.from)→\($0.to)" }.joined(separator: ", "))",

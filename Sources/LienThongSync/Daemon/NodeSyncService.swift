@@ -41,6 +41,7 @@ public final class NodeSyncService: Service {
         let (engine, failure) = try await cancelWhenGracefulShutdown { try await self.loop() }
         if mode == .once {
             if let blocked = engine.blocked { throw NodeSyncError.blocked(outcome: blocked.outcome, reason: blocked.reason) }
+            if let held = engine.heldAsClone { throw NodeSyncError.blocked(outcome: .cloneSuspected, reason: held) }
             if let failure { throw NodeSyncError.failed(failure) }
         }
     }
@@ -70,6 +71,8 @@ public final class NodeSyncService: Service {
                 // pending and a pull from the feed's end came back empty.
                 if mode == .once, !engine.pushInFlight, !engine.pullInFlight,
                     engine.blocked != nil || failure != nil
+                        // Held as a suspected clone after taking back once: it waits for the hub's operator.
+                        || (engine.heldAsClone != nil && !engine.healing && engine.pushNotBefore > now())
                         || (confirmed && engine.pending == 0 && !engine.healing && engine.pulled >= engine.feedEnd)
                 {
                     break

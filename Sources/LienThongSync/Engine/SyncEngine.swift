@@ -88,9 +88,16 @@ public struct SyncEngine: Sendable {
     private var feedEndHeard = false
     /// Set when the hub answered `fork`: the next push-lane action takes the node's own events back.
     public private(set) var healing = false
-    /// Set when the hub answered clone-suspected, epoch-fenced or invalid: pushing stops
-    /// until a person acts (status reports it); pulling goes on.
+    /// Set when the hub answered epoch-fenced or invalid: pushing stops until a person acts
+    /// (status reports it); pulling goes on.
     public private(set) var blocked: (outcome: PushOutcome, reason: String)?
+    /// Set when the hub answered clone-suspected (two machines write as this origin): the first
+    /// answer takes the hub's events back and heals like a fork (a diverged clone re-appends its
+    /// branch in a new epoch); later ones mean the hub holds the pushes until its operator keeps
+    /// one epoch, so the engine asks again every ``Configuration/backoffCapMilliseconds``.
+    /// Cleared by a stored or duplicate answer.
+    public private(set) var heldAsClone: String?
+    private var cloneTookBack = false
     private var random: SplitMix64
 
     public init(localHead: Int, storedSeq: Int, pulled: Int, seed: UInt64, configuration: Configuration = Configuration()) {
@@ -150,6 +157,8 @@ public struct SyncEngine: Sendable {
             switch outcome {
             case .stored, .duplicate, .gap:
                 storedSeq = seq
+                heldAsClone = nil
+                cloneTookBack = false
                 // The hub holds more of this node's events than it has: restored from a backup.
                 if seq > localHead { healing = true }
                 pushFailures = 0
@@ -158,7 +167,16 @@ public struct SyncEngine: Sendable {
             case .fork:
                 healing = true
                 pushNotBefore = now
-            case .cloneSuspected, .epochFenced, .invalid:
+            case .cloneSuspected:
+                heldAsClone = reason ?? outcome.rawValue
+                if cloneTookBack {
+                    pushNotBefore = now + configuration.backoffCapMilliseconds
+                } else {
+                    cloneTookBack = true
+                    healing = true
+                    pushNotBefore = now
+                }
+            case .epochFenced, .invalid:
                 blocked = (outcome, reason ?? outcome.rawValue)
             }
         case .hubHolds(let seq):

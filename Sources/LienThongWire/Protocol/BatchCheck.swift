@@ -24,6 +24,10 @@ public enum BatchCheck {
         case duplicate
         /// Store nothing; answer this outcome and reason.
         case reject(PushOutcome, String)
+        /// Store nothing in the chain: from `branch.first`'s seq on, the batch differs from what
+        /// the hub holds. `outcome` is `fork` (a restored machine) or `clone-suspected`; `branch`
+        /// holds the batch's events from the divergence, hashes filled in (evidence of a clone).
+        case diverged(PushOutcome, String, branch: [Event])
     }
 
     /// Decides on `batch`.
@@ -103,10 +107,11 @@ public enum BatchCheck {
                 chained.filter { $0.seq >= divergence.seq }.allSatisfy { $0.hlc > hlc || replaced($0.hash) }
             } ?? true
             let outcome: PushOutcome = branchIsLater ? .fork : .cloneSuspected
-            return .reject(
+            return .diverged(
                 outcome,
                 "seq \(divergence.seq) of \(origin) differs from the event the hub holds at that seq (hub head \(head.seq)); "
-                    + (branchIsLater ? "the machine was probably restored from a backup" : "two machines seem to write as this origin"))
+                    + (branchIsLater ? "the machine was probably restored from a backup" : "two machines seem to write as this origin"),
+                branch: chained.filter { $0.seq >= divergence.seq })
         }
         // Planted bug (debug builds only): a re-sent batch is stored again instead of answered `duplicate`.
         let new = PlantedBug.skipDuplicateCheck.isActive ? chained : chained.filter { $0.seq > head.seq }

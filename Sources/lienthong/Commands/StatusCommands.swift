@@ -140,7 +140,7 @@ struct StatusCommand: ParsableCommand {
             return "\(record.outcome) \(StatusOutput.ago(record.endedAt, now: now))" + (record.detail.map { " — \($0)" } ?? "")
         }
         return [
-            ("node", "\(facts.origin) (\(facts.office))"),
+            ("node", "\(facts.origin) (\(facts.office)), epoch \(facts.epoch)"),
             ("hub", facts.hub.map { "\($0) at \(facts.hubURL ?? "?"); last answered \(StatusOutput.ago(facts.lastContactAt, now: now))" } ?? "not enrolled"),
             ("daemon", facts.heartbeat.map { "pid \($0.pid), last beat \(StatusOutput.ago($0.at, now: now)) (every \(StatusReport.age($0.intervalMs)))" } ?? "never ran"),
             ("last push", attempt(facts.lastPush)),

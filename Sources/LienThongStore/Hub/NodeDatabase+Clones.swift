@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// A suspected clone at the hub (DESIGN §5): two machines write as one origin with interleaved
+/// histories. While it is open the hub holds every batch of the origin as evidence; the operator
+/// keeps one epoch and fences the others.
+public struct CloneSuspicion: Sendable, Hashable {
+    /// One epoch of the origin and what the hub has of it.
+    public struct Side: Sendable, Hashable {
+        public var epoch: String
+        /// Events of this epoch in the hub's chain.
+        public var stored: Int
+        /// Events of this epoch held as evidence (pushed while the suspicion was open, or the
+        /// branch that opened it).
+        public var held: Int
+        /// The newest held event's seq and when it was held.
+        public var lastHeldSeq: Int?
+        public var lastHeldAt: Int64?
+    }
+
+    public var id: Int
+    public var origin: String
+    /// The epoch whose push diverged, and the seq where it did.
+    public var epoch: String
+    public var divergedAt: Int
+    public var since: Int64
+    public var reason: String
+    /// The epoch of the newest event in the hub's chain.
+    public var currentEpoch: String?
+    /// Every epoch the operator may keep: the current one and each one held.
+    public var sides: [Side]
+    public var resolvedAt: Int64?
+    public var resolvedBy: String?
+    public var keptEpoch: String?
+    public var fencedEpochs: [String]
+
+    public var isOpen: Bool { resolvedAt == nil }
+
+    public var json: JSONValue {
+        [
+            "id": .integer(id), "origin": .string(origin), "epoch": .string(epoch), "divergedAt": .integer(divergedAt),
+            "since": .integer(Int(since)), "reason": .string(reason), "currentEpoch": currentEpoch.map(JSONValue.string) ?? .null,
+            "sides": .array(
+                sides.map { side in
+                    [
+                        "epoch": .string(side.epoch), "stored": .integer(side.stored), "held": .integer(side.held),
+                        "lastHeldSeq": side.lastHeldSeq.map(JSONValue.integer) ?? .null,
+                        "lastHeldAt": side.lastHeldAt.map { .integer(Int($0)) } ?? .null,
+                    ]
+                }),
+            "resolvedAt": resolvedAt.map { .integer(Int($0)) } ?? .null, "resolvedBy": resolvedBy.map(JSONValue.string) ?? .null,
+            "keptEpoch": keptEpoch.map(JSONValue.string) ?? .null, "fencedEpochs": .array(fencedEpochs.map(JSONValue.string)),
+        ]
+    }
+}
+
+extension NodeDatabase {
+    /// Hub: the clone suspicions, open ones first, newest first.
+    public func cloneSuspicions(openOnly: Bool) throws(StoreError) -> [CloneSuspicion] {
+        try snapshot("read clone suspicions") { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM cloneSuspicion \(openOnly ? "WHERE resolvedAt IS NULL" : "") ORDER BY resolvedAt IS NOT NULL, id DESC")
+            return try rows.map { row in try Self.suspicion(row, db) }
+        }
+    }
+
+    static func suspicion(_ row: Row, _ db: Database) throws -> CloneSuspicion {
+        let id: Int = row["id"]
+        let origin: String = row["origin"]
+        let current = try String.fetchOne(db, sql: "SELECT epoch FROM event WHERE origin = ? ORDER BY seq DESC LIMIT 1", arguments: [origin])
+        var sides: [String: CloneSuspicion.Side] = [:]
+        for epoch in [current].compactMap({ $0 }) + [row["epoch"] as String] {
+            sides[epoch] = CloneSuspicion.Side(epoch: epoch, stored: 0, held: 0)
+        }
+        for held in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT epoch, COUNT(*) AS held, MAX(seq) AS lastSeq, MAX(heldAt) AS lastAt FROM cloneEvidence
+                WHERE suspicion = ? GROUP BY epoch
+                """, arguments: [id])
+        {
+            let epoch: String = held["epoch"]
+            sides[epoch] = CloneSuspicion.Side(epoch: epoch, stored: 0, held: held["held"], lastHeldSeq: held["lastSeq"], lastHeldAt: held["lastAt"])
+        }
+        for epoch in sides.keys {
+            sides[epoch]?.stored =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE origin = ? AND epoch = ?", arguments: [origin, epoch]) ?? 0
+        }
+        let fenced: String? = row["fencedEpochs"]
+        return CloneSuspicion(
+            id: id, origin: origin, epoch: row["epoch"], divergedAt: row["divergedAt"], since: row["since"], reason: row["reason"],
+            currentEpoch: current,
+            sides: sides.values.sorted { ($0.epoch == current ? 0 : 1, $0.lastHeldAt ?? 0, $0.epoch) < ($1.epoch == current ? 0 : 1, $1.lastHeldAt ?? 0, $1.epoch) },
+            resolvedAt: row["resolvedAt"], resolvedBy: row["resolvedBy"], keptEpoch: row["keptEpoch"],
+            fencedEpochs: fenced.map { $0.split(separator: ",").map(String.init) } ?? [])
+    }
+
+    /// Hub: the operator settles `origin`'s open clone suspicion by keeping `epoch`. Every other
+    /// epoch of the suspicion is fenced (its pushes answer `epoch-fenced` from now on); a kept epoch
+    /// the chain does not hold yet is adopted under the origin's current key, so that machine's
+    /// held batches enter the chain on its next push. The evidence stays.
+    /// - Throws: ``StoreError/refused(_:)`` when no suspicion is open or `epoch` is not one of it.
+    @discardableResult
+    public func resolveClone(origin: String, keep epoch: String, by operatorName: String, now: Int64) throws(StoreError) -> CloneSuspicion {
+        try immediateTransaction("settle a suspected clone") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cloneSuspicion WHERE origin = ? AND resolvedAt IS NULL", arguments: [origin])
+            else {
+                throw StoreError.refused("no suspected clone of \(origin) is open (see `lienthong hub fork list --all`)")
+            }
+            let suspicion = try Self.suspicion(row, db)
+            let epochs = suspicion.sides.map(\.epoch)
+            guard epochs.contains(epoch) else {
+                throw StoreError.refused("--keep: \(epoch) is not an epoch of \(origin)'s suspected clone; expected one of \(epochs.joined(separator: ", "))")
+            }
+            let fenced = epochs.filter { $0 != epoch }
+            for other in fenced {
+                try db.execute(sql: "INSERT OR IGNORE INTO fencedEpoch (origin, epoch) VALUES (?, ?)", arguments: [origin, other])
+            }
+            // A healed machine signs its new epoch with the origin's key (the same machine's key,
+            // copied with its disk); adopt it so its held batches can enter the chain.
+            let known = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM originKey WHERE origin = ? AND epoch = ?)", arguments: [origin, epoch]) ?? false
+            if !known, let current = try HubTransaction(db: db).currentKey(origin: origin) {
+                try HubTransaction(db: db).addEpoch(origin: origin, epoch: epoch, publicKey: current)
+            }
+            try db.execute(
+                sql: "UPDATE cloneSuspicion SET resolvedAt = ?, resolvedBy = ?, keptEpoch = ?, fencedEpochs = ? WHERE id = ?",
+                arguments: [now, operatorName, epoch, fenced.joined(separator: ","), suspicion.id])
+            var settled = suspicion
+            settled.resolvedAt = now
+            settled.resolvedBy = operatorName
+            settled.keptEpoch = epoch
+            settled.fencedEpochs = fenced
+            return settled
+        }
+    }
+}
