@@ -72,11 +72,11 @@ status=0
 for i in "${!pids[@]}"; do
   if ! wait "${pids[$i]}"; then status=1; fi
 done
-for log in "${logs[@]}"; do grep -v '^runs: \|^faults injected: \|^invariant failures: \|FAIL: fault kinds never' "$log" || true; done
+for log in "${logs[@]}"; do grep -v '^runs: \|^faults injected: \|^heals: \|^invariant failures: \|FAIL: fault kinds never' "$log" || true; done
 summary=0
 python3 - "${logs[@]}" <<'PY' || summary=1
 import re, sys
-runs = events = failed = 0
+runs = events = failed = heals = suspected = 0
 seconds = 0.0
 slowest = 0.0
 faults = {}
@@ -90,10 +90,13 @@ for path in sys.argv[1:]:
                 kind, count = part.split("=")
                 if kind not in faults: order.append(kind)
                 faults[kind] = faults.get(kind, 0) + int(count)
+        elif m := re.match(r"heals: (\d+) forks healed at nodes, (\d+) suspected clones settled by the operator", line):
+            heals += int(m[1]); suspected += int(m[2])
         elif m := re.match(r"invariant failures: (\d+) seeds", line):
             failed += int(m[1])
 print(f"runs: {runs}, events stored at the hub: {events}, seconds per seed: {seconds / max(1, runs):.2f} (slowest {slowest:.2f})")
 print("faults injected: " + " ".join(f"{k}={faults[k]}" for k in order))
+print(f"heals: {heals} forks healed at nodes, {suspected} suspected clones settled by the operator")
 print(f"invariant failures: {failed} seeds")
 missing = [k for k in order if faults[k] == 0]
 if runs >= 50 and missing:

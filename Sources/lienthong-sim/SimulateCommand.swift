@@ -48,6 +48,8 @@ struct SimulateCommand: ParsableCommand {
         if let bug = PlantedBug.active { print("planted bug switched on: \(bug.rawValue)") }
         var totals: [Simulation.FaultKind: Int] = [:]
         var events = 0
+        var heals = 0
+        var settledClones = 0
         var failed: [(UInt64, [String])] = []
         var seconds = 0.0
         var slowest = 0.0
@@ -70,10 +72,12 @@ struct SimulateCommand: ParsableCommand {
             seconds += report.seconds
             slowest = max(slowest, report.seconds)
             for (kind, count) in report.faults { totals[kind, default: 0] += count }
+            heals += report.heals
+            settledClones += report.settledClones
             if verbose || !report.failures.isEmpty {
                 let faults = report.faults.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
                 print(
-                    "seed \(seed): \(report.events) events, \(report.dossiers) dossiers, \(report.conflicts) conflicts, \(report.heals) heals, "
+                    "seed \(seed): \(report.events) events, \(report.dossiers) dossiers, \(report.conflicts) conflicts, \(report.heals) heals, \(report.settledClones) clones settled, "
                         + String(format: "%.2f s", report.seconds) + "; \(faults)")
             }
             if !report.failures.isEmpty {
@@ -85,6 +89,7 @@ struct SimulateCommand: ParsableCommand {
         }
         print("runs: \(runs), events stored at the hub: \(events), seconds per seed: " + String(format: "%.2f (slowest %.2f)", seconds / Double(max(1, runs)), slowest))
         print("faults injected: " + Simulation.FaultKind.allCases.map { "\($0.rawValue)=\(totals[$0] ?? 0)" }.joined(separator: " "))
+        print("heals: \(heals) forks healed at nodes, \(settledClones) suspected clones settled by the operator")
         print("invariant failures: \(failed.count) seeds" + (failed.isEmpty ? "" : " (" + failed.prefix(10).map { String($0.0) }.joined(separator: ", ") + ")"))
         if expectFailure {
             guard !failed.isEmpty else {

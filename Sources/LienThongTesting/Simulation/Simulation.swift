@@ -34,6 +34,7 @@ public final class Simulation {
         case crashHub = "crash-hub"
         case restoreNode = "restore-node-backup"
         case clockSkew = "clock-skew-24h"
+        case cloneNode = "clone-node"
 
         public static func < (lhs: FaultKind, rhs: FaultKind) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -64,6 +65,8 @@ public final class Simulation {
         public var dossiers: Int
         public var conflicts: Int
         public var heals: Int
+        /// Clone suspicions the hub opened and its operator settled (`hub fork resolve`).
+        public var settledClones: Int = 0
         public var faults: [FaultKind: Int]
         /// Invariant violations; empty when the run passed.
         public var failures: [String]
@@ -104,6 +107,7 @@ public final class Simulation {
         case restartHub
         case healPartition(Int)
         case backup(Int)
+        case settleClone(Int)
         case fault
         case statusCheck
     }
@@ -138,9 +142,16 @@ public final class Simulation {
         var up = true
         var partitionedUntil: Int64 = 0
         var backups: [String] = []
+        var backupsTaken = 0
         /// Own events a clerk was told were saved, by hash, and whether a restore wiped them.
         var saved: [(seq: Int, hash: String)] = []
         var wakeAt: Int64?
+        /// A second machine writing as the same origin (a copy of `twinOf`'s disk), and whether the
+        /// hub's operator has switched a machine off after settling the clone (its files stay as
+        /// evidence; it takes no further part, and the invariants leave it out).
+        var twinOf: Int?
+        var retired = false
+        var clerkStopped = false
 
         init(index: Int, origin: String, agency: String, office: String, path: String, key: SigningKey, workflow: Workflow, link: HubLink, credential: String, database: NodeDatabase, seed: UInt64) {
             self.index = index
@@ -272,6 +283,7 @@ public final class Simulation {
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         if let hashes = try? hub.database.stateHashes() { report.dossiers = hashes.count }
         report.conflicts = (try? hub.database.conflicts(openOnly: false).count) ?? 0
+        report.settledClones = (try? hub.database.cloneSuspicions(openOnly: false).filter { !$0.isOpen }.count) ?? 0
         if !options.keepFiles { try? FileManager.default.removeItem(at: options.directory) }
         return report
     }
@@ -300,8 +312,9 @@ public final class Simulation {
     /// node has pushed everything and pulled its feed to the end — or gives up after simulated days.
     func healAndDrain() throws {
         faultsOn = false
-        for node in nodes {
+        for node in nodes where !node.retired {
             node.partitionedUntil = 0
+            node.clerkStopped = node.twinOf != nil
             if !node.up { try restart(node) }
         }
         if !hubUp { try restartHub() }
@@ -312,6 +325,9 @@ public final class Simulation {
             now = max(now, next.at)
             switch next.occurrence {
             case .clerk, .hubClerk, .fault, .backup: continue
+            case .settleClone:
+                if options.trace { print("\(Fixtures.vietnamText(now)) drain \(describe(next.occurrence))") }
+                try handle(next.occurrence)
             default:
                 if options.trace { print("\(Fixtures.vietnamText(now)) drain \(describe(next.occurrence))") }
                 try handle(next.occurrence)
@@ -323,14 +339,16 @@ public final class Simulation {
                 quiet = 0
             }
         }
-        failures.append("did not drain within 3 simulated days after healing: " + nodes.map { node in
+        failures.append("did not drain within 3 simulated days after healing: " + nodes.filter { !$0.retired }.map { node in
             "\(node.origin) head \(node.engine.localHead) stored \(node.engine.storedSeq) pulled \(node.engine.pulled)/\(node.engine.feedEnd)"
                 + (node.engine.blocked.map { " blocked \($0.outcome.rawValue): \($0.reason)" } ?? "") + (node.engine.healing ? " healing" : "")
         }.joined(separator: "; "))
     }
 
     func drained() throws -> Bool {
-        for node in nodes {
+        if nodes.contains(where: { $0.twinOf != nil && !$0.retired && !nodes[$0.twinOf!].retired }) { return false }
+        if try !hub.database.cloneSuspicions(openOnly: true).isEmpty { return false }
+        for node in nodes where !node.retired {
             guard let database = node.database, node.up else { return false }
             let head = try database.head(origin: node.origin)?.seq ?? 0
             let held = try hub.database.head(origin: node.origin)?.seq ?? 0
@@ -357,6 +375,7 @@ public final class Simulation {
         case .restartHub: return "restart hub"
         case .healPartition(let index): return "heal partition \(name(index))"
         case .backup(let index): return "backup \(name(index))"
+        case .settleClone(let index): return "operator settles the clone \(name(index))#\(index)"
         case .fault: return "fault"
         case .statusCheck: return "status check"
         }
@@ -410,6 +429,7 @@ public final class Simulation {
         switch occurrence {
         case .clerk(let index):
             let node = nodes[index]
+            guard !node.retired, !node.clerkStopped else { return }
             if node.up { try clerkActs(node) }
             schedule(Int64(3 + below(40)) * 60_000, .clerk(index))
         case .hubClerk:
@@ -437,15 +457,18 @@ public final class Simulation {
             guard let park = parked.removeValue(forKey: id), hubUp else { return }
             try answerPull(park, recordDelivery: false)
         case .restartNode(let index):
-            if !nodes[index].up { try restart(nodes[index]) }
+            if !nodes[index].up && !nodes[index].retired { try restart(nodes[index]) }
         case .restartHub:
             if !hubUp { try restartHub() }
         case .healPartition(let index):
             nodes[index].partitionedUntil = 0
+        case .settleClone(let index):
+            try settleClone(nodes[index])
         case .backup(let index):
             let node = nodes[index]
-            if node.up, let database = node.database {
-                let path = node.path + ".backup-\(node.backups.count + 1)"
+            if node.up, !node.retired, let database = node.database {
+                node.backupsTaken += 1
+                let path = node.path + ".backup-\(node.backupsTaken)"
                 _ = try database.backup(to: path)
                 node.backups.append(path)
             }
@@ -683,6 +706,11 @@ public final class Simulation {
     func injectFault() throws {
         let roll = below(100)
         let node = nodes[below(nodes.count)]
+        guard !node.retired else { return }
+        if roll < 4 {
+            try cloneMachine(node)
+            return
+        }
         switch roll {
         case 0..<30:
             guard node.partitionedUntil <= now else { return }
@@ -707,5 +735,74 @@ public final class Simulation {
             try restoreFromBackup(node)
             schedule(Int64(5 + below(120)) * 60_000, .restartNode(node.index))
         }
+    }
+
+    // MARK: Clones
+
+    /// Copies `node`'s disk to a second machine that writes as the same origin (DESIGN §5's
+    /// clone): same key, credential and epoch, its own clerk. One clone per run.
+    func cloneMachine(_ node: SimNode) throws {
+        guard node.up, node.twinOf == nil, !nodes.contains(where: { $0.twinOf != nil }), let database = node.database else { return }
+        let path = node.path + ".clone"
+        _ = try database.backup(to: path)
+        let twin = SimNode(
+            index: nodes.count, origin: node.origin, agency: node.agency, office: node.office, path: path, key: node.key, workflow: node.workflow,
+            link: node.link, credential: node.credential, database: try NodeDatabase(path: path), seed: random.next())
+        twin.twinOf = node.index
+        twin.skew = node.skew + Int64(below(600_001)) - 300_000
+        twin.saved = node.saved
+        nodes.append(twin)
+        twin.engine = try makeEngine(twin)
+        count(.cloneNode)
+        schedule(Int64(below(600_000)), .clerk(twin.index))
+        schedule(0, .beat(twin.index))
+        try drive(twin)
+        // The district notices within a few hours (a suspicion in `hub status`) and settles it.
+        schedule(Int64(1 + below(6)) * 3_600_000, .settleClone(twin.index))
+    }
+
+    /// The hub's operator at work on a clone, every half hour to the end of the run: the copy's
+    /// clerk stops; whenever the hub suspects a clone and each live machine's epoch shows in
+    /// `hub fork list`, the operator keeps one machine (chosen by the seed) with `hub fork resolve
+    /// --keep` and switches the other off. A copy the hub never suspected (its pushes looked like a
+    /// restore and healed) is switched off once it has nothing left to push; a suspicion that
+    /// opens after that (the original's history against the copy's) keeps the original.
+    func settleClone(_ twin: SimNode) throws {
+        guard let originalIndex = twin.twinOf else { return }
+        schedule(30 * 60_000, .settleClone(twin.index))
+        let original = nodes[originalIndex]
+        if !twin.retired { twin.clerkStopped = true }
+        let live = [original, twin].filter { !$0.retired }
+        guard let suspicion = try hub.database.cloneSuspicions(openOnly: true).first(where: { $0.origin == twin.origin }) else {
+            if live.count == 2, twin.up, twin.engine.pending == 0, !twin.engine.healing, twin.engine.heldAsClone == nil { retire(twin) }
+            return
+        }
+        var epochs: [String] = []
+        for machine in live {
+            guard let epoch = try machine.database?.identity()?.epoch, suspicion.sides.contains(where: { $0.epoch == epoch }) else { return }
+            epochs.append(epoch)
+        }
+        guard Set(epochs).count == epochs.count else { return }
+        let keep = live.count == 2 && random.next() % 2 == 0 ? 1 : 0
+        let settled = try hub.database.resolveClone(origin: twin.origin, keep: epochs[keep], by: "vh-hethong", now: hubLocal)
+        if options.trace {
+            print("  kept \(live[keep] === twin ? "the copy" : "the original")'s epoch \(settled.keptEpoch ?? ""), fenced \(settled.fencedEpochs); "
+                + "sides \(settled.sides.map { "\($0.epoch) stored \($0.stored) held \($0.held)" })")
+        }
+        for (index, machine) in live.enumerated() where index != keep { retire(machine) }
+        // A backup from before the settlement may carry a fenced epoch (the one both machines
+        // shared): restored, it would be fenced too, and the office would need `hub enroll
+        // --replace` and `node recover`. The operator takes fresh backups from here on.
+        live[keep].backups = []
+        if live[keep] === twin, twin.clerkStopped {
+            twin.clerkStopped = false
+            schedule(Int64(below(600_000)), .clerk(twin.index))
+        }
+    }
+
+    /// Switches a machine off for good: its files stay, as evidence.
+    func retire(_ node: SimNode) {
+        crash(node)
+        node.retired = true
     }
 }

@@ -45,9 +45,9 @@ public enum BatchCheck {
         replaced: (String) -> Bool = { _ in false }, validator: EventValidator = EventValidator()
     ) -> Verdict {
         let origin = batch.origin
-        if fenced {
-            return .reject(.epochFenced, "epoch \(batch.epoch) of \(origin) was fenced off by the hub operator; this machine must not push")
-        }
+        // A fenced epoch may still re-send what the hub holds (answered `duplicate`): its kept
+        // successor's first push after a clone starts with events of the fenced epoch that the
+        // hub stored before the clone. Anything new, or diverging, is refused.
         guard let first = batch.events.first, let last = batch.events.last else { return .reject(.invalid, "the batch has no events") }
         for (index, event) in batch.events.enumerated() where event.seq != first.seq + index {
             return .reject(.invalid, "seqs must be consecutive: seq \(event.seq) follows \(first.seq + index - 1)")
@@ -97,6 +97,9 @@ public enum BatchCheck {
                 divergence = event
                 break
             }
+        }
+        if fenced && (divergence != nil || chained.contains { $0.seq > head.seq }) {
+            return .reject(.epochFenced, "epoch \(batch.epoch) of \(origin) was fenced off by the hub operator; this machine must not push")
         }
         if let divergence {
             // A restored machine's branch is entirely later than what the hub last heard from the
