@@ -65,6 +65,32 @@ import Testing
         #expect(try pair.hub.database.eventCount() == 3)
     }
 
+    /// Regression (found by the simulator's clone fault): the machine kept after a clone re-sends,
+    /// in its first push, events of the epoch both machines shared — which the operator fenced.
+    /// What the hub holds is answered `duplicate`; only a new or diverging event is fenced off.
+    @Test func aFencedEpochMayResendWhatTheHubHoldsButNothingNew() throws {
+        let pair = try Pair()
+        try pair.write([Fixtures.note("một"), Fixtures.note("hai")])
+        let held = try pair.batch()
+        #expect(try pair.push(held).outcome == .stored)
+        try pair.write([Fixtures.note("ba")])
+        let more = try pair.batch()
+        let stored = try pair.hub.database.ownEvents(origin: "xa-23059", fromSeq: 1)
+        let head = try #require(stored.last)
+        func decide(_ batch: PushBatch) -> BatchCheck.Verdict {
+            BatchCheck.decide(
+                batch, head: ChainHead(seq: head.seq, hash: head.hash), headHLC: head.hlc,
+                held: { seq in stored.first { $0.seq == seq }.map { BatchCheck.Held(hash: $0.hash, hlc: $0.hlc) } },
+                key: pair.nodeKey.publicKey, fenced: true)
+        }
+        #expect(decide(held) == .duplicate)
+        guard case .reject(.epochFenced, let reason) = decide(more) else {
+            Issue.record("a new event of a fenced epoch was not fenced: \(decide(more))")
+            return
+        }
+        #expect(reason.contains("fenced off by the hub operator"))
+    }
+
     @Test func aTamperedEventStoresNothingAndSaysWhy() throws {
         let pair = try Pair()
         try pair.write([Fixtures.note("một"), Fixtures.note("hai")])

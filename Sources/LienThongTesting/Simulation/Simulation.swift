@@ -152,6 +152,7 @@ public final class Simulation {
         var twinOf: Int?
         var retired = false
         var clerkStopped = false
+        var settleWaits = 0
 
         init(index: Int, origin: String, agency: String, office: String, path: String, key: SigningKey, workflow: Workflow, link: HubLink, credential: String, database: NodeDatabase, seed: UInt64) {
             self.index = index
@@ -778,13 +779,29 @@ public final class Simulation {
             return
         }
         var epochs: [String] = []
+        var shown: [String] = []
         for machine in live {
-            guard let epoch = try machine.database?.identity()?.epoch, suspicion.sides.contains(where: { $0.epoch == epoch }) else { return }
-            epochs.append(epoch)
+            if let epoch = try machine.database?.identity()?.epoch {
+                epochs.append(epoch)
+                if suspicion.sides.contains(where: { $0.epoch == epoch }) { shown.append(epoch) }
+            }
         }
-        guard Set(epochs).count == epochs.count else { return }
+        guard shown.count == live.count, Set(shown).count == shown.count else {
+            // Both machines write in one epoch (one was restored from a backup taken before the
+            // clone), or one has pushed nothing since it healed: no epoch tells them apart. After
+            // two hours the operator keeps the epoch that shows; the machines then diverge again
+            // and the diverged one heals into an epoch of its own.
+            twin.settleWaits += 1
+            if options.trace { print("  waits (\(twin.settleWaits)): machines' epochs \(epochs), held sides \(suspicion.sides.map(\.epoch))") }
+            guard twin.settleWaits >= 4, let keep = shown.first ?? suspicion.currentEpoch else { return }
+            twin.settleWaits = 0
+            try hub.database.resolveClone(origin: twin.origin, keep: keep, by: "vh-hethong", now: hubLocal)
+            if options.trace { print("  kept \(keep) to let the machines diverge again") }
+            return
+        }
+        twin.settleWaits = 0
         let keep = live.count == 2 && random.next() % 2 == 0 ? 1 : 0
-        let settled = try hub.database.resolveClone(origin: twin.origin, keep: epochs[keep], by: "vh-hethong", now: hubLocal)
+        let settled = try hub.database.resolveClone(origin: twin.origin, keep: shown[keep], by: "vh-hethong", now: hubLocal)
         if options.trace {
             print("  kept \(live[keep] === twin ? "the copy" : "the original")'s epoch \(settled.keptEpoch ?? ""), fenced \(settled.fencedEpochs); "
                 + "sides \(settled.sides.map { "\($0.epoch) stored \($0.stored) held \($0.held)" })")
