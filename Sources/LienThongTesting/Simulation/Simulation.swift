@@ -793,7 +793,8 @@ public final class Simulation {
             // and the diverged one heals into an epoch of its own.
             twin.settleWaits += 1
             if options.trace { print("  waits (\(twin.settleWaits)): machines' epochs \(epochs), held sides \(suspicion.sides.map(\.epoch))") }
-            guard twin.settleWaits >= 4, let keep = shown.first ?? suspicion.currentEpoch else { return }
+            // Never while a machine is down: its epoch is unknown, and it must not be fenced by accident.
+            guard twin.settleWaits >= 4, epochs.count == live.count, let keep = shown.first ?? suspicion.currentEpoch else { return }
             twin.settleWaits = 0
             try hub.database.resolveClone(origin: twin.origin, keep: keep, by: "vh-hethong", now: hubLocal)
             if options.trace { print("  kept \(keep) to let the machines diverge again") }
