@@ -91,6 +91,48 @@ import Testing
         #expect(reason.contains("fenced off by the hub operator"))
     }
 
+    /// Review finding: a fenced machine that heals (takes back, starts a fresh epoch with the same
+    /// key) must not slip past the fence. Once an epoch of an origin was fenced, a new epoch is
+    /// held as a suspected clone until the operator keeps it; keeping the fenced epoch is refused.
+    @Test func aNewEpochAfterAFenceIsHeldUntilTheOperatorKeepsIt() throws {
+        let pair = try Pair()
+        try pair.write([Fixtures.note("một"), Fixtures.note("hai")])
+        #expect(try pair.push(try pair.batch()).outcome == .stored)
+        // Reached by hand (a clone settled earlier fenced this epoch; the clone path itself is
+        // covered end to end): the operator fenced the machine's epoch.
+        try pair.hub.database.writer.write { db in
+            try db.execute(sql: "INSERT INTO fencedEpoch (origin, epoch) VALUES ('xa-23059', ?)", arguments: [Pair.nodeEpoch])
+        }
+        // The fenced machine, healed: the hub's events taken back into a fresh epoch, same key.
+        let healed = try NodeDatabase.inMemory()
+        let fresh = LocalIdentity.newEpoch()
+        try healed.initialize(
+            identity: LocalIdentity(origin: "xa-23059", epoch: fresh, agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0),
+            publicKey: pair.nodeKey.publicKey)
+        let own = try pair.hub.own(node: "xa-23059", fromSeq: 1, limit: 100)
+        try healed.healFork(
+            hubEvents: own.events, hubHead: (own.head.seq, own.head.hash), fromSeq: 1, checkpoints: own.checkpoints, keys: own.keys,
+            newEpoch: LocalIdentity.newEpoch(), key: pair.nodeKey, wallMilliseconds: { UInt64(pair.now) + 10 }, now: pair.now)
+        var clock = UInt64(pair.now) + 100
+        try healed.append([Fixtures.note("ba")], key: pair.nodeKey) {
+            clock += 1
+            return clock
+        }
+        let (events, checkpoint) = try #require(try healed.pendingBatch(afterSeq: 2, limit: 100, key: pair.nodeKey))
+        #expect(checkpoint.epoch == fresh)
+        let batch = PushBatch(events: events, checkpoint: checkpoint)
+        let held = try pair.push(batch)
+        #expect(held.outcome == .cloneSuspected, "\(held)")
+        #expect(try pair.hub.database.head(origin: "xa-23059")?.seq == 2)
+        let suspicion = try #require(try pair.hub.database.cloneSuspicions(openOnly: true).first)
+        #expect(Set(suspicion.sides.map(\.epoch)) == [Pair.nodeEpoch, fresh])
+        // Keeping the epoch fenced before is refused; keeping the new one lets it in.
+        #expect(throws: StoreError.self) { try pair.hub.database.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now) }
+        try pair.hub.database.resolveClone(origin: "xa-23059", keep: fresh, by: "vh-hethong", now: pair.now)
+        #expect(try pair.push(batch).outcome == .stored)
+        #expect(try pair.hub.database.head(origin: "xa-23059")?.seq == 3)
+    }
+
     @Test func aTamperedEventStoresNothingAndSaysWhy() throws {
         let pair = try Pair()
         try pair.write([Fixtures.note("một"), Fixtures.note("hai")])

@@ -103,6 +103,9 @@ import Testing
         // Held again: no second take-back; ask again once per backoff cap, pulls going on.
         engine.handle(.pushed(outcome: .cloneSuspected, storedSeq: 12, reason: "held", milliseconds: 10), now: 3)
         #expect(engine.next(now: 3).isEmpty)
+        // Held, the hub holding more is no cue to take back (the other machine may have been kept).
+        engine.handle(.hubHolds(seq: 40), now: 3)
+        #expect(!engine.healing)
         let wake: Int64? = engine.wakeUp(now: 3)
         #expect(wake == 300_003)
         #expect(engine.next(now: 3 + 300_000) == [.push(afterSeq: 12, limit: 100)])

@@ -54,10 +54,15 @@ extension HubService {
             var keyText = try transaction.publicKey(origin: batch.origin, epoch: batch.epoch)
             // An epoch the hub has not seen, signed with the key of the origin's current epoch: the
             // same machine healed a fork and started a new epoch. Recorded once the batch is stored.
+            // Not after the operator fenced an epoch of this origin: a fenced machine healing into a
+            // new epoch would slip past the fence, so such a batch is held as a suspected clone
+            // until the operator keeps (or fences) that epoch too.
             var newEpochKey: String?
+            var newEpochAfterFence = false
             if keyText == nil, let current = try transaction.currentKey(origin: batch.origin) {
                 keyText = current
                 newEpochKey = current
+                newEpochAfterFence = try transaction.hasFencedEpoch(origin: batch.origin)
             }
             let key = keyText.flatMap { try? VerifyingKey(hex: $0) }
             let verdict = BatchCheck.decide(
@@ -66,7 +71,13 @@ extension HubService {
                 replaced: { hash in (try? transaction.isReplaced(origin: batch.origin, hash: hash)) ?? false })
             // While a clone is suspected, nothing more of the origin enters the chain: whichever
             // machine pushes, its batch is held as evidence until the operator keeps one epoch.
-            let suspicion = try transaction.openCloneSuspicion(origin: batch.origin)
+            var suspicion = try transaction.openCloneSuspicion(origin: batch.origin)
+            if suspicion == nil, newEpochAfterFence, case .append(let events, _) = verdict {
+                suspicion = try transaction.openCloneSuspicion(
+                    origin: batch.origin, epoch: batch.epoch, divergedAt: events.first?.seq ?? batch.firstSeq,
+                    reason: "epoch \(batch.epoch) of \(batch.origin) is new, and the operator fenced an epoch of this origin before: "
+                        + "it may be the fenced machine after a heal", now: now)
+            }
             func holding(_ id: Int) -> OriginResult {
                 OriginResult(
                     origin: batch.origin, outcome: .cloneSuspected, head: head,

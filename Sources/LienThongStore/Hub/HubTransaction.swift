@@ -81,6 +81,11 @@ public struct HubTransaction {
         }
     }
 
+    /// Whether the operator ever fenced an epoch of `origin` (after a clone).
+    public func hasFencedEpoch(origin: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fencedEpoch WHERE origin = ?)", arguments: [origin]) ?? false
+    }
+
     public func isFenced(origin: String, epoch: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fencedEpoch WHERE origin = ? AND epoch = ?)", arguments: [origin, epoch])
             ?? false

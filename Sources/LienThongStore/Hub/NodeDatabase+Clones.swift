@@ -101,9 +101,17 @@ extension NodeDatabase {
     /// epoch of the suspicion is fenced (its pushes answer `epoch-fenced` from now on); a kept epoch
     /// the chain does not hold yet is adopted under the origin's current key, so that machine's
     /// held batches enter the chain on its next push. The evidence stays.
-    /// - Throws: ``StoreError/refused(_:)`` when no suspicion is open or `epoch` is not one of it.
+    ///
+    /// When the suspicion shows one epoch only (both machines write in it: neither has healed yet,
+    /// or one was restored from a backup taken before the clone), keeping it fences nothing; that
+    /// is refused unless `closeOnly` says the operator means it — the machines then diverge again
+    /// and the diverged one heals into an epoch of its own.
+    /// - Throws: ``StoreError/refused(_:)`` when no suspicion is open, `epoch` is not one of it,
+    ///   `epoch` was fenced by an earlier settlement, or nothing would be fenced without `closeOnly`.
     @discardableResult
-    public func resolveClone(origin: String, keep epoch: String, by operatorName: String, now: Int64) throws(StoreError) -> CloneSuspicion {
+    public func resolveClone(
+        origin: String, keep epoch: String, by operatorName: String, now: Int64, closeOnly: Bool = false
+    ) throws(StoreError) -> CloneSuspicion {
         try immediateTransaction("settle a suspected clone") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cloneSuspicion WHERE origin = ? AND resolvedAt IS NULL", arguments: [origin])
             else {
@@ -114,7 +122,15 @@ extension NodeDatabase {
             guard epochs.contains(epoch) else {
                 throw StoreError.refused("--keep: \(epoch) is not an epoch of \(origin)'s suspected clone; expected one of \(epochs.joined(separator: ", "))")
             }
+            if try HubTransaction(db: db).isFenced(origin: origin, epoch: epoch) {
+                throw StoreError.refused("--keep: \(epoch) was fenced by an earlier settlement of \(origin); keep another epoch (\(epochs.filter { $0 != epoch }.joined(separator: ", ")))")
+            }
             let fenced = epochs.filter { $0 != epoch }
+            if fenced.isEmpty && !closeOnly {
+                throw StoreError.refused(
+                    "only epoch \(epoch) shows for \(origin), so keeping it fences nothing: wait until each machine has synced (`lienthong status` "
+                        + "on each prints its epoch) and `lienthong hub fork list` shows it, or pass --close-only to let the machines diverge again")
+            }
             for other in fenced {
                 try db.execute(sql: "INSERT OR IGNORE INTO fencedEpoch (origin, epoch) VALUES (?, ?)", arguments: [origin, other])
             }

@@ -94,8 +94,10 @@ public struct SyncEngine: Sendable {
     /// Set when the hub answered clone-suspected (two machines write as this origin): the first
     /// answer takes the hub's events back and heals like a fork (a diverged clone re-appends its
     /// branch in a new epoch); later ones mean the hub holds the pushes until its operator keeps
-    /// one epoch, so the engine asks again every ``Configuration/backoffCapMilliseconds``.
-    /// Cleared by a stored or duplicate answer.
+    /// one epoch, so the engine asks again every ``Configuration/backoffCapMilliseconds``. While
+    /// set, the hub holding more than this node has does not start a take-back: after the operator
+    /// kept the other machine, this one must hear `epoch-fenced` rather than heal past it.
+    /// Cleared by a stored, duplicate or gap answer.
     public private(set) var heldAsClone: String?
     private var cloneTookBack = false
     private var random: SplitMix64
@@ -181,7 +183,7 @@ public struct SyncEngine: Sendable {
             }
         case .hubHolds(let seq):
             // More than this node has: it was restored from a backup; take its events back.
-            if seq > localHead, blocked == nil { healing = true }
+            if seq > localHead, blocked == nil, heldAsClone == nil { healing = true }
         case .healed(let head, let seq):
             pushInFlight = false
             healing = false

@@ -796,7 +796,7 @@ public final class Simulation {
             // Never while a machine is down: its epoch is unknown, and it must not be fenced by accident.
             guard twin.settleWaits >= 4, epochs.count == live.count, let keep = shown.first ?? suspicion.currentEpoch else { return }
             twin.settleWaits = 0
-            try hub.database.resolveClone(origin: twin.origin, keep: keep, by: "vh-hethong", now: hubLocal)
+            try hub.database.resolveClone(origin: twin.origin, keep: keep, by: "vh-hethong", now: hubLocal, closeOnly: true)
             if options.trace { print("  kept \(keep) to let the machines diverge again") }
             return
         }

@@ -85,6 +85,9 @@ public enum BatchCheck {
         }
 
         if first.seq > head.seq + 1 {
+            if fenced {
+                return .reject(.epochFenced, "epoch \(batch.epoch) of \(origin) was fenced off by the hub operator; this machine must not push")
+            }
             return .reject(.gap, "the hub holds \(origin) up to seq \(head.seq); send from seq \(head.seq + 1)")
         }
         // Where the batch overlaps what the hub holds, it must be the same chain.

@@ -59,6 +59,8 @@ struct HubForkResolveCommand: ParsableCommand {
     @Argument(help: "The node's id, e.g. xa-23059.") var node: String
     @Option(help: "The epoch to keep (see `lienthong hub fork list`).") var keep: String
     @Option(help: "The operator settling it: a staff id of the hub (see the hub's staff.json).") var actor: String
+    @Flag(help: "Close the suspicion though only the kept epoch shows (both machines write in it): nothing is fenced; the machines diverge again and the diverged one heals into its own epoch.")
+    var closeOnly = false
     @OptionGroup var data: DataDirectoryOptions
 
     func run() throws {
@@ -70,10 +72,15 @@ struct HubForkResolveCommand: ParsableCommand {
         }
         let settled: CloneSuspicion
         do {
-            settled = try hub.service.database.resolveClone(origin: node, keep: keep, by: actor, now: Int64(NodeContext.wallMilliseconds()))
+            settled = try hub.service.database.resolveClone(
+                origin: node, keep: keep, by: actor, now: Int64(NodeContext.wallMilliseconds()), closeOnly: closeOnly)
         } catch StoreError.refused(let reason) {
             FileHandle.standardError.write(Data("error: \(reason); nothing was changed\n".utf8))
             throw ExitCode(64)
+        }
+        guard !settled.fencedEpochs.isEmpty else {
+            print("Closed the suspicion of \(node) without fencing anything: if two machines still write as it, the hub suspects them again.")
+            return
         }
         print("Kept epoch \(keep) of \(node): its machine's pushes are stored from its next sync.")
         if !settled.fencedEpochs.isEmpty {
