@@ -11,13 +11,14 @@ import Testing
 @Suite struct HubServiceTests {
     struct Pair {
         let hub: HubService
+        let hubKey: SigningKey
         let node: NodeDatabase
         let nodeKey = SigningKey()
         let now: Int64 = 1_795_000_000_000
         static let nodeEpoch = LocalIdentity.newEpoch()
 
         init() throws {
-            let hubKey = SigningKey()
+            hubKey = SigningKey()
             let hubDatabase = try NodeDatabase.inMemory()
             let hubIdentity = LocalIdentity(origin: "hub-597", epoch: LocalIdentity.newEpoch(), agencyCode: "597", officeName: "UBND huyện Hàm Thuận Bắc", createdAt: 0)
             try hubDatabase.initialize(identity: hubIdentity, publicKey: hubKey.publicKey)
@@ -131,6 +132,79 @@ import Testing
         try pair.hub.database.resolveClone(origin: "xa-23059", keep: fresh, by: "vh-hethong", now: pair.now)
         #expect(try pair.push(batch).outcome == .stored)
         #expect(try pair.hub.database.head(origin: "xa-23059")?.seq == 3)
+    }
+
+    /// DESIGN §5, a hub restored from a backup: its decisions after the backup survive at the
+    /// node that pulled them; the node returns them with the pages that carried them, and the
+    /// restored hub takes them back (chain, hashes, its own page signatures) before writing anew.
+    /// A forged page or a changed event stores nothing. (Building block: the daemon does not call
+    /// it yet; see the issue note.)
+    @Test func aRestoredHubTakesItsOwnDecisionsBackFromANodeThatPulledThem() throws {
+        let pair = try Pair()
+        let workflow = try Fixtures.workflow()
+        var clock = UInt64(pair.now)
+        let tick: () -> UInt64 = {
+            clock += 1
+            return clock
+        }
+        let intake = Workflow.Intake(
+            procedureCode: "1.001776", applicantName: "Lê Văn Tư", idNumber: "060123456789", phone: "0912345678", address: "thôn 1",
+            documents: ["Tờ khai"], channel: .counter)
+        let code = try #require(
+            try pair.node.receive(intake, actor: "cb-tiepnhan-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick).events.first?.dossier)
+        _ = try pair.node.perform(.forward(agency: "597", reason: "Thẩm quyền huyện"), on: code, actor: "cb-tuphap-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)
+        #expect(try pair.push(try pair.batch()).outcome == .stored)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-hub-restore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backup = directory.appendingPathComponent("hub-backup.sqlite").path
+        _ = try pair.hub.database.backup(to: backup)
+
+        // After the backup: the district accepts and decides; the commune pulls both decisions.
+        let hubWorkflow = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+        let district = HubService(
+            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
+        _ = try district.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
+        _ = try district.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: tick)
+        let page = try district.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now)
+        _ = try pair.node.storePulled(
+            PulledPage(
+                since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
+                entries: page.entries.map { ($0.position, $0.event) }),
+            wallMilliseconds: tick, now: pair.now)
+        let decisions = try pair.hub.database.ownEvents(origin: "hub-597", fromSeq: 1)
+        #expect(decisions.count == 2)
+
+        // The hub is restored from the backup: its decisions are gone there, not at the node.
+        let restored = HubService(
+            database: try NodeDatabase(path: backup), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
+        #expect(try restored.database.head(origin: "hub-597") == nil)
+        let (events, pages) = try pair.node.hubEventsToReturn(hub: "hub-597", afterSeq: 0, limit: 100)
+        #expect(events.map(\.hash) == decisions.map(\.hash))
+        let request = ReturnRequest(
+            node: "xa-23059", events: events, pages: pages.map { ReturnedPage(hubEpoch: $0.hubEpoch, summary: $0.summary, signature: $0.signature) })
+
+        // Forged: a page signature from another key, or an event changed after it was signed.
+        var forgedPage = request
+        forgedPage.pages[0].signature = try PageSignature.sign(forgedPage.pages[0].summary, key: SigningKey())
+        #expect(throws: HubError.self) { try restored.takeBack(forgedPage, node: "xa-23059", now: pair.now) }
+        var changed = try ReturnRequest(bytes: request.bytes)
+        changed.events[1].body = ["approved": false]
+        #expect(throws: HubError.self) { try restored.takeBack(changed, node: "xa-23059", now: pair.now) }
+        #expect(throws: HubError.self) { try restored.takeBack(request, node: "xa-23062", now: pair.now) }
+        #expect(try restored.database.head(origin: "hub-597") == nil)
+
+        // Through the wire form, as the node will send it: both taken back; a retry changes nothing.
+        let answer = try restored.takeBack(try ReturnRequest(bytes: request.bytes), node: "xa-23059", now: pair.now)
+        #expect(answer.accepted == 2)
+        #expect(answer.head.hash == decisions.last?.hash)
+        #expect(try restored.database.ownEvents(origin: "hub-597", fromSeq: 1).map(\.hash) == decisions.map(\.hash))
+        #expect(try restored.takeBack(request, node: "xa-23059", now: pair.now).accepted == 0)
+        #expect(try restored.database.verify().firstProblem == nil)
+        // The next decision continues the chain after them.
+        let next = try restored.perform(.sendResult, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
+        #expect(next.events.first?.seq == 3)
+        #expect(next.events.first?.prev == decisions.last?.hash)
     }
 
     @Test func aTamperedEventStoresNothingAndSaysWhy() throws {

@@ -121,6 +121,13 @@ public struct HubTransaction {
         }
     }
 
+    /// Moves the hub's own clock past `hlc` (events of its own taken back after a restore), so
+    /// its next event sorts after them.
+    public func advanceClock(past hlc: HLC) throws {
+        let last = try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1").flatMap(HLC.init(hex:)) ?? .zero
+        if hlc > last { try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [hlc.hex]) }
+    }
+
     /// Marks a stored event quarantined: kept, but neither delivered nor folded.
     public func quarantine(position: Int, reason: String) throws {
         try db.execute(sql: "INSERT INTO quarantine (eventPosition, reason) VALUES (?, ?)", arguments: [position, reason])

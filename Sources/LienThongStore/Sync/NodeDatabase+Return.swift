@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// A feed page as this node stored it: the hub's signature over its summary.
+public struct StoredFeedPage: Sendable, Hashable {
+    public var hubEpoch: String
+    public var summary: PageSignature.Summary
+    public var signature: String
+}
+
+extension NodeDatabase {
+    /// The hub's own events this node holds after `afterSeq` (at most `limit`, in seq order), and
+    /// the stored feed pages that carried them here: what a hub restored from a backup needs to
+    /// take its lost events back (DESIGN §5). Events with no stored page are left out (the hub
+    /// could not tell them from forgeries), and so is everything after the first one missing.
+    public func hubEventsToReturn(hub: String, afterSeq: Int, limit: Int) throws(StoreError) -> (events: [Event], pages: [StoredFeedPage]) {
+        try snapshot("read the hub's events to return") { db in
+            guard let node = try Self.fetchIdentity(db)?.origin else { throw StoreError.missingIdentity }
+            let events = try Data.fetchAll(
+                db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?", arguments: [hub, afterSeq, limit]
+            ).map { try Self.decodeStored($0) }
+            var kept: [Event] = []
+            var pages: [Int: StoredFeedPage] = [:]
+            for event in events {
+                guard event.seq == (kept.last?.seq ?? afterSeq) + 1,
+                    let position = try Int.fetchOne(
+                        db, sql: "SELECT position FROM feedEntry WHERE origin = ? AND seq = ? AND hash = ?", arguments: [hub, event.seq, event.hash]),
+                    let page = try Row.fetchOne(
+                        db, sql: "SELECT upTo, since, hubEpoch, signature FROM feedPage WHERE since < ? AND upTo >= ? ORDER BY upTo LIMIT 1",
+                        arguments: [position, position])
+                else { break }
+                let upTo: Int = page["upTo"]
+                if pages[upTo] == nil {
+                    let since: Int = page["since"]
+                    let entries = try Row.fetchAll(
+                        db, sql: "SELECT position, origin, seq, hash FROM feedEntry WHERE position > ? AND position <= ? ORDER BY position",
+                        arguments: [since, upTo]
+                    ).map { PageSignature.Entry(position: $0["position"], origin: $0["origin"], seq: $0["seq"], hash: $0["hash"]) }
+                    pages[upTo] = StoredFeedPage(
+                        hubEpoch: page["hubEpoch"], summary: PageSignature.Summary(node: node, since: since, to: upTo, entries: entries),
+                        signature: page["signature"])
+                }
+                kept.append(event)
+            }
+            return (kept, pages.keys.sorted().compactMap { pages[$0] })
+        }
+    }
+}
