@@ -12,8 +12,10 @@ public struct StoredFeedPage: Sendable, Hashable {
 extension NodeDatabase {
     /// The hub's own events this node holds after `afterSeq` (at most `limit`, in seq order), and
     /// the stored feed pages that carried them here: what a hub restored from a backup needs to
-    /// take its lost events back (DESIGN §5). Events with no stored page are left out (the hub
-    /// could not tell them from forgeries), and so is everything after the first one missing.
+    /// take its lost events back (DESIGN §5). The events run without a gap from `afterSeq + 1` and
+    /// stop at the first one this node lacks or holds no stored page for (the hub could not tell it
+    /// from a forgery). A node holds only the hub's events on dossiers it sees, so a restored hub
+    /// takes its chain back from several nodes in turns, each continuing from the hub's new head.
     public func hubEventsToReturn(hub: String, afterSeq: Int, limit: Int) throws(StoreError) -> (events: [Event], pages: [StoredFeedPage]) {
         try snapshot("read the hub's events to return") { db in
             guard let node = try Self.fetchIdentity(db)?.origin else { throw StoreError.missingIdentity }
