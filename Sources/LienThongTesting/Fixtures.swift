@@ -68,6 +68,13 @@ public enum Fixtures {
     }
 
     /// A draft note event on `dossier`.
+    /// A valid counter intake of procedure `procedure` for `applicant`.
+    public static func intake(procedure: String = "1.001776", applicant: String = "Lê Văn Tư") -> Workflow.Intake {
+        Workflow.Intake(
+            procedureCode: procedure, applicantName: applicant, idNumber: "060123456789", phone: "0912345678", address: "thôn 1",
+            documents: ["Tờ khai"], channel: .counter)
+    }
+
     public static func note(_ text: String, dossier: String = "23059-261122-0001", actor: String = "cb-tiepnhan-01") -> EventDraft {
         EventDraft(dossier: dossier, type: "dossier.note", actor: actor, body: ["text": .string(text)])
     }

@@ -16,15 +16,8 @@ import Testing
     /// cannot settle it; Bình Thuận, the owner, dismisses it; after sync all three show it dismissed
     /// with one state hash.
     @Test func aConflictBetweenTwoCommunesIsSettledAtTheOwnerAndShownSettledEverywhere() throws {
-        let site = try Site()
+        let site = try Site.lamDong()
         defer { site.remove() }
-        let topology = Fixtures.lamDongTopologyURL.path
-        try site.initHub(["--hub-id", "hub-68", "--agency", "68", "--office", "UBND tỉnh Lâm Đồng", "--topology", topology])
-        try site.initNode("xa-22933", agency: "22933", office: "UBND phường Hàm Thắng", ["--topology", topology])
-        try site.initNode("xa-22960", agency: "22960", office: "UBND phường Bình Thuận", ["--topology", topology])
-        try site.startHub()
-        try site.enroll("xa-22933")
-        try site.enroll("xa-22960")
         let sender = site.dir("xa-22933")
         let owner = site.dir("xa-22960")
 
@@ -40,8 +33,7 @@ import Testing
 
         // The restored machine still owns the dossier as far as it knows: the hand-over is accepted
         // locally, as it must be at a counter with no link.
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sender + "/node.sqlite" + suffix) }
-        try FileManager.default.copyItem(atPath: site.root + "/before-forward.sqlite", toPath: sender + "/node.sqlite")
+        try site.restore(sender, from: site.root + "/before-forward.sqlite")
         try site.run(["dossier", "process", code, "--to", "cb-tuphap-01", "--actor", "cb-tiepnhan-02", "--data-dir", sender])
         try site.run(["node", "sync", "--data-dir", sender])
         try site.run(["node", "sync", "--data-dir", owner])
@@ -87,7 +79,7 @@ import Testing
         }
         try Eventually.wait(for: "the hub to fold the resolution") { try open(site.hubDir).isEmpty }
         #expect(try site.run(["conflicts", "show", id, "--json", "--data-dir", site.hubDir]).stdout.contains(#""resolution":"dismissed""#))
-        let hashes = try [sender, owner].map { directory in try NodeDatabase(path: directory + "/node.sqlite").stateHashes()[code] }
+        let hashes = try [sender, owner].map { directory in try #require(try NodeDatabase(path: directory + "/node.sqlite").stateHashes()[code]) }
         try Eventually.wait(for: "one state hash at the hub and both communes") {
             let atHub = try site.hubDatabase().stateHashes()[code]
             return hashes.allSatisfy { $0 == atHub }

@@ -12,17 +12,14 @@ import Testing
 
     /// Back up Ma Lâm's node, sync 1,000 more events, restore the backup, write 50 events offline
     /// (20 receipts, whose codes the hub already holds, and 30 hand-overs on them), reconnect:
-    /// all 1,050 events at the hub and the node with the same hashes, the 50 kept as evidence and
-    /// re-appended, each reused code re-issued with an open conflict, the fork reported.
+    /// all 1,050 events at the hub and the node with the same hashes (1,070 with the 20
+    /// `dossier.recoded`), the 50 kept as evidence and re-appended, each reused code re-issued with
+    /// an open conflict, the fork reported.
     @Test func aNodeRestoredFromABackup1000EventsOldLosesNothingOfTheThousandOrOfTheFifty() throws {
-        let site = try Site()
+        let site = try StatusEndToEndTests.start()
         defer { site.remove() }
         let node = site.dir("xa-23059")
         let origin = "xa-23059"
-        try site.initHub()
-        try site.initNode(origin, agency: "23059", office: "UBND thị trấn Ma Lâm")
-        try site.startHub()
-        try site.enroll(origin)
         try site.run(["node", "backup", site.root + "/backup.sqlite", "--data-dir", node])
 
         // 1,000 receipts through the real write path, all stored at the hub.
@@ -35,8 +32,7 @@ import Testing
         let codesBefore = Set(try site.hubDatabase().stateHashes().keys)
 
         // Restore the backup over the live database; the counter keeps working offline.
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: node + "/node.sqlite" + suffix) }
-        try FileManager.default.copyItem(atPath: site.root + "/backup.sqlite", toPath: node + "/node.sqlite")
+        try site.restore(node, from: site.root + "/backup.sqlite")
         var offline: [String] = []
         for index in 0..<20 {
             offline.append(try SyncEndToEndTests.receive(site, origin, applicant: "Nguyễn Thị Hoa \(index + 1)"))
@@ -106,15 +102,11 @@ extension ForkEndToEndTests {
     /// epoch (re-issuing the code it reused); `hub fork resolve --keep` keeps the copy's epoch, whose
     /// held pushes then enter the chain, and fences the original, whose pushes answer epoch-fenced.
     @Test func aClonedMachineIsHeldUntilTheOperatorKeepsOneEpochThenTheOtherIsFenced() throws {
-        let site = try Site()
+        let site = try StatusEndToEndTests.start()
         defer { site.remove() }
         let origin = "xa-23059"
         let original = site.dir(origin)
-        let copy = site.root + "/copy"
-        try site.initHub()
-        try site.initNode(origin, agency: "23059", office: "UBND thị trấn Ma Lâm")
-        try site.startHub()
-        try site.enroll(origin)
+        let copy = site.dir("copy")
         _ = try SyncEndToEndTests.receive(site, origin, applicant: "Trần Văn Chung")
         try site.run(["node", "sync", "--data-dir", original])
         try FileManager.default.copyItem(atPath: original, toPath: copy)
@@ -122,8 +114,7 @@ extension ForkEndToEndTests {
         #expect(try Self.facts(copy)["facts"]?["epoch"]?.stringValue == epoch)
 
         // The copy receives first, the original after it and syncs first: interleaved histories.
-        let onCopy = try #require(DossierEndToEndTests.code(
-            in: try site.run(DossierEndToEndTests.receiveArguments(dataDir: copy, overriding: ["--applicant": "Phạm Thị Bản Sao"])).stdout))
+        let onCopy = try SyncEndToEndTests.receive(site, "copy", applicant: "Phạm Thị Bản Sao")
         let onOriginal = try SyncEndToEndTests.receive(site, origin, applicant: "Lê Văn Gốc")
         try site.run(["node", "sync", "--data-dir", original])
 

@@ -178,8 +178,7 @@ import Testing
         try site.run(["node", "sync", "--data-dir", node])
         // Restore last week's backup over the live database, then keep working: the next seq is
         // one the hub already holds with another hash, and the next code is one it holds too.
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: node + "/node.sqlite" + suffix) }
-        try FileManager.default.copyItem(atPath: site.root + "/old.sqlite", toPath: node + "/node.sqlite")
+        try site.restore(node, from: site.root + "/old.sqlite")
         let reused = try Self.receive(site)
         #expect(reused == lost)
         let sync = try CLIProcess.run(["node", "sync", "--data-dir", node])

@@ -63,6 +63,27 @@ import Testing
         }
 
         func database(_ node: String) throws -> NodeDatabase { try NodeDatabase(path: dir(node) + "/node.sqlite") }
+
+        /// Puts the backup `file` in place of the node's database at `directory`, as a person
+        /// restoring it would (the node's processes stopped).
+        func restore(_ directory: String, from file: String) throws {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory + "/node.sqlite" + suffix) }
+            try FileManager.default.copyItem(atPath: file, toPath: directory + "/node.sqlite")
+        }
+
+        /// After 1 July 2025: the province of Lâm Đồng's hub (hub-68) running, and phường Hàm Thắng
+        /// (xa-22933) and phường Bình Thuận (xa-22960) enrolled with it.
+        static func lamDong() throws -> Site {
+            let site = try Site()
+            let topology = Fixtures.lamDongTopologyURL.path
+            try site.initHub(["--hub-id", "hub-68", "--agency", "68", "--office", "UBND tỉnh Lâm Đồng", "--topology", topology])
+            try site.initNode("xa-22933", agency: "22933", office: "UBND phường Hàm Thắng", ["--topology", topology])
+            try site.initNode("xa-22960", agency: "22960", office: "UBND phường Bình Thuận", ["--topology", topology])
+            try site.startHub()
+            try site.enroll("xa-22933")
+            try site.enroll("xa-22960")
+            return site
+        }
         func hubDatabase() throws -> NodeDatabase { try NodeDatabase(path: hubDir + "/hub.sqlite") }
     }
 
@@ -226,15 +247,8 @@ import Testing
     }
 
     @Test func aForwardBetweenCommunesOnThePost2025TopologyComesBackDecided() throws {
-        let site = try Site()
+        let site = try Site.lamDong()
         defer { site.remove() }
-        let topology = Fixtures.lamDongTopologyURL.path
-        try site.initHub(["--hub-id", "hub-68", "--agency", "68", "--office", "UBND tỉnh Lâm Đồng", "--topology", topology])
-        try site.initNode("xa-22933", agency: "22933", office: "UBND phường Hàm Thắng", ["--topology", topology])
-        try site.initNode("xa-22960", agency: "22960", office: "UBND phường Bình Thuận", ["--topology", topology])
-        try site.startHub()
-        try site.enroll("xa-22933")
-        try site.enroll("xa-22960")
         let sender = site.dir("xa-22933")
         let receiver = site.dir("xa-22960")
 

@@ -31,6 +31,21 @@ import Testing
             _ = try hub.enroll(EnrollRequest(node: "xa-23059", token: token, epoch: Self.nodeEpoch, publicKey: nodeKey.publicKey.hex), now: now)
         }
 
+        /// A wall clock one millisecond further at each read, from `now`.
+        func ticker() -> () -> UInt64 {
+            let clock = TestClock(milliseconds: UInt64(now))
+            return {
+                clock.advance(by: 1)
+                return clock.now()
+            }
+        }
+
+        /// Receives a counter dossier at the node; returns its code.
+        func receive(workflow: Workflow, tick: @escaping () -> UInt64) throws -> String {
+            try #require(
+                try node.receive(Fixtures.intake(), actor: "cb-tiepnhan-01", workflow: workflow, key: nodeKey, wallMilliseconds: tick).events.first?.dossier)
+        }
+
         func write(_ drafts: [EventDraft]) throws {
             var clock: UInt64 = UInt64(now)
             try node.append(drafts, key: nodeKey) {
@@ -76,7 +91,7 @@ import Testing
         #expect(try pair.push(held).outcome == .stored)
         try pair.write([Fixtures.note("ba")])
         let more = try pair.batch()
-        let stored = try pair.hub.database.ownEvents(origin: "xa-23059", fromSeq: 1)
+        let stored = try pair.hub.database.events(origin: "xa-23059", fromSeq: 1)
         let head = try #require(stored.last)
         func decide(_ batch: PushBatch) -> BatchCheck.Verdict {
             BatchCheck.decide(
@@ -128,7 +143,10 @@ import Testing
         let suspicion = try #require(try pair.hub.database.cloneSuspicions(openOnly: true).first)
         #expect(Set(suspicion.sides.map(\.epoch)) == [Pair.nodeEpoch, fresh])
         // Keeping the epoch fenced before is refused; keeping the new one lets it in.
-        #expect(throws: StoreError.self) { try pair.hub.database.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now) }
+        let fencedBefore = #expect(throws: StoreError.self) {
+            try pair.hub.database.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
+        }
+        #expect(fencedBefore?.description.contains("was fenced by an earlier settlement") == true, "\(String(describing: fencedBefore))")
         try pair.hub.database.resolveClone(origin: "xa-23059", keep: fresh, by: "vh-hethong", now: pair.now)
         #expect(try pair.push(batch).outcome == .stored)
         #expect(try pair.hub.database.head(origin: "xa-23059")?.seq == 3)
@@ -142,16 +160,8 @@ import Testing
     @Test func aRestoredHubTakesItsOwnDecisionsBackFromANodeThatPulledThem() throws {
         let pair = try Pair()
         let workflow = try Fixtures.workflow()
-        var clock = UInt64(pair.now)
-        let tick: () -> UInt64 = {
-            clock += 1
-            return clock
-        }
-        let intake = Workflow.Intake(
-            procedureCode: "1.001776", applicantName: "Lê Văn Tư", idNumber: "060123456789", phone: "0912345678", address: "thôn 1",
-            documents: ["Tờ khai"], channel: .counter)
-        let code = try #require(
-            try pair.node.receive(intake, actor: "cb-tiepnhan-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick).events.first?.dossier)
+        let tick = pair.ticker()
+        let code = try pair.receive(workflow: workflow, tick: tick)
         _ = try pair.node.perform(.forward(agency: "597", reason: "Thẩm quyền huyện"), on: code, actor: "cb-tuphap-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)
         #expect(try pair.push(try pair.batch()).outcome == .stored)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-hub-restore-\(UUID().uuidString)")
@@ -172,7 +182,7 @@ import Testing
                 since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
                 entries: page.entries.map { ($0.position, $0.event) }),
             wallMilliseconds: tick, now: pair.now)
-        let decisions = try pair.hub.database.ownEvents(origin: "hub-597", fromSeq: 1)
+        let decisions = try pair.hub.database.events(origin: "hub-597", fromSeq: 1)
         #expect(decisions.count == 2)
 
         // The hub is restored from the backup: its decisions are gone there, not at the node.
@@ -181,8 +191,7 @@ import Testing
         #expect(try restored.database.head(origin: "hub-597") == nil)
         let (events, pages) = try pair.node.hubEventsToReturn(hub: "hub-597", afterSeq: 0, limit: 100)
         #expect(events.map(\.hash) == decisions.map(\.hash))
-        let request = ReturnRequest(
-            node: "xa-23059", events: events, pages: pages.map { ReturnedPage(hubEpoch: $0.hubEpoch, summary: $0.summary, signature: $0.signature) })
+        let request = ReturnRequest(node: "xa-23059", events: events, pages: pages)
 
         // Forged: a page signature from another key, or an event changed after it was signed.
         var forgedPage = request
@@ -198,13 +207,51 @@ import Testing
         let answer = try restored.takeBack(try ReturnRequest(bytes: request.bytes), node: "xa-23059", now: pair.now)
         #expect(answer.accepted == 2)
         #expect(answer.head.hash == decisions.last?.hash)
-        #expect(try restored.database.ownEvents(origin: "hub-597", fromSeq: 1).map(\.hash) == decisions.map(\.hash))
+        #expect(try restored.database.events(origin: "hub-597", fromSeq: 1).map(\.hash) == decisions.map(\.hash))
         #expect(try restored.takeBack(request, node: "xa-23059", now: pair.now).accepted == 0)
         #expect(try restored.database.verify().firstProblem == nil)
         // The next decision continues the chain after them.
         let next = try restored.perform(.sendResult, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
         #expect(next.events.first?.seq == 3)
         #expect(next.events.first?.prev == decisions.last?.hash)
+    }
+
+    /// Two machines write in one epoch (neither healed yet): keeping it would fence nothing, so
+    /// `resolve` refuses unless the operator says `--close-only`; then the hub stores again.
+    @Test func keepingTheOnlyEpochOfASuspicionIsRefusedUnlessCloseOnly() throws {
+        let pair = try Pair()
+        try pair.write([Fixtures.note("một")])
+        try pair.write([Fixtures.note("hai")])
+        // The copy: same origin, epoch and key; its seq 2 written before the original's.
+        let copy = try NodeDatabase.inMemory()
+        try copy.initialize(
+            identity: LocalIdentity(origin: "xa-23059", epoch: Pair.nodeEpoch, agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0),
+            publicKey: pair.nodeKey.publicKey)
+        var clock = UInt64(pair.now)
+        let tick: () -> UInt64 = {
+            clock += 1
+            return clock
+        }
+        try copy.append([Fixtures.note("một")], key: pair.nodeKey, wallMilliseconds: tick)
+        #expect(try copy.events(origin: "xa-23059", fromSeq: 1).map(\.hash) == pair.node.events(origin: "xa-23059", fromSeq: 1, limit: 1).map(\.hash))
+        clock = UInt64(pair.now)
+        try copy.append([Fixtures.note("bản sao")], key: pair.nodeKey, wallMilliseconds: tick)
+        #expect(try pair.push(try pair.batch()).outcome == .stored)
+        let (events, checkpoint) = try #require(try copy.pendingBatch(afterSeq: 1, limit: 100, key: pair.nodeKey))
+        #expect(try pair.push(PushBatch(events: events, checkpoint: checkpoint)).outcome == .cloneSuspected)
+        let suspicion = try #require(try pair.hub.database.cloneSuspicions(openOnly: true).first)
+        #expect(suspicion.sides.map(\.epoch) == [Pair.nodeEpoch])
+
+        let refused = #expect(throws: StoreError.self) {
+            try pair.hub.database.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
+        }
+        #expect(refused?.description.contains("--close-only") == true, "\(String(describing: refused))")
+        #expect(try pair.hub.database.cloneSuspicions(openOnly: true).count == 1)
+        let closed = try pair.hub.database.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now, closeOnly: true)
+        #expect(closed.fencedEpochs.isEmpty)
+        #expect(try pair.hub.database.cloneSuspicions(openOnly: true).isEmpty)
+        try pair.write([Fixtures.note("ba")])
+        #expect(try pair.push(try pair.batch(after: 2)).outcome == .stored)
     }
 
     @Test func aTamperedEventStoresNothingAndSaysWhy() throws {
@@ -256,16 +303,8 @@ import Testing
     @Test func aForwardAndLaterEventsInOneBatchReachTheTargetOnceEach() throws {
         let pair = try Pair()
         let workflow = try Fixtures.workflow()
-        var clock = UInt64(pair.now)
-        let tick: () -> UInt64 = {
-            clock += 1
-            return clock
-        }
-        let intake = Workflow.Intake(
-            procedureCode: "1.001776", applicantName: "Lê Văn Tư", idNumber: "060123456789", phone: "0912345678", address: "thôn 1",
-            documents: ["Tờ khai"], channel: .counter)
-        let code = try #require(
-            try pair.node.receive(intake, actor: "cb-tiepnhan-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick).events.first?.dossier)
+        let tick = pair.ticker()
+        let code = try pair.receive(workflow: workflow, tick: tick)
         _ = try pair.node.perform(
             .forward(agency: "23062", reason: "Nơi cư trú"), on: code, actor: "cb-tuphap-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)
         _ = try pair.node.perform(.note("Đã báo công dân"), on: code, actor: "cb-tiepnhan-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)

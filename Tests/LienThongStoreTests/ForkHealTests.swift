@@ -8,25 +8,27 @@ import Testing
 /// Healing a fork at the node (DESIGN §5) over real SQLite files: a machine restored from a backup
 /// wrote on top of seqs the hub already holds.
 @Suite struct ForkHealTests {
-    /// A directory, the commune's workflow and key, and a clock at 08:00 on 2026-11-23.
-    static func setUp() throws -> (directory: String, workflow: Workflow, key: SigningKey, clock: TestClock) {
-        (try FileDatabaseTests.temporaryDirectory(), try Fixtures.workflow(), Fixtures.testKey(), TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-11-23 08:00"))))
-    }
-
-    @Test func aRestoredNodeTakesItsEventsBackAndReappendsItsBranchWithANewCode() throws {
-        let (directory, workflow, key, clock) = try Self.setUp()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    /// A directory, the commune's workflow and key, a clock at 08:00 on 2026-11-23 and a wall
+    /// clock reading of it that moves a minute at each read.
+    static func setUp() throws -> (directory: String, workflow: Workflow, key: SigningKey, clock: TestClock, tick: () -> UInt64) {
+        let clock = TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-11-23 08:00")))
         let tick = {
             clock.advance(by: 60_000)
             return clock.now()
         }
+        return (try FileDatabaseTests.temporaryDirectory(), try Fixtures.workflow(), Fixtures.testKey(), clock, tick)
+    }
+
+    @Test func aRestoredNodeTakesItsEventsBackAndReappendsItsBranchWithANewCode() throws {
+        let (directory, workflow, key, clock, tick) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let original = try DossierStoreTests.newDatabase(path: directory + "/node.sqlite")
         let first = try original.receive(DossierStoreTests.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: tick)
         _ = try original.backup(to: directory + "/backup.sqlite")
         // After the backup the machine received 23059-261123-0002 and pushed it (the hub holds seqs 1–3).
         let second = try original.receive(DossierStoreTests.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: tick)
         try original.perform(.note("đã gọi điện"), on: second.state.code, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: tick)
-        let held = try original.ownEvents(origin: "xa-23059", fromSeq: 1)
+        let held = try original.events(origin: "xa-23059", fromSeq: 1)
         #expect(held.count == 3)
         #expect(second.state.code == "23059-261123-0002")
 
@@ -35,7 +37,7 @@ import Testing
         let again = try restored.receive(DossierStoreTests.intake, actor: "cb-tiepnhan-02", workflow: workflow, key: key, wallMilliseconds: tick)
         #expect(again.state.code == "23059-261123-0002")
         try restored.perform(.note("công dân gọi lại"), on: again.state.code, actor: "cb-tiepnhan-02", workflow: workflow, key: key, wallMilliseconds: tick)
-        let branch = try restored.ownEvents(origin: "xa-23059", fromSeq: 2)
+        let branch = try restored.events(origin: "xa-23059", fromSeq: 2)
 
         let report = try #require(
             try restored.healFork(
@@ -48,7 +50,7 @@ import Testing
         #expect(report.recoded.map { "\($0.from)>\($0.to)" } == ["23059-261123-0002>23059-261123-0003"])
 
         // The hub's events stand at seqs 1–3; the branch follows in the new epoch, recoded.
-        let log = try restored.ownEvents(origin: "xa-23059", fromSeq: 1)
+        let log = try restored.events(origin: "xa-23059", fromSeq: 1)
         #expect(log.prefix(3).map(\.hash) == held.map(\.hash))
         #expect(log.dropFirst(3).map(\.type) == ["dossier.received", "dossier.recoded", "dossier.note"])
         #expect(log.dropFirst(3).allSatisfy { $0.epoch == "fedcba9876543210fedcba9876543210" && $0.dossier == "23059-261123-0003" })
@@ -77,17 +79,13 @@ import Testing
     }
 
     @Test func aRestoredNodeThatWroteNothingOnlyTakesBackWhatItLacks() throws {
-        let (directory, workflow, key, clock) = try Self.setUp()
+        let (directory, workflow, key, clock, tick) = try Self.setUp()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let tick = {
-            clock.advance(by: 60_000)
-            return clock.now()
-        }
         let original = try DossierStoreTests.newDatabase(path: directory + "/node.sqlite")
         _ = try original.receive(DossierStoreTests.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: tick)
         _ = try original.backup(to: directory + "/backup.sqlite")
         _ = try original.receive(DossierStoreTests.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: tick)
-        let held = try original.ownEvents(origin: "xa-23059", fromSeq: 1)
+        let held = try original.events(origin: "xa-23059", fromSeq: 1)
         let restored = try NodeDatabase(path: directory + "/backup.sqlite")
         let report = try #require(
             try restored.healFork(
@@ -96,7 +94,7 @@ import Testing
         #expect(report.branchEvents == 0)
         #expect(report.tookBack == 1)
         #expect(report.newEpoch == report.oldEpoch)
-        #expect(try restored.ownEvents(origin: "xa-23059", fromSeq: 1).map(\.hash) == held.map(\.hash))
+        #expect(try restored.events(origin: "xa-23059", fromSeq: 1).map(\.hash) == held.map(\.hash))
         // A second answer changes nothing.
         #expect(
             try restored.healFork(

@@ -88,7 +88,7 @@ import Testing
         #expect(first != delays(seed: 2))
     }
 
-    /// A clone (a fork healing cannot settle) stops pushing until the operator acts; pulls go on.
+    /// A clone: the hub holds its pushes until the operator acts; pulls go on.
     @Test func aSuspectedCloneTakesBackOnceThenAsksAgainEveryCapUntilTheOperatorSettlesIt() {
         var engine = Self.engine(localHead: 20, storedSeq: 10)
         _ = engine.next(now: 0)
@@ -196,6 +196,11 @@ import Testing
         engine.handle(.pulled(to: 3, end: 3), now: 1)
         engine.handle(.hubHolds(seq: 9), now: 1)
         #expect(engine.next(now: 1).contains(.takeBack(fromSeq: 6)))
+        var duplicated = SyncEngine(localHead: 5, storedSeq: 3, pulled: 0, seed: 1)
+        _ = duplicated.next(now: 0)
+        duplicated.handle(.pushed(outcome: .duplicate, storedSeq: 9, reason: nil, milliseconds: 10), now: 1)
+        #expect(duplicated.healing)
+        #expect(duplicated.next(now: 1).contains(.takeBack(fromSeq: 6)))
         var started = SyncEngine(localHead: 5, storedSeq: 9, pulled: 0, seed: 1)
         #expect(started.healing)
         #expect(started.next(now: 0).contains(.takeBack(fromSeq: 6)))

@@ -7,7 +7,8 @@
 /// and no clock offset can put a reply before the event it answered.
 public enum DossierFold {
     /// `<origin>-<seq>`.
-    public static func id(_ event: Event) -> String { "\(event.origin)-\(event.seq)" }
+    public static func id(_ event: Event) -> String { id(origin: event.origin, seq: event.seq) }
+    public static func id(origin: String, seq: Int) -> String { "\(origin)-\(seq)" }
 
     /// Folds `events` (any order, duplicates allowed) into the state of dossier `code`. Events of
     /// other dossiers are ignored.

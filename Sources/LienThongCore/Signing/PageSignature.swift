@@ -41,6 +41,21 @@ public enum PageSignature {
         }
     }
 
+    /// A page as a node stores it: the summary and the hub's signature over it, with the hub epoch
+    /// whose key made it. What proves to a hub restored from a backup that it wrote the events a
+    /// node returns (DESIGN §5).
+    public struct SignedPage: Sendable, Hashable {
+        public var hubEpoch: String
+        public var summary: Summary
+        public var signature: String
+
+        public init(hubEpoch: String, summary: Summary, signature: String) {
+            self.hubEpoch = hubEpoch
+            self.summary = summary
+            self.signature = signature
+        }
+    }
+
     /// Signs `summary` with the hub's key; returns lowercase hex.
     public static func sign(_ summary: Summary, key: SigningKey) throws(KeyError) -> String {
         Digest.hex(try key.sign(summary.message))

@@ -51,32 +51,34 @@ extension HubService {
                     if let row = try transaction.held(origin: batch.origin, seq: seq) { held[seq] = BatchCheck.Held(hash: row.hash, hlc: row.hlc) }
                 }
             }
+            let guards = try transaction.guards(origin: batch.origin, epoch: batch.epoch)
             var keyText = try transaction.publicKey(origin: batch.origin, epoch: batch.epoch)
             // An epoch the hub has not seen, signed with the key of the origin's current epoch: the
             // same machine healed a fork and started a new epoch. Recorded once the batch is stored.
-            // Not after the operator fenced an epoch of this origin: a fenced machine healing into a
-            // new epoch would slip past the fence, so such a batch is held as a suspected clone
-            // until the operator keeps (or fences) that epoch too.
             var newEpochKey: String?
-            var newEpochAfterFence = false
-            if keyText == nil, let current = try transaction.currentKey(origin: batch.origin) {
+            if keyText == nil, let current = try stored.flatMap({ try transaction.publicKey(origin: batch.origin, epoch: $0.epoch) }) {
                 keyText = current
                 newEpochKey = current
-                newEpochAfterFence = try transaction.hasFencedEpoch(origin: batch.origin)
             }
-            let key = keyText.flatMap { try? VerifyingKey(hex: $0) }
-            let verdict = BatchCheck.decide(
-                batch, head: head, headHLC: stored?.hlc, held: { held[$0] }, key: key,
-                fenced: try transaction.isFenced(origin: batch.origin, epoch: batch.epoch),
-                replaced: { hash in (try? transaction.isReplaced(origin: batch.origin, hash: hash)) ?? false })
+            // The hashes healed forks re-appended (`replaces`): read once, and only if the batch diverges.
+            var replacedHashes: Set<String>?
+            let decided = BatchCheck.decide(
+                batch, head: head, headHLC: stored?.hlc, held: { held[$0] }, key: keyText.flatMap { try? VerifyingKey(hex: $0) },
+                fenced: guards.epochFenced,
+                replaced: { hash in
+                    if replacedHashes == nil { replacedHashes = (try? transaction.replacedHashes(origin: batch.origin)) ?? [] }
+                    return replacedHashes?.contains(hash) ?? false
+                })
             // While a clone is suspected, nothing more of the origin enters the chain: whichever
-            // machine pushes, its batch is held as evidence until the operator keeps one epoch.
-            var suspicion = try transaction.openCloneSuspicion(origin: batch.origin)
-            if suspicion == nil, newEpochAfterFence, case .append(let events, _) = verdict {
-                suspicion = try transaction.openCloneSuspicion(
-                    origin: batch.origin, epoch: batch.epoch, divergedAt: events.first?.seq ?? batch.firstSeq,
-                    reason: "epoch \(batch.epoch) of \(batch.origin) is new, and the operator fenced an epoch of this origin before: "
-                        + "it may be the fenced machine after a heal", now: now)
+            // machine pushes, its batch is held as evidence until the operator keeps one epoch. After
+            // the operator fenced an epoch of the origin, a new epoch is held the same way: a fenced
+            // machine that healed into a fresh epoch must not slip past the fence.
+            var verdict = decided
+            if case .append(let events, _) = decided, guards.suspicion != nil || (newEpochKey != nil && guards.anyFenced) {
+                verdict = .diverged(
+                    .cloneSuspected,
+                    "epoch \(batch.epoch) of \(batch.origin) is new, and the operator fenced an epoch of this origin before: "
+                        + "it may be the fenced machine after a heal", branch: events)
             }
             func holding(_ id: Int) -> OriginResult {
                 OriginResult(
@@ -86,9 +88,6 @@ extension HubService {
             }
             let result: OriginResult
             switch verdict {
-            case .append(let events, _) where suspicion != nil:
-                try transaction.holdAsEvidence(events, suspicion: suspicion!, now: now)
-                result = holding(suspicion!)
             case .append(let events, let checkpoint):
                 if let newEpochKey { try transaction.addEpoch(origin: batch.origin, epoch: batch.epoch, publicKey: newEpochKey) }
                 let positions = try transaction.store(events, checkpoint: checkpoint)
@@ -101,7 +100,7 @@ extension HubService {
             case .reject(let outcome, let reason):
                 result = OriginResult(origin: batch.origin, outcome: outcome, head: head, reason: reason)
             case .diverged(.cloneSuspected, let reason, let branch):
-                let id = try suspicion
+                let id = try guards.suspicion
                     ?? transaction.openCloneSuspicion(
                         origin: batch.origin, epoch: batch.epoch, divergedAt: branch.first?.seq ?? batch.firstSeq, reason: reason, now: now)
                 try transaction.holdAsEvidence(branch, suspicion: id, now: now)

@@ -163,11 +163,8 @@ extension NodeDatabase {
             let to: Int = page["upTo"]
             let hub: String = page["hub"]
             let hubEpoch: String = page["hubEpoch"]
-            let entries = try Row.fetchAll(
-                db, sql: "SELECT position, origin, seq, hash FROM feedEntry WHERE position > ? AND position <= ? ORDER BY position",
-                arguments: [since, to]
-            ).map { PageSignature.Entry(position: $0["position"], origin: $0["origin"], seq: $0["seq"], hash: $0["hash"]) }
-            let summary = PageSignature.Summary(node: node ?? "", since: since, to: to, entries: entries)
+            let summary = try Self.fetchPageSummary(db, node: node ?? "", since: since, upTo: to)
+            let entries = summary.entries
             report.pageCount += 1
             guard hub == linkedHub, hub != node else {
                 report.problems.append(

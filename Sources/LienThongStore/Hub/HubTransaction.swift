@@ -7,11 +7,27 @@ import LienThongCore
 public struct HubTransaction {
     let db: Database
 
-    /// The hub's head for `origin`: its last seq, hash and hlc.
-    public func head(origin: String) throws -> (seq: Int, hash: String, hlc: HLC)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash, hlc FROM event WHERE origin = ? ORDER BY seq DESC LIMIT 1", arguments: [origin])
+    /// The hub's head for `origin`: its last seq, hash, hlc and the epoch it was written in.
+    public func head(origin: String) throws -> (seq: Int, hash: String, hlc: HLC, epoch: String)? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT seq, hash, hlc, epoch FROM event WHERE origin = ? ORDER BY seq DESC LIMIT 1", arguments: [origin])
         else { return nil }
-        return (row["seq"], row["hash"], HLC(hex: row["hlc"]) ?? .zero)
+        return (row["seq"], row["hash"], HLC(hex: row["hlc"]) ?? .zero, row["epoch"])
+    }
+
+    /// What the operator decided about `origin` after a clone, in one read (every push asks):
+    /// its open clone suspicion, whether `epoch` is fenced, whether any epoch of it is.
+    public func guards(origin: String, epoch: String) throws -> (suspicion: Int?, epochFenced: Bool, anyFenced: Bool) {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT id FROM cloneSuspicion WHERE origin = ?1 AND resolvedAt IS NULL) AS suspicion,
+                    EXISTS (SELECT 1 FROM fencedEpoch WHERE origin = ?1 AND epoch = ?2) AS epochFenced,
+                    EXISTS (SELECT 1 FROM fencedEpoch WHERE origin = ?1) AS anyFenced
+                """,
+            arguments: [origin, epoch])
+        return (row?["suspicion"], row?["epochFenced"] ?? false, row?["anyFenced"] ?? false)
     }
 
     /// The hash and hlc of `origin`'s event `seq`, if held.
@@ -39,22 +55,13 @@ public struct HubTransaction {
             arguments: [origin, origin])
     }
 
-    /// Whether an event of `origin` names the event with `hash` in `replaces` (a healed fork
-    /// re-appended it). Read only when a push diverges, so a scan of the origin's events is fine.
-    public func isReplaced(origin: String, hash: String) throws -> Bool {
-        try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE origin = ? AND instr(CAST(canonical AS TEXT), ?) > 0)",
-            arguments: [origin, "\"replaces\":\"\(hash)\""]) ?? false
-    }
+    /// The hashes `origin`'s events name in `replaces` (a healed fork re-appended those events).
+    /// Read only when a push diverges, so a scan of the origin's events is fine.
+    public func replacedHashes(origin: String) throws -> Set<String> { Set(try NodeDatabase.fetchReplaced(db, origin: origin)) }
 
     /// Records `origin`'s new epoch under `publicKey`.
     public func addEpoch(origin: String, epoch: String, publicKey: String) throws {
         try db.execute(sql: "INSERT OR IGNORE INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [origin, epoch, publicKey])
-    }
-
-    /// The open clone suspicion of `origin`, if any (its id).
-    public func openCloneSuspicion(origin: String) throws -> Int? {
-        try Int.fetchOne(db, sql: "SELECT id FROM cloneSuspicion WHERE origin = ? AND resolvedAt IS NULL", arguments: [origin])
     }
 
     /// Opens a clone suspicion of `origin`: `epoch`'s push diverged at seq `divergedAt` with a
@@ -79,11 +86,6 @@ public struct HubTransaction {
                 id, event.origin, event.epoch, event.seq, event.hash, event.hlc.hex, event.dossier, event.type, Data(event.storedBytes), now,
             ])
         }
-    }
-
-    /// Whether the operator ever fenced an epoch of `origin` (after a clone).
-    public func hasFencedEpoch(origin: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fencedEpoch WHERE origin = ?)", arguments: [origin]) ?? false
     }
 
     public func isFenced(origin: String, epoch: String) throws -> Bool {
@@ -123,10 +125,7 @@ public struct HubTransaction {
 
     /// Moves the hub's own clock past `hlc` (events of its own taken back after a restore), so
     /// its next event sorts after them.
-    public func advanceClock(past hlc: HLC) throws {
-        let last = try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1").flatMap(HLC.init(hex:)) ?? .zero
-        if hlc > last { try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [hlc.hex]) }
-    }
+    public func advanceClock(past hlc: HLC) throws { try NodeDatabase.advanceClock(db, past: hlc) }
 
     /// Marks a stored event quarantined: kept, but neither delivered nor folded.
     public func quarantine(position: Int, reason: String) throws {

@@ -58,12 +58,13 @@ public struct CloneSuspicion: Sendable, Hashable {
 extension NodeDatabase {
     /// Hub: the clone suspicions, open ones first, newest first.
     public func cloneSuspicions(openOnly: Bool) throws(StoreError) -> [CloneSuspicion] {
-        try snapshot("read clone suspicions") { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM cloneSuspicion \(openOnly ? "WHERE resolvedAt IS NULL" : "") ORDER BY resolvedAt IS NOT NULL, id DESC")
-            return try rows.map { row in try Self.suspicion(row, db) }
-        }
+        try snapshot("read clone suspicions") { db in try Self.fetchCloneSuspicions(db, openOnly: openOnly) }
+    }
+
+    static func fetchCloneSuspicions(_ db: Database, openOnly: Bool) throws -> [CloneSuspicion] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM cloneSuspicion \(openOnly ? "WHERE resolvedAt IS NULL" : "") ORDER BY resolvedAt IS NOT NULL, id DESC"
+        ).map { row in try suspicion(row, db) }
     }
 
     static func suspicion(_ row: Row, _ db: Database) throws -> CloneSuspicion {
@@ -84,9 +85,8 @@ extension NodeDatabase {
             let epoch: String = held["epoch"]
             sides[epoch] = CloneSuspicion.Side(epoch: epoch, stored: 0, held: held["held"], lastHeldSeq: held["lastSeq"], lastHeldAt: held["lastAt"])
         }
-        for epoch in sides.keys {
-            sides[epoch]?.stored =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE origin = ? AND epoch = ?", arguments: [origin, epoch]) ?? 0
+        for row in try Row.fetchAll(db, sql: "SELECT epoch, COUNT(*) AS stored FROM event WHERE origin = ? GROUP BY epoch", arguments: [origin]) {
+            sides[row["epoch"] as String]?.stored = row["stored"]
         }
         let fenced: String? = row["fencedEpochs"]
         return CloneSuspicion(
@@ -113,6 +113,7 @@ extension NodeDatabase {
         origin: String, keep epoch: String, by operatorName: String, now: Int64, closeOnly: Bool = false
     ) throws(StoreError) -> CloneSuspicion {
         try immediateTransaction("settle a suspected clone") { db in
+            let transaction = HubTransaction(db: db)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cloneSuspicion WHERE origin = ? AND resolvedAt IS NULL", arguments: [origin])
             else {
                 throw StoreError.refused("no suspected clone of \(origin) is open (see `lienthong hub fork list --all`)")
@@ -122,7 +123,7 @@ extension NodeDatabase {
             guard epochs.contains(epoch) else {
                 throw StoreError.refused("--keep: \(epoch) is not an epoch of \(origin)'s suspected clone; expected one of \(epochs.joined(separator: ", "))")
             }
-            if try HubTransaction(db: db).isFenced(origin: origin, epoch: epoch) {
+            if try transaction.isFenced(origin: origin, epoch: epoch) {
                 throw StoreError.refused("--keep: \(epoch) was fenced by an earlier settlement of \(origin); keep another epoch (\(epochs.filter { $0 != epoch }.joined(separator: ", ")))")
             }
             let fenced = epochs.filter { $0 != epoch }
@@ -136,10 +137,8 @@ extension NodeDatabase {
             }
             // A healed machine signs its new epoch with the origin's key (the same machine's key,
             // copied with its disk); adopt it so its held batches can enter the chain.
-            let known = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM originKey WHERE origin = ? AND epoch = ?)", arguments: [origin, epoch]) ?? false
-            if !known, let current = try HubTransaction(db: db).currentKey(origin: origin) {
-                try HubTransaction(db: db).addEpoch(origin: origin, epoch: epoch, publicKey: current)
+            if try transaction.publicKey(origin: origin, epoch: epoch) == nil, let current = try transaction.currentKey(origin: origin) {
+                try transaction.addEpoch(origin: origin, epoch: epoch, publicKey: current)
             }
             try db.execute(
                 sql: "UPDATE cloneSuspicion SET resolvedAt = ?, resolvedBy = ?, keptEpoch = ?, fencedEpochs = ? WHERE id = ?",

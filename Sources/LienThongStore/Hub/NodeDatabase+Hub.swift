@@ -138,12 +138,16 @@ extension NodeDatabase {
     }
 
     /// `origin`'s stored events from `fromSeq`, at most `limit`.
-    public func events(origin: String, fromSeq: Int, limit: Int) throws(StoreError) -> [Event] {
-        try snapshot("read an origin's events") { db in
-            try Data.fetchAll(
-                db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq LIMIT ?", arguments: [origin, fromSeq, limit]
-            ).map { data in try Self.decodeStored(data) }
-        }
+    public func events(origin: String, fromSeq: Int, limit: Int = .max) throws(StoreError) -> [Event] {
+        try snapshot("read an origin's events") { db in try Self.fetchEvents(db, origin: origin, fromSeq: fromSeq, limit: limit) }
+    }
+
+    /// At most `limit` events of `origin` from `fromSeq`, decoded, by seq.
+    static func fetchEvents(_ db: Database, origin: String, fromSeq: Int, limit: Int = .max) throws -> [Event] {
+        try Data.fetchAll(
+            db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq LIMIT ?",
+            arguments: [origin, fromSeq, min(limit, Int(Int32.max))]
+        ).map { try decodeStored($0) }
     }
 
     /// The quarantined events and why.

@@ -137,8 +137,7 @@ extension NodeDatabase {
                 projected: try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0,
                 quarantined: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0,
                 openConflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conflictView WHERE resolution = 'open'") ?? 0,
-                suspectedClones: try Row.fetchAll(db, sql: "SELECT * FROM cloneSuspicion WHERE resolvedAt IS NULL ORDER BY id")
-                    .map { try Self.suspicion($0, db) })
+                suspectedClones: try Self.fetchCloneSuspicions(db, openOnly: true))
         }
     }
 }
@@ -189,7 +188,7 @@ extension StatusReport {
             let critical = skewed.contains { abs($0.skewMs ?? 0) > thresholds.skewCriticalMs }
             add(critical ? .critical : .warning, "clock-skew",
                 "clocks off by more than \(age(critical ? thresholds.skewCriticalMs : thresholds.skewMs)): "
-                + skewed.map { "\($0.node) (\(($0.skewMs ?? 0) > 0 ? "+" : "−")\(age(abs($0.skewMs ?? 0))))" }.joined(separator: ", "))
+                + skewed.map { "\($0.node) (\(($0.skewMs ?? 0) > 0 ? "+" : "−")\(age(abs($0.skewMs ?? 0), rounded: true)))" }.joined(separator: ", "))
         }
         for suspicion in facts.suspectedClones {
             add(.critical, "clone-suspected",

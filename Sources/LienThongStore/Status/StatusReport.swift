@@ -77,12 +77,17 @@ public struct StatusReport: Sendable {
     }
 
     /// "3 min ago" style ages for messages.
-    public static func age(_ milliseconds: Int64) -> String {
-        let seconds = max(0, milliseconds) / 1000
-        if seconds < 120 { return "\(seconds) s" }
-        if seconds < 7200 { return "\(seconds / 60) min" }
-        if seconds < 172_800 { return "\(seconds / 3600) h" }
-        return "\(seconds / 86_400) days"
+    /// `rounded` rounds to the unit shown instead of cutting (a clock skew of 86,399,998 ms is
+    /// "24 h", not "23 h"); an age is cut, so "over 15 min" never shows as "15 min" early.
+    public static func age(_ milliseconds: Int64, rounded: Bool = false) -> String {
+        let total = max(0, milliseconds)
+        func unit(_ size: Int64) -> Int64 { rounded ? (total + size / 2) / size : total / size }
+        // Each unit up to 120 of the one below (48 for hours), where the value rounds (or cuts) to it.
+        func below(_ limit: Int64, _ smaller: Int64) -> Bool { total < limit - (rounded ? smaller / 2 : 0) }
+        if below(120_000, 1000) { return "\(unit(1000)) s" }
+        if below(7_200_000, 60_000) { return "\(unit(60_000)) min" }
+        if below(172_800_000, 3_600_000) { return "\(unit(3_600_000)) h" }
+        return "\(unit(86_400_000)) days"
     }
 
     /// The node's findings from its facts (DESIGN §7). Pure: the same facts and thresholds give
@@ -143,7 +148,7 @@ public struct StatusReport: Sendable {
             add(.warning, "open-conflicts", "\(facts.openConflicts) open conflicts wait for a person (`lienthong dossier list`)")
         }
         if let skew = facts.hubSkewMs, abs(skew) > thresholds.skewMs {
-            add(abs(skew) > thresholds.skewCriticalMs ? .critical : .warning, "clock-skew", "this machine's clock is \(age(abs(skew))) \(skew > 0 ? "behind" : "ahead of") the hub's; set the clock")
+            add(abs(skew) > thresholds.skewCriticalMs ? .critical : .warning, "clock-skew", "this machine's clock is \(age(abs(skew), rounded: true)) \(skew > 0 ? "behind" : "ahead of") the hub's; set the clock")
         }
         if !facts.provisionalYears.isEmpty {
             add(.warning, "provisional-calendar", "the working calendar for \(facts.provisionalYears.map(String.init).joined(separator: ", ")) is provisional: appointments may move when the swaps are announced")

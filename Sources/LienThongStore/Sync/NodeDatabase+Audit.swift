@@ -41,21 +41,19 @@ extension NodeDatabase {
         }
     }
 
-    /// At most `limit` events of `origin` from `fromSeq`, decoded, by seq.
-    public func ownEvents(origin: String, fromSeq: Int, limit: Int = .max) throws(StoreError) -> [Event] {
-        try snapshot("read an origin's events") { db in
-            try Data.fetchAll(
-                db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq LIMIT ?", arguments: [origin, fromSeq, min(limit, Int(Int32.max))]
-            ).map { try Self.decodeStored($0) }
-        }
-    }
-
     /// The hash each stored event names in `replaces` (a healed fork re-appended that event).
     public func replacedHashes() throws(StoreError) -> [String] {
-        try snapshot("read replaced events") { db in
-            try Data.fetchAll(db, sql: "SELECT canonical FROM event WHERE instr(CAST(canonical AS TEXT), '\"replaces\":') > 0 ORDER BY position")
-                .compactMap { try Self.decodeStored($0).body["replaces"]?.stringValue }
-        }
+        try snapshot("read replaced events") { db in try Self.fetchReplaced(db, origin: nil) }
+    }
+
+    /// The hashes named in `replaces` by the events of `origin` (all origins when nil), in
+    /// arrival order, once per naming event.
+    static func fetchReplaced(_ db: Database, origin: String?) throws -> [String] {
+        let filter = origin == nil ? "" : "origin = ? AND "
+        return try Data.fetchAll(
+            db, sql: "SELECT canonical FROM event WHERE \(filter)instr(CAST(canonical AS TEXT), '\"replaces\":') > 0 ORDER BY position",
+            arguments: StatementArguments(origin.map { [$0] } ?? [])
+        ).compactMap { try decodeStored($0).body["replaces"]?.stringValue }
     }
 
     /// How many forks this node healed (rows of `forkHeal`).

@@ -76,9 +76,7 @@ extension NodeDatabase {
             for (index, event) in hub.enumerated() where event.seq != fromSeq + index {
                 throw refuse("the hub's events skip from seq \(fromSeq + index - 1) to \(event.seq)")
             }
-            let local = try Data.fetchAll(
-                db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq", arguments: [origin, fromSeq]
-            ).map { try Self.decodeStored($0) }
+            let local = try Self.fetchEvents(db, origin: origin, fromSeq: fromSeq)
 
             // 1. Where the logs part.
             var diverged: Int?
@@ -107,13 +105,7 @@ extension NodeDatabase {
             }
 
             // Keys of every epoch the hub's events carry.
-            for (epoch, publicKey) in keys {
-                let known = try String.fetchOne(db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [origin, epoch])
-                if let known, known != publicKey { throw refuse("the hub's key for epoch \(epoch) differs from this node's") }
-                if known == nil {
-                    try db.execute(sql: "INSERT INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [origin, epoch, publicKey])
-                }
-            }
+            if let epoch = try Self.pinKeys(db, origin: origin, keys: keys) { throw refuse("the hub's key for epoch \(epoch) differs from this node's") }
 
             // 2. Move the branch out, take the hub's events in.
             var report = ForkHealReport(
@@ -125,29 +117,13 @@ extension NodeDatabase {
                 try db.execute(sql: "DELETE FROM checkpoint WHERE origin = ? AND seq >= ?", arguments: [origin, diverged])
                 try db.execute(sql: "DELETE FROM healing")
             }
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            guard var clock = HLC(hex: try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1") ?? "") else {
-                throw StoreError.missingIdentity
-            }
             var touched: [String] = []
             var seenCodes: Set<String> = []
             func touch(_ code: String?) {
                 if let code, seenCodes.insert(code).inserted { touched.append(code) }
             }
-            for event in missing {
-                try insert.execute(arguments: [
-                    event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
-                ])
-                clock = max(clock, event.hlc)
-                touch(event.dossier)
-            }
-            for checkpoint in checkpoints where checkpoint.origin == origin && checkpoint.seq > keptHead && checkpoint.seq <= hubHead.seq {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO checkpoint (origin, seq, epoch, hash, signature) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [checkpoint.origin, checkpoint.seq, checkpoint.epoch, checkpoint.hash, checkpoint.signature])
-            }
-            try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [clock.hex])
+            let proofs = checkpoints.filter { $0.origin == origin && $0.seq > keptHead && $0.seq <= hubHead.seq }
+            for code in try Self.insertTakenBack(db, events: missing, checkpoints: proofs) { touch(code) }
 
             // 3. Re-append the branch in a new epoch.
             if !branch.isEmpty {
@@ -220,16 +196,7 @@ extension NodeDatabase {
                 guard (appended.last?.seq ?? hubHead.seq) == next - 1 else {
                     throw refuse("the re-appended branch did not land where its seen were mapped")
                 }
-                try db.execute(
-                    sql: """
-                        INSERT INTO forkHeal (id, at, divergedAt, hubHead, tookBack, branchEvents, oldEpoch, newEpoch, recoded)
-                        VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        now, report.divergedAt, hubHead.seq, missing.count, branch.count, report.oldEpoch, report.newEpoch,
-                        CanonicalJSON.string(.array(report.recoded.map { ["from": .string($0.from), "to": .string($0.to)] })),
-                    ])
-                let heal = db.lastInsertedRowID
+                let heal = try Self.insertForkHeal(db, report)
                 let move = try db.cachedStatement(
                     sql: """
                         INSERT INTO forkedEvent (heal, origin, seq, epoch, hlc, dossier, type, hash, canonical, replacedBy)
@@ -242,12 +209,7 @@ extension NodeDatabase {
                     ])
                 }
             } else {
-                try db.execute(
-                    sql: """
-                        INSERT INTO forkHeal (id, at, divergedAt, hubHead, tookBack, branchEvents, oldEpoch, newEpoch, recoded)
-                        VALUES (NULL, ?, ?, ?, ?, 0, ?, ?, '[]')
-                        """,
-                    arguments: [now, report.divergedAt, hubHead.seq, missing.count, report.oldEpoch, report.newEpoch])
+                _ = try Self.insertForkHeal(db, report)
             }
 
             // 4. The hub holds up to its head; refold what changed.
@@ -263,5 +225,19 @@ extension NodeDatabase {
             }
             return report
         }
+    }
+
+    /// Records `report` as a `forkHeal` row; returns its id.
+    static func insertForkHeal(_ db: Database, _ report: ForkHealReport) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO forkHeal (id, at, divergedAt, hubHead, tookBack, branchEvents, oldEpoch, newEpoch, recoded)
+                VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                report.at, report.divergedAt, report.hubHead, report.tookBack, report.branchEvents, report.oldEpoch, report.newEpoch,
+                CanonicalJSON.string(.array(report.recoded.map { ["from": .string($0.from), "to": .string($0.to)] })),
+            ])
+        return db.lastInsertedRowID
     }
 }

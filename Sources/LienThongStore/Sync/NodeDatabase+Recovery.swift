@@ -36,47 +36,68 @@ extension NodeDatabase {
             let headRow = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event WHERE origin = ? ORDER BY seq DESC LIMIT 1", arguments: [identity.origin])
             var seq: Int = headRow?["seq"] ?? 0
             var hash: String = headRow?["hash"] ?? Event.genesisHash
-            for (epoch, key) in keys {
-                let known = try String.fetchOne(
-                    db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [identity.origin, epoch])
-                if let known, known != key {
-                    throw StoreError.malformedFile(path: "hub answer", reason: "the hub's key for epoch \(epoch) differs from this node's; nothing was taken back")
-                }
-                if known == nil {
-                    try db.execute(sql: "INSERT INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [identity.origin, epoch, key])
-                }
+            if let epoch = try Self.pinKeys(db, origin: identity.origin, keys: keys) {
+                throw StoreError.malformedFile(path: "hub answer", reason: "the hub's key for epoch \(epoch) differs from this node's; nothing was taken back")
             }
-            guard var clock = HLC(hex: try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1") ?? "") else {
-                throw StoreError.missingIdentity
-            }
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            var touched: [String] = []
-            var seen: Set<String> = []
             for event in events {
                 guard event.origin == identity.origin, event.seq == seq + 1, event.prev == hash, event.hashIsValid else {
                     throw StoreError.malformedFile(
                         path: "hub answer",
                         reason: "\(event.origin) seq \(event.seq) does not continue this node's chain at seq \(seq) (or its hash is wrong); nothing was taken back")
                 }
-                try insert.execute(arguments: [
-                    event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
-                ])
-                clock = max(clock, event.hlc)
                 seq = event.seq
                 hash = event.hash
-                if let code = event.dossier, seen.insert(code).inserted { touched.append(code) }
             }
-            for checkpoint in checkpoints where checkpoint.origin == identity.origin {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO checkpoint (origin, seq, epoch, hash, signature) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [checkpoint.origin, checkpoint.seq, checkpoint.epoch, checkpoint.hash, checkpoint.signature])
-            }
-            try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [clock.hex])
+            let touched = try Self.insertTakenBack(db, events: events, checkpoints: checkpoints.filter { $0.origin == identity.origin })
             try db.execute(
                 sql: "UPDATE syncCursor SET storedSeq = ?, storedHash = ?, storedAt = ? WHERE id = 1 AND storedSeq < ?", arguments: [seq, hash, now, seq])
             for code in touched { try Self.refreshProjection(db, code: code) }
             return seq
         }
+    }
+
+    // MARK: Shared by restoreOwn and healFork: taking a node's own events back from the hub.
+
+    /// Records each epoch's public key the hub sent that this node does not know yet.
+    /// - Returns: an epoch whose key differs from the one this node holds (nothing then is
+    ///   recorded for it: the caller refuses the whole answer).
+    static func pinKeys(_ db: Database, origin: String, keys: [String: String]) throws -> String? {
+        for (epoch, key) in keys.sorted(by: { $0.key < $1.key }) {
+            let known = try String.fetchOne(db, sql: "SELECT publicKey FROM originKey WHERE origin = ? AND epoch = ?", arguments: [origin, epoch])
+            if let known, known != key { return epoch }
+            if known == nil {
+                try db.execute(sql: "INSERT INTO originKey (origin, epoch, publicKey) VALUES (?, ?, ?)", arguments: [origin, epoch, key])
+            }
+        }
+        return nil
+    }
+
+    /// Appends events the caller checked (chain, hashes) and the checkpoints over them, and moves
+    /// the clock past them.
+    /// - Returns: the dossiers they touch, in first-touched order.
+    static func insertTakenBack(_ db: Database, events: [Event], checkpoints: [Checkpoint]) throws -> [String] {
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        var touched: [String] = []
+        var seen: Set<String> = []
+        for event in events {
+            try insert.execute(arguments: [
+                event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
+            ])
+            if let code = event.dossier, seen.insert(code).inserted { touched.append(code) }
+        }
+        for checkpoint in checkpoints {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO checkpoint (origin, seq, epoch, hash, signature) VALUES (?, ?, ?, ?, ?)",
+                arguments: [checkpoint.origin, checkpoint.seq, checkpoint.epoch, checkpoint.hash, checkpoint.signature])
+        }
+        if let latest = events.map(\.hlc).max() { try advanceClock(db, past: latest) }
+        return touched
+    }
+
+    /// Moves this replica's clock past `hlc`, so its next event sorts after it.
+    static func advanceClock(_ db: Database, past hlc: HLC) throws {
+        let last = try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1").flatMap(HLC.init(hex:)) ?? .zero
+        if hlc > last { try db.execute(sql: "UPDATE clock SET lastHLC = ? WHERE id = 1", arguments: [hlc.hex]) }
     }
 }

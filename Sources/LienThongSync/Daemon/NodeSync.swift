@@ -95,10 +95,7 @@ public struct NodeSync: Sendable {
             while let last = own.events.last, last.seq < own.head.seq {
                 let page = try await client.own(fromSeq: last.seq + 1, limit: 500)
                 guard !page.events.isEmpty else { break }
-                own.events += page.events
-                own.checkpoints += page.checkpoints
-                own.keys.merge(page.keys) { first, _ in first }
-                own.head = page.head
+                own.append(page)
             }
             return try core.heal(own, fromSeq: fromSeq, started: started, wallMilliseconds: { UInt64(max(0, now())) }, now: now())
         } catch let error as HubClientError {

@@ -99,7 +99,6 @@ public struct SyncEngine: Sendable {
     /// kept the other machine, this one must hear `epoch-fenced` rather than heal past it.
     /// Cleared by a stored, duplicate or gap answer.
     public private(set) var heldAsClone: String?
-    private var cloneTookBack = false
     private var random: SplitMix64
 
     public init(localHead: Int, storedSeq: Int, pulled: Int, seed: UInt64, configuration: Configuration = Configuration()) {
@@ -160,7 +159,6 @@ public struct SyncEngine: Sendable {
             case .stored, .duplicate, .gap:
                 storedSeq = seq
                 heldAsClone = nil
-                cloneTookBack = false
                 // The hub holds more of this node's events than it has: restored from a backup.
                 if seq > localHead { healing = true }
                 pushFailures = 0
@@ -170,14 +168,14 @@ public struct SyncEngine: Sendable {
                 healing = true
                 pushNotBefore = now
             case .cloneSuspected:
-                heldAsClone = reason ?? outcome.rawValue
-                if cloneTookBack {
+                // The first such answer takes back; later ones (held since) wait for the operator.
+                if heldAsClone != nil {
                     pushNotBefore = now + configuration.backoffCapMilliseconds
                 } else {
-                    cloneTookBack = true
                     healing = true
                     pushNotBefore = now
                 }
+                heldAsClone = reason ?? outcome.rawValue
             case .epochFenced, .invalid:
                 blocked = (outcome, reason ?? outcome.rawValue)
             }

@@ -26,7 +26,7 @@ extension Simulation {
             let report = StatusReport.evaluate(facts, thresholds: thresholds)
             guard report.level == .ok else { continue }
             let held = try hub.database.head(origin: node.origin)?.seq ?? 0
-            guard let oldest = try database.ownEvents(origin: node.origin, fromSeq: held + 1, limit: 1).first else { continue }
+            guard let oldest = try database.events(origin: node.origin, fromSeq: held + 1, limit: 1).first else { continue }
             let age = local(node) - Int64(oldest.hlc.physical)
             if age > thresholds.pendingMs {
                 failures.append(
@@ -39,7 +39,8 @@ extension Simulation {
         _ = try hub.database.project(limit: 1_000_000)
         let hubEvents = try hub.database.eventIdentities()
         var hubHash: [String: String] = [:]
-        for event in hubEvents { hubHash["\(event.origin)-\(event.seq)"] = event.hash }
+        for event in hubEvents { hubHash[DossierFold.id(origin: event.origin, seq: event.seq)] = event.hash }
+        let hubStates = try hub.database.stateHashes()
 
         // Nothing the hub acknowledged is lost.
         for key in acknowledgedOrder where hubHash[key] != acknowledged[key] {
@@ -79,7 +80,6 @@ extension Simulation {
             // Convergence: the node holds what the hub says it sees, in the same state.
             let audience = try hub.database.audience(node: node.origin)
             let nodeHashes = try database.stateHashes()
-            let hubStates = try hub.database.stateHashes()
             for code in audience {
                 guard let mine = nodeHashes[code] else {
                     failures.append("\(node.origin) lacks dossier \(code), which it sees at the hub")
@@ -92,22 +92,29 @@ extension Simulation {
         }
 
         // The fold honours causality, at the hub (every replica folds the same events the same way).
-        for code in try hub.database.stateHashes().keys.sorted() {
+        for code in hubStates.keys.sorted() {
             guard let state = try hub.database.dossier(code) else { continue }
             let events = try hub.database.events(ofDossier: code)
             var byID: [String: Event] = [:]
             for event in events { byID[DossierFold.id(event)] = event }
+            // Each event's origin's previous seq in this dossier (seqs of one origin skip the
+            // events it wrote on other dossiers).
+            var earlierSeq: [String: Int] = [:]
+            var lastSeq: [String: Int] = [:]
+            for event in events.sorted(by: { ($0.origin, $0.seq) < ($1.origin, $1.seq) }) {
+                if let last = lastSeq[event.origin] { earlierSeq[DossierFold.id(event)] = last }
+                lastSeq[event.origin] = event.seq
+            }
             var placed: [String: Int] = [:]
             for event in state.history.map(\.event) where placed[event] == nil { placed[event] = placed.count }
             for step in state.history {
                 guard let event = byID[step.event], let position = placed[step.event] else { continue }
                 for (origin, seq) in event.seen where !(origin == event.origin && seq >= event.seq) {
-                    if let before = placed["\(origin)-\(seq)"], before > position {
+                    if let before = placed[DossierFold.id(origin: origin, seq: seq)], before > position {
                         failures.append("\(code): \(step.event) was folded before \(origin)-\(seq), which its writer had seen")
                     }
                 }
-                if let earlier = events.filter({ $0.origin == event.origin && $0.seq < event.seq }).map(\.seq).max(),
-                    let before = placed["\(event.origin)-\(earlier)"], before > position
+                if let earlier = earlierSeq[step.event], let before = placed[DossierFold.id(origin: event.origin, seq: earlier)], before > position
                 {
                     failures.append("\(code): \(step.event) was folded before its origin's earlier \(event.origin)-\(earlier)")
                 }

@@ -143,7 +143,7 @@ public final class Simulation {
         var partitionedUntil: Int64 = 0
         var backups: [String] = []
         var backupsTaken = 0
-        /// Own events a clerk was told were saved, by hash, and whether a restore wiped them.
+        /// Own events a clerk was told were saved (a restore drops those its disk lost).
         var saved: [(seq: Int, hash: String)] = []
         var wakeAt: Int64?
         /// A second machine writing as the same origin (a copy of `twinOf`'s disk), and whether the
@@ -226,8 +226,7 @@ public final class Simulation {
         self.topology = topology
         let hubDatabase = try NodeDatabase(path: hubPath)
         try hubDatabase.initialize(identity: hubIdentity, publicKey: hubKey.publicKey)
-        let credentialSeed = options.seed
-        hub = Self.makeHub(database: hubDatabase, identity: hubIdentity, key: hubKey, topology: topology, workflow: hubWorkflow, seed: credentialSeed)
+        hub = Self.makeHub(database: hubDatabase, identity: hubIdentity, key: hubKey, topology: topology, workflow: hubWorkflow, seed: options.seed)
 
         for (index, commune) in Self.communes.enumerated() {
             let path = options.directory.appendingPathComponent("\(commune.origin).sqlite").path
@@ -326,9 +325,6 @@ public final class Simulation {
             now = max(now, next.at)
             switch next.occurrence {
             case .clerk, .hubClerk, .fault, .backup: continue
-            case .settleClone:
-                if options.trace { print("\(Fixtures.vietnamText(now)) drain \(describe(next.occurrence))") }
-                try handle(next.occurrence)
             default:
                 if options.trace { print("\(Fixtures.vietnamText(now)) drain \(describe(next.occurrence))") }
                 try handle(next.occurrence)
@@ -348,13 +344,17 @@ public final class Simulation {
 
     func drained() throws -> Bool {
         if nodes.contains(where: { $0.twinOf != nil && !$0.retired && !nodes[$0.twinOf!].retired }) { return false }
+        // The engines' own state first: no database read while one is still busy.
+        for node in nodes where !node.retired {
+            if !node.up || node.engine.healing || node.engine.blocked != nil { return false }
+        }
         if try !hub.database.cloneSuspicions(openOnly: true).isEmpty { return false }
         for node in nodes where !node.retired {
-            guard let database = node.database, node.up else { return false }
+            guard let database = node.database else { return false }
             let head = try database.head(origin: node.origin)?.seq ?? 0
             let held = try hub.database.head(origin: node.origin)?.seq ?? 0
             let end = try hub.database.feedEnd(node: node.origin)
-            if head != held || node.engine.pulled < end || node.engine.healing || node.engine.blocked != nil { return false }
+            if head != held || node.engine.pulled < end { return false }
         }
         return true
     }
@@ -399,7 +399,6 @@ public final class Simulation {
 
     func below(_ bound: Int) -> Int { Int(random.next() % UInt64(max(1, bound))) }
     func chance(_ percent: Int) -> Bool { below(1000) < percent * 10 }
-    func chancePermille(_ permille: Int) -> Bool { below(1000) < permille }
     func count(_ kind: FaultKind) { faults[kind, default: 0] += 1 }
 
     func local(_ node: SimNode) -> Int64 { now + node.skew }
@@ -529,15 +528,7 @@ public final class Simulation {
             schedule(Int64(5 + below(50)), .atNode(message, .failure(.unreachable("the link is down"))))
             return
         }
-        if faultsOn && chance(3) {
-            count(.dropRequest)
-            return
-        }
-        schedule(latency(), .atHub(message, payload))
-        if faultsOn && chance(3) {
-            count(.duplicateRequest)
-            schedule(latency() + Int64(below(5_000)), .atHub(message, payload))
-        }
+        transmit(.atHub(message, payload), drop: (.dropRequest, 3), duplicate: (.duplicateRequest, 3))
     }
 
     /// Sends an answer back, with the faults the link may add.
@@ -545,14 +536,20 @@ public final class Simulation {
         if nodes[message.node].partitionedUntil > now { return }
         // A push's answer lost after it was stored, a pull's after the hub recorded delivery. An
         // answer that changed nothing at the hub is not dropped: to the node that is a dropped request.
-        if faultsOn && applied && chance(4) {
-            count(.dropResponse)
+        transmit(.atNode(message, answer), drop: applied ? (.dropResponse, 4) : nil, duplicate: (.duplicateResponse, 2))
+    }
+
+    /// One message on the link: lost (`drop`'s percent), or delivered after `latency()` and maybe
+    /// once more a little later (`duplicate`'s percent). The draws happen only while faults are on.
+    func transmit(_ delivery: Occurrence, drop: (kind: FaultKind, percent: Int)?, duplicate: (kind: FaultKind, percent: Int)) {
+        if let drop, faultsOn && chance(drop.percent) {
+            count(drop.kind)
             return
         }
-        schedule(latency(), .atNode(message, answer))
-        if faultsOn && chance(2) {
-            count(.duplicateResponse)
-            schedule(latency() + Int64(below(5_000)), .atNode(message, answer))
+        schedule(latency(), delivery)
+        if faultsOn && chance(duplicate.percent) {
+            count(duplicate.kind)
+            schedule(latency() + Int64(below(5_000)), delivery)
         }
     }
 
@@ -570,7 +567,7 @@ public final class Simulation {
                 let response = try hub.push(request, node: who, now: hubLocal)
                 for (batch, result) in zip(request.batches, response.results) where result.outcome == .stored || result.outcome == .duplicate {
                     for event in batch.events where event.seq <= result.head.seq {
-                        let key = "\(event.origin)-\(event.seq)"
+                        let key = DossierFold.id(origin: event.origin, seq: event.seq)
                         if acknowledged[key] == nil { acknowledgedOrder.append(key) }
                         acknowledged[key] = acknowledged[key] ?? event.hash
                     }
@@ -591,8 +588,7 @@ public final class Simulation {
                 while let last = own.events.last, last.seq < own.head.seq {
                     let page = try hub.own(node: who, fromSeq: last.seq + 1, limit: 500)
                     guard !page.events.isEmpty else { break }
-                    own.events += page.events
-                    own.checkpoints += page.checkpoints
+                    own.append(page)
                 }
                 reply(message, .own(own), applied: false)
             }
@@ -699,7 +695,7 @@ public final class Simulation {
         for suffix in ["", "-wal", "-shm"] { try? fileManager.removeItem(atPath: node.path + suffix) }
         try fileManager.copyItem(atPath: backup, toPath: node.path)
         // What the clerk saved after the backup is gone with the disk; the rest must survive.
-        let kept = try Set(NodeDatabase(path: backup).ownEvents(origin: node.origin, fromSeq: 1).map(\.hash))
+        let kept = try Set(NodeDatabase(path: backup).events(origin: node.origin, fromSeq: 1).map(\.hash))
         node.saved.removeAll { !kept.contains($0.hash) }
         count(.restoreNode)
     }
@@ -708,12 +704,10 @@ public final class Simulation {
         let roll = below(100)
         let node = nodes[below(nodes.count)]
         guard !node.retired else { return }
-        if roll < 4 {
-            try cloneMachine(node)
-            return
-        }
         switch roll {
-        case 0..<30:
+        case 0..<4:
+            try cloneMachine(node)
+        case 4..<30:
             guard node.partitionedUntil <= now else { return }
             count(.partition)
             let length = Int64(10 + below(3 * 60)) * 60_000

@@ -22,6 +22,14 @@ public struct OwnEvents: Sendable, Hashable {
         self.keys = keys
     }
 
+    /// Adds the next page of `/v1/sync/own` (paging goes on while the last event is below `head`).
+    public mutating func append(_ page: OwnEvents) {
+        events += page.events
+        checkpoints += page.checkpoints
+        keys.merge(page.keys) { first, _ in first }
+        head = page.head
+    }
+
     public var json: JSONValue {
         [
             "origin": .string(origin), "events": .array(events.map(\.json)), "head": head.json,

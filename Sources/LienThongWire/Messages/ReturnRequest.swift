@@ -1,20 +1,7 @@
 import LienThongCore
 
-/// A feed page the hub once signed for a node, as the node stored it (`feedPage` and its
-/// `feedEntry` rows): what proves to a hub restored from a backup that it wrote the events the node
-/// returns (DESIGN §5, hub restored).
-public struct ReturnedPage: Sendable, Hashable {
-    public var hubEpoch: String
-    public var summary: PageSignature.Summary
-    public var signature: String
-
-    public init(hubEpoch: String, summary: PageSignature.Summary, signature: String) {
-        self.hubEpoch = hubEpoch
-        self.summary = summary
-        self.signature = signature
-    }
-
-    public var json: JSONValue {
+extension PageSignature.SignedPage {
+    var json: JSONValue {
         [
             "hubEpoch": .string(hubEpoch), "since": .integer(summary.since), "to": .integer(summary.to), "signature": .string(signature),
             "entries": .array(
@@ -22,7 +9,8 @@ public struct ReturnedPage: Sendable, Hashable {
         ]
     }
 
-    init(fields: Fields, node: String, path: String) throws(WireError) {
+    /// A page of `node`'s feed (the summary names the node the hub signed it for).
+    init(fields: Fields, node: String) throws(WireError) {
         let entries = try fields.list("entries") { value, path throws(WireError) -> PageSignature.Entry in
             let entry = try Fields(value, path: path)
             return PageSignature.Entry(
@@ -42,9 +30,9 @@ public struct ReturnRequest: Sendable, Hashable {
     public var node: String
     /// The hub's own events, in seq order, with `prev` and `hash`.
     public var events: [Event]
-    public var pages: [ReturnedPage]
+    public var pages: [PageSignature.SignedPage]
 
-    public init(node: String, events: [Event], pages: [ReturnedPage]) {
+    public init(node: String, events: [Event], pages: [PageSignature.SignedPage]) {
         self.node = node
         self.events = events
         self.pages = pages
@@ -61,7 +49,7 @@ public struct ReturnRequest: Sendable, Hashable {
         let node = try fields.string("node")
         let events = try fields.list("events") { value, path throws(WireError) in try Event(wire: value, path: path) }
         let pages = try fields.list("pages") { value, path throws(WireError) in
-            try ReturnedPage(fields: try Fields(value, path: path), node: node, path: path)
+            try PageSignature.SignedPage(fields: try Fields(value, path: path), node: node)
         }
         self.init(node: node, events: events, pages: pages)
     }

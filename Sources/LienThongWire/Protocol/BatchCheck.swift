@@ -45,9 +45,6 @@ public enum BatchCheck {
         replaced: (String) -> Bool = { _ in false }, validator: EventValidator = EventValidator()
     ) -> Verdict {
         let origin = batch.origin
-        // A fenced epoch may still re-send what the hub holds (answered `duplicate`): its kept
-        // successor's first push after a clone starts with events of the fenced epoch that the
-        // hub stored before the clone. Anything new, or diverging, is refused.
         guard let first = batch.events.first, let last = batch.events.last else { return .reject(.invalid, "the batch has no events") }
         for (index, event) in batch.events.enumerated() where event.seq != first.seq + index {
             return .reject(.invalid, "seqs must be consecutive: seq \(event.seq) follows \(first.seq + index - 1)")
@@ -84,10 +81,12 @@ public enum BatchCheck {
             )
         }
 
+        // A fenced epoch may still re-send what the hub holds (answered `duplicate`): its kept
+        // successor's first push after a clone starts with events of the fenced epoch that the
+        // hub stored before the clone. Anything new, diverging or out of reach is refused.
+        let fencedOff = Verdict.reject(.epochFenced, "epoch \(batch.epoch) of \(origin) was fenced off by the hub operator; this machine must not push")
         if first.seq > head.seq + 1 {
-            if fenced {
-                return .reject(.epochFenced, "epoch \(batch.epoch) of \(origin) was fenced off by the hub operator; this machine must not push")
-            }
+            if fenced { return fencedOff }
             return .reject(.gap, "the hub holds \(origin) up to seq \(head.seq); send from seq \(head.seq + 1)")
         }
         // Where the batch overlaps what the hub holds, it must be the same chain.
@@ -101,23 +100,22 @@ public enum BatchCheck {
                 break
             }
         }
-        if fenced && (divergence != nil || chained.contains { $0.seq > head.seq }) {
-            return .reject(.epochFenced, "epoch \(batch.epoch) of \(origin) was fenced off by the hub operator; this machine must not push")
-        }
+        if fenced && (divergence != nil || last.seq > head.seq) { return fencedOff }
         if let divergence {
+            let branch = chained.filter { $0.seq >= divergence.seq }
             // A restored machine's branch is entirely later than what the hub last heard from the
             // origin; a clone's history interleaves with it.
             // Events a heal already re-appended (the hub holds one naming them in `replaces`) come
             // back when a machine is restored from a backup older than that heal: not a clone.
             let branchIsLater = headHLC.map { hlc in
-                chained.filter { $0.seq >= divergence.seq }.allSatisfy { $0.hlc > hlc || replaced($0.hash) }
+                branch.allSatisfy { $0.hlc > hlc || replaced($0.hash) }
             } ?? true
             let outcome: PushOutcome = branchIsLater ? .fork : .cloneSuspected
             return .diverged(
                 outcome,
                 "seq \(divergence.seq) of \(origin) differs from the event the hub holds at that seq (hub head \(head.seq)); "
                     + (branchIsLater ? "the machine was probably restored from a backup" : "two machines seem to write as this origin"),
-                branch: chained.filter { $0.seq >= divergence.seq })
+                branch: branch)
         }
         // Planted bug (debug builds only): a re-sent batch is stored again instead of answered `duplicate`.
         let new = PlantedBug.skipDuplicateCheck.isActive ? chained : chained.filter { $0.seq > head.seq }

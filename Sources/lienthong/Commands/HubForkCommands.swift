@@ -83,8 +83,6 @@ struct HubForkResolveCommand: ParsableCommand {
             return
         }
         print("Kept epoch \(keep) of \(node): its machine's pushes are stored from its next sync.")
-        if !settled.fencedEpochs.isEmpty {
-            print("Fenced \(settled.fencedEpochs.joined(separator: ", ")): those machines' pushes answer epoch-fenced; what they wrote stays as evidence.")
-        }
+        print("Fenced \(settled.fencedEpochs.joined(separator: ", ")): those machines' pushes answer epoch-fenced; what they wrote stays as evidence.")
     }
 }

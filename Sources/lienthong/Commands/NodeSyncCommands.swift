@@ -102,32 +102,29 @@ struct NodeRecoverCommand: AsyncParsableCommand {
         let context = try SyncContext(node: node, logger: logger, insecureHTTP: insecureHTTP)
         // Every page first, then one transaction: a take-back cut short leaves no partial chain
         // that the next local write would continue with seqs the hub already holds.
-        var events: [Event] = []
-        var checkpoints: [Checkpoint] = []
-        var keys: [String: String] = [:]
-        var hubHead = 0
+        var own = OwnEvents(origin: node.identity.origin, events: [], head: .empty)
         repeat {
             let page: OwnEvents
             do {
-                page = try await context.sync.client.own(fromSeq: events.count + 1, limit: 500)
+                page = try await context.sync.client.own(fromSeq: own.events.count + 1, limit: 500)
             } catch {
                 FileHandle.standardError.write(Data("""
-                    error: taking back own events failed at seq \(events.count + 1): \(error.description); nothing was taken back. \
+                    error: taking back own events failed at seq \(own.events.count + 1): \(error.description); nothing was taken back. \
                     This machine is enrolled now: ask the hub operator for a new token (`lienthong hub enroll \(node.identity.origin) --replace`) \
                     and run `lienthong node recover` here again
 
                     """.utf8))
                 throw ExitCode(69)
             }
-            hubHead = page.head.seq
-            if page.events.isEmpty { break }
-            events += page.events
-            checkpoints += page.checkpoints
-            keys.merge(page.keys) { first, _ in first }
-            FileHandle.standardError.write(Data("downloaded seq \(events.count) of \(hubHead)\n".utf8))
-        } while events.count < hubHead
-        let head = try node.database.restoreOwn(events, checkpoints: checkpoints, keys: keys, now: Int64(NodeContext.wallMilliseconds()))
-        print("Took back \(head) own events (the hub holds \(hubHead))")
+            guard !page.events.isEmpty else {
+                own.head = page.head
+                break
+            }
+            own.append(page)
+            FileHandle.standardError.write(Data("downloaded seq \(own.events.count) of \(own.head.seq)\n".utf8))
+        } while own.events.count < own.head.seq
+        let head = try node.database.restoreOwn(own.events, checkpoints: own.checkpoints, keys: own.keys, now: Int64(NodeContext.wallMilliseconds()))
+        print("Took back \(head) own events (the hub holds \(own.head.seq))")
         do {
             try await NodeSyncService(sync: context.sync, mode: .once, logger: logger).run()
         } catch let error as NodeSyncError {

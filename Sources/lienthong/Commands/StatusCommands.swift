@@ -103,12 +103,7 @@ enum StatusOutput {
         guard let milliseconds else { return "not measured yet" }
         let size = abs(milliseconds)
         // Rounded, not cut: a contact's few milliseconds must not turn a day into "23 h".
-        let rounded =
-            size < 2_000 ? "\(size) ms"
-            : size < 120_000 ? "\((size + 500) / 1000) s"
-            : size < 7_200_000 ? "\((size + 30_000) / 60_000) min"
-            : "\((size + 1_800_000) / 3_600_000) h"
-        return (milliseconds >= 0 ? "+" : "−") + rounded
+        return (milliseconds >= 0 ? "+" : "−") + (size < 2_000 ? "\(size) ms" : StatusReport.age(size, rounded: true))
     }
 }
 
