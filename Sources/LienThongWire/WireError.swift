@@ -65,6 +65,11 @@ struct Fields {
         return number
     }
 
+    func bool(_ key: String) throws(WireError) -> Bool {
+        guard case .bool(let flag) = try value(key) else { throw WireError(field: name(key), expected: "true or false") }
+        return flag
+    }
+
     func array(_ key: String) throws(WireError) -> [JSONValue] {
         guard case .array(let items) = try value(key) else { throw WireError(field: name(key), expected: "an array") }
         return items

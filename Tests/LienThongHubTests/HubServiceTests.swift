@@ -28,7 +28,8 @@ import Testing
             let identity = LocalIdentity(origin: "xa-23059", epoch: Self.nodeEpoch, agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0)
             try node.initialize(identity: identity, publicKey: nodeKey.publicKey)
             let token = try hub.issueEnrolmentToken(node: "xa-23059", now: now)
-            _ = try hub.enroll(EnrollRequest(node: "xa-23059", token: token, epoch: Self.nodeEpoch, publicKey: nodeKey.publicKey.hex), now: now)
+            let answer = try hub.enroll(EnrollRequest(node: "xa-23059", token: token, epoch: Self.nodeEpoch, publicKey: nodeKey.publicKey.hex), now: now)
+            try node.linkHub(HubLink(url: "http://127.0.0.1:1", enrolment: answer, enrolledAt: now))
         }
 
         /// A wall clock one millisecond further at each read, from `now`.
@@ -189,9 +190,19 @@ import Testing
         let restored = HubService(
             database: try NodeDatabase(path: backup), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
         #expect(try restored.database.head(origin: "hub-597") == nil)
-        let (events, pages) = try pair.node.hubEventsToReturn(hub: "hub-597", afterSeq: 0, limit: 100)
-        #expect(events.map(\.hash) == decisions.map(\.hash))
-        let request = ReturnRequest(node: "xa-23059", events: events, pages: pages)
+        let recovery = try restored.database.startHubRecovery(backup: backup, hub: "hub-597", now: pair.now)
+        #expect(try restored.database.hubRecovery()?.waitingFor == ["xa-23059"])
+        // Until the commune has returned what it holds, the district's decisions are refused.
+        #expect {
+            try restored.perform(.sendResult, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
+        } throws: { error in
+            guard case StoreError.refused(let reason) = error else { return false }
+            return reason.contains("restored from a backup") && reason.contains("xa-23059") && reason.contains("hub restore --finish")
+        }
+        let found = try pair.node.hubEventsToReturn(hub: "hub-597", afterSeq: 0, limit: 100)
+        #expect(found.events.map(\.hash) == decisions.map(\.hash))
+        #expect(found.more == false)
+        let request = ReturnRequest(node: "xa-23059", events: found.events, pages: found.pages, recovery: recovery, held: 2, last: true)
 
         // Forged: a page signature from another key, or an event changed after it was signed.
         var forgedPage = request
@@ -207,6 +218,9 @@ import Testing
         let answer = try restored.takeBack(try ReturnRequest(bytes: request.bytes), node: "xa-23059", now: pair.now)
         #expect(answer.accepted == 2)
         #expect(answer.head.hash == decisions.last?.hash)
+        // The only active commune has returned all it holds: the recovery is over.
+        #expect(answer.recovering == false)
+        #expect(try restored.database.hubRecovery()?.finishedBy == "every commune returned")
         #expect(try restored.database.events(origin: "hub-597", fromSeq: 1).map(\.hash) == decisions.map(\.hash))
         #expect(try restored.takeBack(request, node: "xa-23059", now: pair.now).accepted == 0)
         #expect(try restored.database.verify().firstProblem == nil)
@@ -214,6 +228,89 @@ import Testing
         let next = try restored.perform(.sendResult, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
         #expect(next.events.first?.seq == 3)
         #expect(next.events.first?.prev == decisions.last?.hash)
+    }
+
+    /// A decision returned after a restore whose predecessor no commune held cannot continue the
+    /// hub's chain: it is held aside, and written again when the recovery finishes (`replaces`
+    /// naming it). The commune, pulling the new event, moves its old copy aside; its log verifies
+    /// and its state equals the hub's. The feed continues after the positions the node holds.
+    @Test func aReturnedDecisionAfterAHoleIsWrittenAgainAndTheNodeMovesItsCopyAside() throws {
+        let pair = try Pair()
+        let workflow = try Fixtures.workflow()
+        let tick = pair.ticker()
+        let code = try pair.receive(workflow: workflow, tick: tick)
+        _ = try pair.node.perform(.forward(agency: "597", reason: "Thẩm quyền huyện"), on: code, actor: "cb-tuphap-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)
+        #expect(try pair.push(try pair.batch()).outcome == .stored)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-hub-hole-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backup = directory.appendingPathComponent("hub-backup.sqlite").path
+        _ = try pair.hub.database.backup(to: backup)
+        let hubWorkflow = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+        let district = HubService(
+            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
+        _ = try district.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
+        _ = try district.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: tick)
+        func pull(_ hub: HubService, since: Int) throws -> PullPage {
+            let page = try hub.pull(node: "xa-23059", since: since, limit: 100, now: pair.now)
+            _ = try pair.node.storePulled(
+                PulledPage(
+                    since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
+                    entries: page.entries.map { ($0.position, $0.event) }),
+                wallMilliseconds: tick, now: pair.now)
+            return page
+        }
+        let before = try pull(district, since: 0)
+        let decisions = try pair.hub.database.events(origin: "hub-597", fromSeq: 1)
+        #expect(decisions.count == 2)
+
+        let path = directory.appendingPathComponent("hub.sqlite").path
+        _ = try pair.hub.database.backup(to: path)
+        let summary = try NodeDatabase.restoreHub(backup: backup, path: path, now: pair.now)
+        #expect(summary.ownHead == 0)
+        #expect(summary.keptAs != nil)
+        let restored = HubService(
+            database: try NodeDatabase(path: path), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
+        // The node holds positions the restored feed lacks: the feed continues after them.
+        #expect {
+            _ = try restored.pull(node: "xa-23059", since: before.to, limit: 100, now: pair.now)
+        } throws: { error in
+            guard case HubError.hubBehind(let end, _) = error else { return false }
+            return end == before.to
+        }
+        let recovering = try restored.pull(node: "xa-23059", since: before.to, limit: 100, now: pair.now)
+        #expect(recovering.recovery == summary.recovery)
+        #expect(recovering.hubHead == 0)
+
+        // Only the second decision comes back (as if the first were held by no commune).
+        let found = try pair.node.hubEventsToReturn(hub: "hub-597", afterSeq: 1, limit: 100)
+        #expect(found.events.map(\.seq) == [2])
+        let answer = try restored.takeBack(
+            ReturnRequest(node: "xa-23059", events: found.events, pages: found.pages, recovery: summary.recovery, held: 2, last: true),
+            node: "xa-23059", now: pair.now)
+        #expect(answer.accepted == 0)
+        #expect(answer.recovering == false)
+        let recovery = try #require(try restored.database.hubRecovery())
+        #expect(recovery.reappended == 1)
+        let rewritten = try restored.database.events(origin: "hub-597", fromSeq: 1)
+        #expect(rewritten.count == 1)
+        #expect(rewritten.first?.body["replaces"]?.stringValue == decisions[1].hash)
+        #expect(rewritten.first?.type == decisions[1].type)
+        #expect(try restored.database.verify().firstProblem == nil)
+
+        // The node pulls it: its old copy of seq 2 is moved aside, the new seq 1 replaces its seq 1.
+        let page = try pull(restored, since: before.to)
+        #expect(page.entries.map(\.event.hash) == rewritten.map(\.hash))
+        let held = try pair.node.events(origin: "hub-597", fromSeq: 1)
+        #expect(held.map(\.hash) == rewritten.map(\.hash))
+        #expect(Set(try pair.node.forkedEventHashes()) == Set(decisions.map(\.hash)))
+        let verification = try pair.node.verify()
+        #expect(verification.firstProblem == nil, "\(verification.problems)")
+        _ = try restored.database.project(limit: 1_000)
+        #expect(try pair.node.stateHashes()[code] == restored.database.stateHashes()[code])
+        // The district writes again, after the rewritten decision.
+        let next = try restored.perform(.note("đã ghi lại sau khôi phục"), on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
+        #expect(next.events.first?.seq == 2)
     }
 
     /// Two machines write in one epoch (neither healed yet): keeping it would fence nothing, so

@@ -13,6 +13,9 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     case foldByHLCOnly = "fold-by-hlc-only"
     /// The node records a pushed batch as stored before the hub answers.
     case ackBeforeStored = "ack-before-stored"
+    /// The hub stores a batch that starts past its head for the origin (a gap) instead of
+    /// answering `gap`.
+    case acceptGap = "accept-gap"
 
     /// The variable that switches a planted bug on.
     public static let environmentVariable = "LIENTHONG_PLANTED_BUG"

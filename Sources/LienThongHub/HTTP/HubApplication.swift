@@ -123,6 +123,19 @@ public enum HubApplication {
             }
             return Self.respond(page.bytes, to: request)
         }
+        router.post(RouterPath(SyncPaths.returnEvents)) { request, context -> Response in
+            let node = try service.authenticate(credential: Self.bearer(request))
+            let body = try await Self.body(of: request, caps: service.caps)
+            let returned: ReturnRequest
+            do throws(WireError) {
+                returned = try ReturnRequest(bytes: body)
+            } catch {
+                throw HubError.badRequest(error.description)
+            }
+            let response = try await Self.offloaded { try service.takeBack(returned, node: node, now: now()) }
+            if response.accepted > 0 || !response.recovering { notifier.bump() }
+            return Self.respond(response.bytes, to: request)
+        }
         router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
             let node = try service.authenticate(credential: Self.bearer(request))
             let query = request.uri.queryParameters

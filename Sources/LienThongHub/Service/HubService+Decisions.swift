@@ -10,6 +10,8 @@ extension HubService {
         _ command: Workflow.Command, on code: String, actor: String, wallMilliseconds: @escaping () -> UInt64
     ) throws(StoreError) -> DossierWrite {
         try database.hubTransaction("write a hub decision") { transaction in
+            // Restored from a backup: no decision until the hub has its own events back.
+            if let recovery = try transaction.openRecovery() { throw StoreError.refused(recovery.refusal) }
             let now = Int64(wallMilliseconds())
             let events = try transaction.visibleEvents(ofDossier: code).map(\.event)
             let draft: EventDraft

@@ -19,13 +19,17 @@ extension HubService {
             throw .store(error)
         }
         if since > slice.end {
+            // Restored from a backup: the node holds positions this hub no longer has. Its feed
+            // continues after them (none is ever reused); the node re-pushes from the head here.
             let head: ChainHead
+            let end: Int
             do {
+                end = try database.rebaseFeed(node: node, after: since)
                 head = try database.head(origin: node).map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
             } catch {
                 throw .store(error)
             }
-            throw .hubBehind(feedEnd: slice.end, head: head)
+            throw .hubBehind(feedEnd: end, head: head)
         }
         if recordDelivery {
             do {
@@ -35,15 +39,15 @@ extension HubService {
             }
         }
         let entries = slice.entries.map { FeedEntry(position: $0.position, event: $0.event) }
-        let stored: Int
+        let heads: (stored: Int, hubHead: Int, recovery: Int?)
         do {
-            stored = try database.head(origin: node)?.seq ?? 0
+            heads = try database.pullHeads(node: node, hub: identity.origin)
         } catch {
             throw .store(error)
         }
         var page = PullPage(
             node: node, hub: identity.origin, hubEpoch: identity.epoch, since: since, to: entries.last?.position ?? since, end: slice.end,
-            entries: entries, signature: "", stored: stored)
+            entries: entries, signature: "", stored: heads.stored, hubHead: heads.hubHead, recovery: heads.recovery)
         do {
             page.signature = try PageSignature.sign(page.summary, key: key)
         } catch {

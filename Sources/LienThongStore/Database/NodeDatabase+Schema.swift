@@ -408,6 +408,55 @@ extension NodeDatabase {
                         """)
             }
         }
+        migrator.registerMigration("v8.hubRecovery") { db in
+            // Hub: restored from a backup (`lienthong hub restore`), it takes its own lost events
+            // back from the nodes before it writes new ones (DESIGN §5). `hubRecovery` records each
+            // restore; `hubReturned` keeps every returned event that did not (yet) continue the
+            // hub's chain — evidence, append-only; `hubReturnReport` records which nodes have
+            // returned all they hold. `feedBase`: after a restore a node's feed continues after the
+            // position the node already holds, so no position is ever reused.
+            try db.execute(
+                sql: """
+                    CREATE TABLE hubRecovery (
+                        id INTEGER PRIMARY KEY,
+                        startedAt INTEGER NOT NULL,
+                        headAtStart INTEGER NOT NULL,
+                        backup TEXT NOT NULL,
+                        finishedAt INTEGER,
+                        finishedBy TEXT,
+                        reappended INTEGER
+                    );
+                    CREATE TABLE hubReturned (
+                        recovery INTEGER NOT NULL REFERENCES hubRecovery (id),
+                        seq INTEGER NOT NULL,
+                        hash TEXT NOT NULL,
+                        canonical BLOB NOT NULL,
+                        node TEXT NOT NULL,
+                        returnedAt INTEGER NOT NULL,
+                        PRIMARY KEY (recovery, seq)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE hubReturnReport (
+                        recovery INTEGER NOT NULL REFERENCES hubRecovery (id),
+                        node TEXT NOT NULL,
+                        held INTEGER NOT NULL,
+                        at INTEGER NOT NULL,
+                        PRIMARY KEY (recovery, node)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE feedBase (
+                        node TEXT PRIMARY KEY,
+                        position INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            for operation in ["UPDATE", "DELETE"] {
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER hubReturned_refuse_\(operation.lowercased()) BEFORE \(operation) ON hubReturned
+                        BEGIN
+                            SELECT RAISE(ABORT, 'hubReturned is append-only: \(operation) refused');
+                        END
+                        """)
+            }
+        }
         return migrator
     }
 }

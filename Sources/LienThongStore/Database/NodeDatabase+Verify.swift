@@ -158,6 +158,9 @@ extension NodeDatabase {
     ) throws -> [String: String] {
         let linkedHub = try String.fetchOne(db, sql: "SELECT hub FROM hubLink WHERE id = 1")
         var signed: [String: String] = [:]
+        // The hub's events moved aside when a hub restored from a backup wrote them again: their
+        // pages still name them, the log rightly no longer holds them.
+        let movedAside = Set(try String.fetchAll(db, sql: "SELECT hash FROM forkedEvent WHERE heal < 0"))
         for page in try Row.fetchAll(db, sql: "SELECT upTo, since, hub, hubEpoch, signature FROM feedPage ORDER BY upTo") {
             let since: Int = page["since"]
             let to: Int = page["upTo"]
@@ -183,7 +186,7 @@ extension NodeDatabase {
                     .init(origin: hub, seq: 0, reason: "feed page \(since + 1)…\(to): the signature does not verify with the pinned hub key"))
                 continue
             }
-            for entry in entries { signed[entry.origin + "/" + String(entry.seq)] = entry.hash }
+            for entry in entries where !movedAside.contains(entry.hash) { signed[entry.origin + "/" + String(entry.seq)] = entry.hash }
         }
         return signed
     }

@@ -111,10 +111,14 @@ public struct HubTransaction {
     }
 
     /// Appends `drafts` as the hub's own events (its decisions), like a node's local write.
+    /// Refused while the hub, restored from a backup, takes its own events back (DESIGN §5): a new
+    /// event would take a seq a node already holds. Only finishing the recovery writes then.
     /// - Returns: the events and their positions.
     public func appendOwn(
-        _ drafts: [EventDraft], key: SigningKey, wallMilliseconds: () -> UInt64, validator: EventValidator = EventValidator()
+        _ drafts: [EventDraft], key: SigningKey, wallMilliseconds: () -> UInt64, validator: EventValidator = EventValidator(),
+        finishingRecovery: Bool = false
     ) throws -> [(position: Int, event: Event)] {
+        if !finishingRecovery, let recovery = try openRecovery() { throw StoreError.refused(recovery.refusal) }
         let (events, _) = try NodeDatabase.append(drafts, db, key: key, wallMilliseconds: wallMilliseconds, validator: validator)
         return try events.map { event in
             let position = try Int.fetchOne(

@@ -110,7 +110,13 @@ extension NodeDatabase {
     }
 
     static func fetchFeedEnd(_ db: Database, node: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM feed WHERE node = ?", arguments: [node]) ?? 0
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT MAX(COALESCE((SELECT MAX(position) FROM feed WHERE node = ?1), 0),
+                    COALESCE((SELECT position FROM feedBase WHERE node = ?1), 0))
+                """,
+            arguments: [node]) ?? 0
     }
 
     /// Up to `limit` entries of `node`'s feed after `since`, with the events, and the feed's end.
@@ -126,6 +132,16 @@ extension NodeDatabase {
                     """,
                 arguments: [node, since, limit])
             return FeedSlice(entries: try rows.map { row in (row["position"], try Self.decodeStored(row["canonical"])) }, end: end)
+        }
+    }
+
+    /// A pull from beyond the end of `node`'s feed (this hub was restored from a backup): the feed
+    /// continues after `since` from now on, so the positions the node holds are never reused.
+    /// - Returns: the feed's end now.
+    public func rebaseFeed(node: String, after since: Int) throws(StoreError) -> Int {
+        try immediateTransaction("continue a feed after a restore") { db in
+            try HubTransaction(db: db).rebaseFeed(node: node, after: since)
+            return try Self.fetchFeedEnd(db, node: node)
         }
     }
 

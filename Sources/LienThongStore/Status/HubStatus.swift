@@ -65,6 +65,8 @@ public struct HubStatusFacts: Sendable {
     public var openConflicts: Int
     /// Open clone suspicions: origins whose pushes are held until the operator keeps one epoch.
     public var suspectedClones: [CloneSuspicion] = []
+    /// The open recovery after a restore from a backup, if any.
+    public var recovery: HubRecovery?
 
     public var projectorLag: Int { max(0, storedEvents - projected) }
 }
@@ -137,7 +139,7 @@ extension NodeDatabase {
                 projected: try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0,
                 quarantined: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0,
                 openConflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conflictView WHERE resolution = 'open'") ?? 0,
-                suspectedClones: try Self.fetchCloneSuspicions(db, openOnly: true))
+                suspectedClones: try Self.fetchCloneSuspicions(db, openOnly: true), recovery: try Self.fetchRecovery(db, openOnly: true))
         }
     }
 }
@@ -195,12 +197,27 @@ extension StatusReport {
                 "two machines write as \(suspicion.origin) (since \(age(now - suspicion.since)) ago): its pushes are held; keep one with "
                 + "`lienthong hub fork resolve \(suspicion.origin) --keep EPOCH` (epochs: \(suspicion.sides.map(\.epoch).joined(separator: ", ")))")
         }
+        if let recovery = facts.recovery {
+            add(.warning, "hub-recovering",
+                "restored from a backup \(age(now - recovery.startedAt)) ago: taking the hub's own events back from the communes; "
+                + "its decisions are refused until every active commune has synced"
+                + (recovery.waitingFor.isEmpty ? "" : " (waiting for: \(recovery.waitingFor.joined(separator: ", ")))")
+                + (recovery.heldAside > 0 ? "; \(recovery.heldAside) returned events wait for an earlier one" : "")
+                + ". To stop waiting: `lienthong hub restore --finish --actor STAFF`")
+        }
         let factsJSON: JSONValue = [
             "hub": .string(facts.hub), "office": .string(facts.office),
             "heartbeat": facts.heartbeat.map { ["at": .integer(Int($0.at)), "pid": .integer(Int($0.pid)), "intervalMs": .integer(Int($0.intervalMs))] } ?? .null,
             "storedEvents": .integer(facts.storedEvents), "projected": .integer(facts.projected), "projectorLag": .integer(facts.projectorLag),
             "quarantined": .integer(facts.quarantined), "openConflicts": .integer(facts.openConflicts),
             "suspectedClones": .array(facts.suspectedClones.map(\.json)),
+            "recovery": facts.recovery.map { recovery -> JSONValue in
+                [
+                    "id": .integer(recovery.id), "startedAt": .integer(Int(recovery.startedAt)), "headAtStart": .integer(recovery.headAtStart),
+                    "backup": .string(recovery.backup), "waitingFor": .array(recovery.waitingFor.map { .string($0) }),
+                    "heldAside": .integer(recovery.heldAside),
+                ]
+            } ?? .null,
             "nodes": .array(facts.nodes.map { $0.json(now: now) }),
         ]
         return StatusReport(subject: facts.hub, checkedAt: now, findings: findings, facts: factsJSON)

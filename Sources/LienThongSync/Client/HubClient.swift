@@ -110,6 +110,11 @@ public final class HubClient: Sendable {
         return try decode { () throws(WireError) in try PullPage(bytes: bytes) }
     }
 
+    public func returnEvents(_ request: ReturnRequest) async throws(HubClientError) -> ReturnResponse {
+        let bytes = try await send("POST", path: SyncPaths.returnEvents, body: request.bytes, timeout: timeout)
+        return try decode { () throws(WireError) in try ReturnResponse(bytes: bytes) }
+    }
+
     public func own(fromSeq: Int, limit: Int) async throws(HubClientError) -> OwnEvents {
         let bytes = try await send("GET", path: SyncPaths.own, query: nodeQuery + [("fromSeq", "\(fromSeq)"), ("limit", "\(limit)")], timeout: timeout)
         return try decode { () throws(WireError) in try OwnEvents(bytes: bytes) }

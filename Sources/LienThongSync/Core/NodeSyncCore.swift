@@ -82,7 +82,36 @@ public struct NodeSyncCore: Sendable {
         }
         var results: [SyncEngine.Result] = [.pulled(to: page.to, end: page.end)]
         if let stored = page.stored, stored > (try database.head(origin: origin)?.seq ?? 0) { results.append(.hubHolds(seq: stored)) }
+        if let recovery = page.recovery { results.append(.hubRecovering(recovery: recovery, hubHead: page.hubHead ?? 0)) }
         return results
+    }
+
+    // MARK: Returning the hub's events
+
+    /// The return for the engine's `.returnHub(recovery:afterSeq:)`: the hub's own events this
+    /// node holds after `afterSeq`, at most `limit`, with their signed pages; empty when it holds
+    /// none (which tells the hub so). Also the last seq looked at and whether more may follow.
+    public func returnRequest(recovery: Int, afterSeq: Int, limit: Int) throws(StoreError) -> (request: ReturnRequest, throughSeq: Int, more: Bool) {
+        let found = try database.hubEventsToReturn(hub: link.hub, afterSeq: afterSeq, limit: limit)
+        let held = try database.heldHubSeq(hub: link.hub)
+        let request = ReturnRequest(node: origin, events: found.events, pages: found.pages, recovery: recovery, held: held, last: !found.more)
+        return (request, found.throughSeq, found.more)
+    }
+
+    /// Records the hub's answer to a return.
+    public func returned(
+        _ response: ReturnResponse, request: ReturnRequest, throughSeq: Int, more: Bool, started: Int64, now: Int64
+    ) throws -> [SyncEngine.Result] {
+        let detail =
+            "returned \(request.events.count) of the hub's events (through seq \(throughSeq)): it took \(response.accepted) into its chain, "
+            + "holds \(response.heldAside) aside, its head is \(response.head.seq)" + (response.recovering ? "; still recovering" : "; recovery finished")
+        try database.recordAttempt(kind: "push", startedAt: started, endedAt: now, outcome: "returned", detail: detail)
+        if !request.events.isEmpty {
+            logger.warning(
+                "the hub was restored from a backup: returned its events this node held",
+                metadata: ["return.events": "\(request.events.count)", "return.accepted": "\(response.accepted)", "return.hubHead": "\(response.head.seq)"])
+        }
+        return [.returned(recovery: request.recovery, throughSeq: throughSeq, more: more && response.recovering)]
     }
 
     /// A page must be for this node, from the pinned hub, signed by its key, and every event must

@@ -46,6 +46,25 @@ public struct NodeSync: Sendable {
         case .push(let afterSeq, let limit): await push(afterSeq: afterSeq, limit: limit)
         case .pull(let since, let limit, let wait): await pull(since: since, limit: limit, wait: wait)
         case .takeBack(let fromSeq): await takeBack(fromSeq: fromSeq)
+        case .returnHub(let recovery, let afterSeq, let limit): await returnHub(recovery: recovery, afterSeq: afterSeq, limit: limit)
+        }
+    }
+
+    /// Gives a hub restored from a backup one page of its own events this node holds.
+    func returnHub(recovery: Int, afterSeq: Int, limit: Int) async -> [SyncEngine.Result] {
+        let started = now()
+        let core = self.core
+        defer { recordSkew() }
+        do {
+            let (request, through, more) = try core.returnRequest(recovery: recovery, afterSeq: afterSeq, limit: limit)
+            let response = try await client.returnEvents(request)
+            return try core.returned(response, request: request, throughSeq: through, more: more, started: started, now: now())
+        } catch let error as HubClientError {
+            core.recordFailure("push", started: started, now: now(), error: error, cancelled: Task.isCancelled)
+            return [.returnFailed(error.failure)]
+        } catch {
+            core.recordFailure("push", started: started, now: now(), detail: String(describing: error), cancelled: Task.isCancelled)
+            return [.returnFailed(.refused(String(describing: error)))]
         }
     }
 

@@ -73,7 +73,7 @@ public final class NodeSyncService: Service {
                     engine.blocked != nil || failure != nil
                         // Held as a suspected clone after taking back once: it waits for the hub's operator.
                         || (engine.heldAsClone != nil && !engine.healing && engine.pushNotBefore > now())
-                        || (confirmed && engine.pending == 0 && !engine.healing && engine.pulled >= engine.feedEnd)
+                        || (confirmed && engine.pending == 0 && !engine.healing && engine.returning == nil && engine.pulled >= engine.feedEnd)
                 {
                     break
                 }
@@ -105,6 +105,7 @@ public final class NodeSyncService: Service {
                             // A 413 halves the batch and a hub-behind resets the cursors: both retry at once.
                             if case .pushFailed(let error) = result, error != .tooLarge, !error.isHubBehind { failure = error }
                             if case .pullFailed(let error) = result, !error.isHubBehind { failure = error }
+                            if case .returnFailed(let error) = result { failure = error }
                         }
                     }
                 }

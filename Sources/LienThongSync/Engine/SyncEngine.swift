@@ -28,6 +28,9 @@ public struct SyncEngine: Sendable {
         /// The hub answered `fork` (this machine was restored from a backup): take back this node's
         /// own events the hub holds from `fromSeq` and heal (DESIGN §5). Runs on the push lane.
         case takeBack(fromSeq: Int)
+        /// The hub was restored from a backup and is recovering (`recovery`): give it back the
+        /// hub's own events this node holds after `afterSeq` (DESIGN §5). Runs on the push lane.
+        case returnHub(recovery: Int, afterSeq: Int, limit: Int)
     }
 
     /// Why a request failed.
@@ -67,6 +70,12 @@ public struct SyncEngine: Sendable {
         /// The fork was healed: the node's head and the hub's head for it now.
         case healed(localHead: Int, storedSeq: Int)
         case healFailed(Failure)
+        /// A pulled page said the hub is recovering from a restore, with its own head.
+        case hubRecovering(recovery: Int, hubHead: Int)
+        /// A return was answered: the node's held events up to `throughSeq` went back; `more` if
+        /// it holds further ones; `recovering` as the hub said.
+        case returned(recovery: Int, throughSeq: Int, more: Bool)
+        case returnFailed(Failure)
     }
 
     public let configuration: Configuration
@@ -99,6 +108,11 @@ public struct SyncEngine: Sendable {
     /// kept the other machine, this one must hear `epoch-fenced` rather than heal past it.
     /// Cleared by a stored, duplicate or gap answer.
     public private(set) var heldAsClone: String?
+    /// Set while the hub, restored from a backup, waits for this node's return of its events:
+    /// the recovery and the seq to return after. Cleared when the last page was answered.
+    public private(set) var returning: (recovery: Int, afterSeq: Int)?
+    /// The recovery this node has returned everything for (asked once per recovery).
+    public private(set) var returnedRecovery: Int?
     private var random: SplitMix64
 
     public init(localHead: Int, storedSeq: Int, pulled: Int, seed: UInt64, configuration: Configuration = Configuration()) {
@@ -123,6 +137,9 @@ public struct SyncEngine: Sendable {
         if !pushInFlight, blocked == nil, healing, now >= pushNotBefore {
             pushInFlight = true
             actions.append(.takeBack(fromSeq: min(storedSeq, localHead) + 1))
+        } else if !pushInFlight, let returning, now >= pushNotBefore {
+            pushInFlight = true
+            actions.append(.returnHub(recovery: returning.recovery, afterSeq: returning.afterSeq, limit: maxBatch))
         } else if !pushInFlight, blocked == nil, localHead > storedSeq, now >= pushNotBefore {
             pushInFlight = true
             actions.append(.push(afterSeq: storedSeq, limit: batchSize))
@@ -138,7 +155,9 @@ public struct SyncEngine: Sendable {
     /// When an idle lane may start again, if one is waiting out a backoff.
     public func wakeUp(now: Int64) -> Int64? {
         var times: [Int64] = []
-        if !pushInFlight, blocked == nil, localHead > storedSeq || healing, pushNotBefore > now { times.append(pushNotBefore) }
+        if !pushInFlight, (blocked == nil && (localHead > storedSeq || healing)) || returning != nil, pushNotBefore > now {
+            times.append(pushNotBefore)
+        }
         if !pullInFlight, pullNotBefore > now { times.append(pullNotBefore) }
         return times.min()
     }
@@ -189,7 +208,19 @@ public struct SyncEngine: Sendable {
             storedSeq = seq
             pushFailures = 0
             pushNotBefore = now
-        case .healFailed(let failure):
+        case .hubRecovering(let recovery, let hubHead):
+            if returning == nil, returnedRecovery != recovery { returning = (recovery, hubHead) }
+        case .returned(let recovery, let throughSeq, let more):
+            pushInFlight = false
+            pushFailures = 0
+            pushNotBefore = now
+            if more {
+                returning = (recovery, throughSeq)
+            } else {
+                returning = nil
+                returnedRecovery = recovery
+            }
+        case .returnFailed(let failure), .healFailed(let failure):
             pushInFlight = false
             pushFailures += 1
             pushNotBefore = now + backoff(failures: pushFailures)

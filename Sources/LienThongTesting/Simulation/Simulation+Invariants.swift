@@ -46,6 +46,16 @@ extension Simulation {
         for key in acknowledgedOrder where hubHash[key] != acknowledged[key] {
             failures.append("the hub acknowledged \(key) (\(acknowledged[key]?.prefix(12) ?? "")) but holds \(hubHash[key]?.prefix(12) ?? "nothing")")
         }
+        // A hub restored from a backup took back every event of its own a node held: as itself,
+        // or written again naming it in `replaces`; and it finished recovering.
+        let hubReplaced = Set(try hub.database.replacedHashes())
+        for key in hubHeldOrder {
+            guard let hash = hubHeldAtRestore[key], hubHash[key] != hash, !hubReplaced.contains(hash) else { continue }
+            failures.append("\(key) (\(hash.prefix(12))), held by a node when the hub was restored, is lost at the hub")
+        }
+        if let recovery = try hub.database.hubRecovery(), recovery.isOpen {
+            failures.append("the hub is still recovering from its restore (waiting for: \(recovery.waitingFor.joined(separator: ", ")))")
+        }
         // A suspected clone was settled by the operator, not left holding a commune's pushes.
         for suspicion in try hub.database.cloneSuspicions(openOnly: true) {
             failures.append("the hub still holds \(suspicion.origin)'s pushes as a suspected clone (since seq \(suspicion.divergedAt))")

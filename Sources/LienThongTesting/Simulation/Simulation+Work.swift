@@ -94,6 +94,8 @@ extension Simulation {
                 _ = try hub.perform(command, on: dossier.code, actor: Self.hubStaff[below(Self.hubStaff.count)], wallMilliseconds: wall)
             } catch let error {
                 if Self.isRefusal(error) { continue }
+                // Restored from a backup and still taking its own events back: its decisions wait.
+                if case .refused = error, try hub.database.hubRecovery()?.isOpen == true { return }
                 throw error
             }
             try wakeParkedPulls()

@@ -35,6 +35,7 @@ public final class Simulation {
         case restoreNode = "restore-node-backup"
         case clockSkew = "clock-skew-24h"
         case cloneNode = "clone-node"
+        case restoreHub = "restore-hub-backup"
 
         public static func < (lhs: FaultKind, rhs: FaultKind) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -85,12 +86,14 @@ public final class Simulation {
         case push(PushRequest)
         case pull(since: Int, limit: Int, wait: Int)
         case own(fromSeq: Int)
+        case returnHub(ReturnRequest)
     }
 
     enum Answer {
         case push(PushResponse)
         case pull(PullPage)
         case own(OwnEvents)
+        case returned(ReturnResponse)
         case failure(HubClientError)
     }
 
@@ -107,6 +110,7 @@ public final class Simulation {
         case restartHub
         case healPartition(Int)
         case backup(Int)
+        case hubBackup
         case settleClone(Int)
         case fault
         case statusCheck
@@ -122,6 +126,8 @@ public final class Simulation {
         var action: SyncEngine.Action
         var request: PushRequest?
         var started: Int64
+        /// A return's request, the last seq it looked at and whether more may follow.
+        var returning: (request: ReturnRequest, throughSeq: Int, more: Bool)?
     }
 
     final class SimNode {
@@ -202,6 +208,14 @@ public final class Simulation {
     /// Every (origin, seq) → hash the hub answered as stored: none may be lost.
     var acknowledged: [String: String] = [:]
     var acknowledgedOrder: [String] = []
+    /// The hub's backups (`hub backup`), oldest first.
+    var hubBackups: [String] = []
+    /// Acknowledged events a hub restore lost from the hub: their nodes must push them again.
+    var lostByHubRestore: Set<String> = []
+    /// Every event of the hub's own that a node held when the hub was restored, by id → hash:
+    /// each must survive at the hub, as itself or written again (`replaces`).
+    var hubHeldAtRestore: [String: String] = [:]
+    var hubHeldOrder: [String] = []
     var faultsOn = true
     let logger: Logger
 
@@ -297,6 +311,7 @@ public final class Simulation {
             if faultsOn { schedule(Int64(1 + below(8)) * 3_600_000, .backup(node.index)) }
         }
         schedule(Int64(below(900_000)), .hubClerk)
+        if faultsOn { schedule(Int64(1 + below(8)) * 3_600_000, .hubBackup) }
         schedule(30 * 60_000, .statusCheck)
         if faultsOn { schedule(Int64(below(1_800_000)), .fault) }
         let end = Self.start + Int64(options.days) * 86_400_000
@@ -324,7 +339,7 @@ public final class Simulation {
             guard let next = popNext() else { break }
             now = max(now, next.at)
             switch next.occurrence {
-            case .clerk, .hubClerk, .fault, .backup: continue
+            case .clerk, .hubClerk, .fault, .backup, .hubBackup: continue
             default:
                 if options.trace { print("\(Fixtures.vietnamText(now)) drain \(describe(next.occurrence))") }
                 try handle(next.occurrence)
@@ -376,6 +391,7 @@ public final class Simulation {
         case .restartHub: return "restart hub"
         case .healPartition(let index): return "heal partition \(name(index))"
         case .backup(let index): return "backup \(name(index))"
+        case .hubBackup: return "hub backup"
         case .settleClone(let index): return "operator settles the clone \(name(index))#\(index)"
         case .fault: return "fault"
         case .statusCheck: return "status check"
@@ -473,6 +489,13 @@ public final class Simulation {
                 node.backups.append(path)
             }
             if faultsOn { schedule(Int64(4 + below(20)) * 3_600_000, .backup(index)) }
+        case .hubBackup:
+            if hubUp {
+                let path = hubPath + ".backup-\(hubBackups.count + 1)"
+                _ = try hub.database.backup(to: path)
+                hubBackups.append(path)
+            }
+            if faultsOn { schedule(Int64(4 + below(20)) * 3_600_000, .hubBackup) }
         case .fault:
             if faultsOn { try injectFault() }
             schedule(Int64(10 + below(80)) * 60_000, .fault)
@@ -499,6 +522,11 @@ public final class Simulation {
                 send(node, InFlight(action: action, request: nil, started: started), .pull(since: since, limit: limit, wait: wait), timeout: Int64(wait + 30) * 1000)
             case .takeBack(let fromSeq):
                 send(node, InFlight(action: action, request: nil, started: started), .own(fromSeq: fromSeq), timeout: 30_000)
+            case .returnHub(let recovery, let afterSeq, let limit):
+                let (request, through, more) = try core.returnRequest(recovery: recovery, afterSeq: afterSeq, limit: limit)
+                send(
+                    node, InFlight(action: action, request: nil, started: started, returning: (request, through, more)), .returnHub(request),
+                    timeout: 30_000)
             }
         }
         if let wake = node.engine.wakeUp(now: local(node)) {
@@ -591,6 +619,10 @@ public final class Simulation {
                     own.append(page)
                 }
                 reply(message, .own(own), applied: false)
+            case .returnHub(let request):
+                let response = try hub.takeBack(request, node: who, now: hubLocal)
+                reply(message, .returned(response), applied: true)
+                try wakeParkedPulls()
             }
         } catch let error as HubError {
             reply(message, .failure(.status(error.status, error.body)), applied: false)
@@ -634,6 +666,10 @@ public final class Simulation {
                 results = try core.pulled(page, since: since, started: flight.started, now: at, wallMilliseconds: { UInt64(max(0, self.local(node))) })
             case (.own(let own), .takeBack(let fromSeq)):
                 results = try core.heal(own, fromSeq: fromSeq, started: flight.started, wallMilliseconds: { UInt64(max(0, self.local(node))) }, now: at)
+            case (.returned(let response), .returnHub):
+                guard let returning = flight.returning else { return }
+                results = try core.returned(
+                    response, request: returning.request, throughSeq: returning.throughSeq, more: returning.more, started: flight.started, now: at)
             case (.failure(let error), _):
                 try fail(node, flight, error)
                 return
@@ -660,6 +696,9 @@ public final class Simulation {
         case .takeBack:
             core.recordFailure("push", started: flight.started, now: local(node), error: error)
             node.engine.handle(.healFailed(error.failure), now: local(node))
+        case .returnHub:
+            core.recordFailure("push", started: flight.started, now: local(node), error: error)
+            node.engine.handle(.returnFailed(error.failure), now: local(node))
         }
         try drive(node)
     }
@@ -698,6 +737,52 @@ public final class Simulation {
         let kept = try Set(NodeDatabase(path: backup).events(origin: node.origin, fromSeq: 1).map(\.hash))
         node.saved.removeAll { !kept.contains($0.hash) }
         count(.restoreNode)
+        try forgetDoublyLost()
+    }
+
+    /// Stops the hub and restores its last backup as its operator would (`hub restore`), then
+    /// starts it again a little later. Notes what the restore lost that nodes must bring back.
+    func restoreHubFromBackup() throws {
+        guard hubUp, let backup = hubBackups.last else { return }
+        count(.restoreHub)
+        hubUp = false
+        parked = [:]
+        let summary = try NodeDatabase.restoreHub(backup: backup, path: hubPath, now: hubLocal)
+        let restored = try NodeDatabase(path: hubPath)
+        var held: [String: String] = [:]
+        for event in try restored.eventIdentities() { held[DossierFold.id(origin: event.origin, seq: event.seq)] = event.hash }
+        for key in acknowledgedOrder where held[key] != acknowledged[key] { lostByHubRestore.insert(key) }
+        for node in nodes where !node.retired {
+            let database = try node.database ?? NodeDatabase(path: node.path)
+            for event in try database.events(origin: hubIdentity.origin, fromSeq: summary.ownHead + 1) {
+                let key = DossierFold.id(origin: event.origin, seq: event.seq)
+                if hubHeldAtRestore[key] == nil { hubHeldOrder.append(key) }
+                hubHeldAtRestore[key] = event.hash
+            }
+        }
+        try forgetDoublyLost()
+        schedule(Int64(1 + below(30)) * 60_000, .restartHub)
+    }
+
+    /// What two restores took together is gone: an acknowledged event the hub's restore lost and
+    /// its node's restore lost too, or a hub event only a restored node held. Neither can come
+    /// back, so the invariants stop expecting it.
+    func forgetDoublyLost() throws {
+        guard !lostByHubRestore.isEmpty || !hubHeldAtRestore.isEmpty else { return }
+        var everywhere: Set<String> = Set(try NodeDatabase(path: hubPath).eventIdentities().map(\.hash))
+        for node in nodes where !node.retired {
+            let database = try node.database ?? NodeDatabase(path: node.path)
+            everywhere.formUnion(try database.eventIdentities().map(\.hash))
+        }
+        for key in lostByHubRestore.sorted() where !everywhere.contains(acknowledged[key] ?? "") {
+            acknowledged[key] = nil
+            acknowledgedOrder.removeAll { $0 == key }
+            lostByHubRestore.remove(key)
+        }
+        for key in hubHeldOrder where !everywhere.contains(hubHeldAtRestore[key] ?? "") {
+            hubHeldAtRestore[key] = nil
+        }
+        hubHeldOrder.removeAll { hubHeldAtRestore[$0] == nil }
     }
 
     func injectFault() throws {
@@ -718,7 +803,9 @@ public final class Simulation {
             count(.crashNode)
             crash(node)
             schedule(Int64(1 + below(90)) * 60_000, .restartNode(node.index))
-        case 60..<80:
+        case 76..<80:
+            try restoreHubFromBackup()
+        case 60..<76:
             guard hubUp else { return }
             count(.crashHub)
             hubUp = false

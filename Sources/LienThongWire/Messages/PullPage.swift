@@ -32,11 +32,19 @@ public struct PullPage: Sendable, Hashable {
     /// The hub's head seq for the node's own origin: more than the node holds means the node was
     /// restored from a backup and must take its own events back (DESIGN §5). Absent from older hubs.
     public var stored: Int?
+    /// The hub's own head seq. While ``recovery`` is set (the hub was restored from a backup), a
+    /// node holding more of the hub's events returns them (`POST /v1/sync/return`, DESIGN §5).
+    public var hubHead: Int?
+    /// The id of the hub's open recovery after a restore, if any.
+    public var recovery: Int?
 
     public init(
-        node: String, hub: String, hubEpoch: String, since: Int, to: Int, end: Int, entries: [FeedEntry], signature: String, stored: Int? = nil
+        node: String, hub: String, hubEpoch: String, since: Int, to: Int, end: Int, entries: [FeedEntry], signature: String, stored: Int? = nil,
+        hubHead: Int? = nil, recovery: Int? = nil
     ) {
         self.stored = stored
+        self.hubHead = hubHead
+        self.recovery = recovery
         self.node = node
         self.hub = hub
         self.hubEpoch = hubEpoch
@@ -61,6 +69,8 @@ public struct PullPage: Sendable, Hashable {
             "entries": .array(entries.map { ["position": .integer($0.position), "event": $0.event.json] }),
         ]
         if let stored { members["stored"] = .integer(stored) }
+        if let hubHead { members["hubHead"] = .integer(hubHead) }
+        if let recovery { members["recovery"] = .integer(recovery) }
         return .object(members)
     }
 
@@ -75,6 +85,7 @@ public struct PullPage: Sendable, Hashable {
         self.init(
             node: try fields.string("node"), hub: try fields.string("hub"), hubEpoch: try fields.string("hubEpoch"),
             since: try fields.integer("since"), to: try fields.integer("to"), end: try fields.integer("end"), entries: entries,
-            signature: try fields.string("signature"), stored: try fields.optionalInteger("stored"))
+            signature: try fields.string("signature"), stored: try fields.optionalInteger("stored"),
+            hubHead: try fields.optionalInteger("hubHead"), recovery: try fields.optionalInteger("recovery"))
     }
 }

@@ -25,21 +25,34 @@ extension PageSignature.SignedPage {
 
 /// `POST /v1/sync/return`: a node gives a hub restored from a backup the hub's own events it
 /// holds beyond the hub's head, with the signed pages that carried them to it, so the hub takes
-/// its lost events back before it writes new ones.
+/// its lost events back before it writes new ones. A node that holds none sends an empty one: it
+/// tells the hub it has nothing to return.
 public struct ReturnRequest: Sendable, Hashable {
     public var node: String
     /// The hub's own events, in seq order, with `prev` and `hash`.
     public var events: [Event]
     public var pages: [PageSignature.SignedPage]
+    /// The recovery this answers (the pull page's `recovery`).
+    public var recovery: Int
+    /// The highest seq of the hub's events the node holds.
+    public var held: Int
+    /// Whether this is the node's last return for the recovery: it holds nothing more.
+    public var last: Bool
 
-    public init(node: String, events: [Event], pages: [PageSignature.SignedPage]) {
+    public init(node: String, events: [Event], pages: [PageSignature.SignedPage], recovery: Int = 0, held: Int = 0, last: Bool = true) {
         self.node = node
         self.events = events
         self.pages = pages
+        self.recovery = recovery
+        self.held = held
+        self.last = last
     }
 
     public var json: JSONValue {
-        ["node": .string(node), "events": .array(events.map(\.json)), "pages": .array(pages.map(\.json))]
+        [
+            "node": .string(node), "events": .array(events.map(\.json)), "pages": .array(pages.map(\.json)), "recovery": .integer(recovery),
+            "held": .integer(held), "last": .bool(last),
+        ]
     }
 
     public var bytes: [UInt8] { json.messageBytes }
@@ -51,25 +64,37 @@ public struct ReturnRequest: Sendable, Hashable {
         let pages = try fields.list("pages") { value, path throws(WireError) in
             try PageSignature.SignedPage(fields: try Fields(value, path: path), node: node)
         }
-        self.init(node: node, events: events, pages: pages)
+        self.init(
+            node: node, events: events, pages: pages, recovery: try fields.integer("recovery"), held: try fields.integer("held"),
+            last: try fields.bool("last"))
     }
 }
 
-/// The answer to `POST /v1/sync/return`: how many events the hub took back and its own head now.
+/// The answer to `POST /v1/sync/return`: how many events the hub took back into its chain, how
+/// many it holds aside (an earlier event is still missing), its own head now, and whether its
+/// recovery is still open.
 public struct ReturnResponse: Sendable, Hashable {
     public var accepted: Int
+    public var heldAside: Int
     public var head: ChainHead
+    public var recovering: Bool
 
-    public init(accepted: Int, head: ChainHead) {
+    public init(accepted: Int, heldAside: Int = 0, head: ChainHead, recovering: Bool = false) {
         self.accepted = accepted
+        self.heldAside = heldAside
         self.head = head
+        self.recovering = recovering
     }
 
-    public var json: JSONValue { ["accepted": .integer(accepted), "head": head.json] }
+    public var json: JSONValue {
+        ["accepted": .integer(accepted), "heldAside": .integer(heldAside), "head": head.json, "recovering": .bool(recovering)]
+    }
     public var bytes: [UInt8] { json.messageBytes }
 
     public init(bytes: some Collection<UInt8>) throws(WireError) {
         let fields = try Fields(bytes: bytes)
-        self.init(accepted: try fields.integer("accepted"), head: try ChainHead(fields: try fields.object("head")))
+        self.init(
+            accepted: try fields.integer("accepted"), heldAside: try fields.integer("heldAside"), head: try ChainHead(fields: try fields.object("head")),
+            recovering: try fields.bool("recovering"))
     }
 }

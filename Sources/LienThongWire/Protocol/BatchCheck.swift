@@ -87,6 +87,8 @@ public enum BatchCheck {
         let fencedOff = Verdict.reject(.epochFenced, "epoch \(batch.epoch) of \(origin) was fenced off by the hub operator; this machine must not push")
         if first.seq > head.seq + 1 {
             if fenced { return fencedOff }
+            // Planted bug (debug builds only): a batch past the head is stored, leaving a hole.
+            if PlantedBug.acceptGap.isActive { return .append(chained, checkpoint) }
             return .reject(.gap, "the hub holds \(origin) up to seq \(head.seq); send from seq \(head.seq + 1)")
         }
         // Where the batch overlaps what the hub holds, it must be the same chain.

@@ -3,6 +3,8 @@ public enum SyncPaths {
     public static let push = "/v1/sync/push"
     public static let pull = "/v1/sync/pull"
     public static let own = "/v1/sync/own"
+    /// A node returns the hub's own events to a hub restored from a backup (DESIGN §5).
+    public static let returnEvents = "/v1/sync/return"
     public static let caps = "/v1/sync/caps"
     /// Liveness: the process answers (200).
     public static let live = "/health/live"

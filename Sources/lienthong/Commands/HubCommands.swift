@@ -15,7 +15,7 @@ struct HubCommand: ParsableCommand {
         commandName: "hub",
         abstract: "Run the district or provincial hub that communes sync with.",
         subcommands: [
-            HubInitCommand.self, HubEnrollCommand.self, HubRevokeCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self, HubForkCommand.self, HubDossierCommand.self,
+            HubInitCommand.self, HubEnrollCommand.self, HubRevokeCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self, HubForkCommand.self, HubBackupCommand.self, HubRestoreCommand.self, HubDossierCommand.self,
         ])
 }
 
