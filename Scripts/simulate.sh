@@ -42,7 +42,7 @@ export SWIFT_DETERMINISTIC_HASHING=1
 if ((planted)); then
   if [[ $configuration != debug ]]; then echo "planted bugs exist only in debug builds" >&2; exit 2; fi
   status=0
-  for bug in skip-duplicate-check fold-by-hlc-only ack-before-stored; do
+  for bug in skip-duplicate-check fold-by-hlc-only ack-before-stored accept-gap; do
     echo "== planted bug: $bug (must fail within $seeds seeds)"
     if ! LIENTHONG_PLANTED_BUG=$bug "$sim" --seeds "$seeds" --first "$first" --expect-failure "${pass[@]}"; then status=1; fi
   done

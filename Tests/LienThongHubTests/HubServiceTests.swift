@@ -279,14 +279,14 @@ import Testing
             return end == before.to
         }
         let recovering = try restored.pull(node: "xa-23059", since: before.to, limit: 100, now: pair.now)
-        #expect(recovering.recovery == summary.recovery)
+        #expect(recovering.recovery == Int(pair.now))
         #expect(recovering.hubHead == 0)
 
         // Only the second decision comes back (as if the first were held by no commune).
         let found = try pair.node.hubEventsToReturn(hub: "hub-597", afterSeq: 1, limit: 100)
         #expect(found.events.map(\.seq) == [2])
         let answer = try restored.takeBack(
-            ReturnRequest(node: "xa-23059", events: found.events, pages: found.pages, recovery: summary.recovery, held: 2, last: true),
+            ReturnRequest(node: "xa-23059", events: found.events, pages: found.pages, recovery: Int(pair.now), held: 2, last: true),
             node: "xa-23059", now: pair.now)
         #expect(answer.accepted == 0)
         #expect(answer.recovering == false)

@@ -215,4 +215,42 @@ import Testing
         #expect(clone.heldAsClone == "two machines")
         #expect(clone.healing)
     }
+
+    /// A take-back that finds the hub's history parted from this node's before the acknowledged
+    /// head (the hub holds another event there) starts again from the seq it is told.
+    @Test func aRewindTakesBackAgainFromTheGivenSeq() {
+        var engine = SyncEngine(localHead: 60, storedSeq: 55, pulled: 0, seed: 1)
+        _ = engine.next(now: 0)
+        engine.handle(.pushed(outcome: .fork, storedSeq: 55, reason: nil, milliseconds: 10), now: 1)
+        #expect(engine.next(now: 1).contains(.takeBack(fromSeq: 56)))
+        engine.handle(.rewind(fromSeq: 1), now: 2)
+        #expect(engine.next(now: 2).contains(.takeBack(fromSeq: 1)))
+        engine.handle(.healed(localHead: 61, storedSeq: 55), now: 3)
+        #expect(engine.healFrom == nil)
+        #expect(engine.next(now: 3).contains(.push(afterSeq: 55, limit: 100)))
+    }
+
+    /// A hub restored from a backup says so on every page: the node returns the hub's events it
+    /// holds, page by page on the push lane, once per recovery; a failed return backs off.
+    @Test func aRecoveringHubGetsItsEventsBackOncePerRecovery() {
+        var engine = SyncEngine(localHead: 5, storedSeq: 5, pulled: 3, seed: 1)
+        _ = engine.next(now: 0)
+        engine.handle(.pulled(to: 3, end: 3), now: 1)
+        engine.handle(.hubRecovering(recovery: 7, hubHead: 40), now: 1)
+        #expect(engine.next(now: 1).contains(.returnHub(recovery: 7, afterSeq: 40, limit: HubCaps.standard.maxEventsPerBatch)))
+        engine.handle(.returnFailed(.unavailable("reset")), now: 2)
+        #expect(engine.next(now: 2).allSatisfy { if case .returnHub = $0 { false } else { true } })
+        let later = engine.wakeUp(now: 2) ?? 0
+        #expect(later > 2)
+        #expect(engine.next(now: later).contains(.returnHub(recovery: 7, afterSeq: 40, limit: HubCaps.standard.maxEventsPerBatch)))
+        engine.handle(.returned(recovery: 7, throughSeq: 90, more: true), now: later)
+        #expect(engine.next(now: later).contains(.returnHub(recovery: 7, afterSeq: 90, limit: HubCaps.standard.maxEventsPerBatch)))
+        engine.handle(.returned(recovery: 7, throughSeq: 95, more: false), now: later)
+        #expect(engine.returning == nil)
+        // The same recovery again on the next page: nothing more to do; a new one asks again.
+        engine.handle(.hubRecovering(recovery: 7, hubHead: 95), now: later)
+        #expect(engine.returning == nil)
+        engine.handle(.hubRecovering(recovery: 8, hubHead: 20), now: later)
+        #expect(engine.next(now: later).contains(.returnHub(recovery: 8, afterSeq: 20, limit: HubCaps.standard.maxEventsPerBatch)))
+    }
 }

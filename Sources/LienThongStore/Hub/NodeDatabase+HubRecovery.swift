@@ -61,7 +61,8 @@ extension NodeDatabase {
     }
 
     /// What every pulled page tells the node, in one read: the hub's head for the node's own
-    /// origin, the hub's own head, and the open recovery's id.
+    /// origin, the hub's own head, and when the open recovery started — what names it to nodes: a
+    /// restore from an older backup starts its row ids again, never its time.
     public func pullHeads(node: String, hub: String) throws(StoreError) -> (stored: Int, hubHead: Int, recovery: Int?) {
         try snapshot("read the heads for a page") { db in
             let row = try Row.fetchOne(
@@ -69,7 +70,7 @@ extension NodeDatabase {
                 sql: """
                     SELECT (SELECT COALESCE(MAX(seq), 0) FROM event WHERE origin = ?) AS stored,
                         (SELECT COALESCE(MAX(seq), 0) FROM event WHERE origin = ?) AS hubHead,
-                        (SELECT id FROM hubRecovery WHERE finishedAt IS NULL ORDER BY id DESC LIMIT 1) AS recovery
+                        (SELECT startedAt FROM hubRecovery WHERE finishedAt IS NULL ORDER BY id DESC LIMIT 1) AS recovery
                     """,
                 arguments: [node, hub])
             return (row?["stored"] ?? 0, row?["hubHead"] ?? 0, row?["recovery"])
@@ -175,7 +176,8 @@ public struct HubRestoreSummary: Sendable {
 
 extension NodeDatabase {
     /// Replaces the hub database at `path` with the backup at `backup` and opens a recovery
-    /// (DESIGN §5): the hub must not be running (its heartbeat fresh within three beats refuses);
+    /// (DESIGN §5): the hub must not be running (a heartbeat fresh within three beats from a live
+    /// process refuses);
     /// the backup must hold this hub (same origin and epoch as the database it replaces) and
     /// verify. The replaced files are kept beside it (`.before-restore-<now>`), never deleted.
     /// Nothing changes when any check fails.
@@ -188,7 +190,8 @@ extension NodeDatabase {
         if fileManager.fileExists(atPath: path) {
             let current = try NodeDatabase(path: path)
             let (identity, beat) = try current.snapshot("read the hub before a restore") { db in (try fetchIdentity(db), try fetchHeartbeat(db)) }
-            if let beat, now - beat.at < beat.intervalMs * 3 {
+            // A fresh beat from a process that is still alive (signal 0 only asks whether it exists).
+            if let beat, now - beat.at < beat.intervalMs * 3, kill(beat.pid, 0) == 0 || errno == EPERM {
                 throw StoreError.refused(
                     "`lienthong hub run` (pid \(beat.pid)) beat \((now - beat.at) / 1000) s ago: stop it before restoring; nothing was changed")
             }

@@ -82,7 +82,16 @@ public struct NodeSyncCore: Sendable {
         }
         var results: [SyncEngine.Result] = [.pulled(to: page.to, end: page.end)]
         if let stored = page.stored, stored > (try database.head(origin: origin)?.seq ?? 0) { results.append(.hubHolds(seq: stored)) }
-        if let recovery = page.recovery { results.append(.hubRecovering(recovery: recovery, hubHead: page.hubHead ?? 0)) }
+        if let recovery = page.recovery {
+            // Restored from a backup: it may hold fewer of this node's events than it acknowledged.
+            // Those are pending again (status shows them), and the engine pushes them again.
+            if let stored = page.stored, stored < (try database.syncCursor().storedSeq) {
+                let hash = stored == 0 ? Event.genesisHash : (try database.events(origin: origin, fromSeq: stored, limit: 1).first?.hash ?? Event.genesisHash)
+                try database.recordStored(seq: stored, hash: hash, now: now)
+                results.append(.hubLost(seq: stored))
+            }
+            results.append(.hubRecovering(recovery: recovery, hubHead: page.hubHead ?? 0))
+        }
         return results
     }
 
@@ -138,6 +147,15 @@ public struct NodeSyncCore: Sendable {
     /// events are taken back, the branch is re-appended after them in a new epoch.
     public func heal(_ own: OwnEvents, fromSeq: Int, started: Int64, wallMilliseconds: () -> UInt64, now: Int64) throws -> [SyncEngine.Result] {
         guard own.origin == origin else { throw HubClientError.malformed("the hub sent the events of \(own.origin), not \(origin)") }
+        // The take-back starts after what the hub acknowledged; if the hub's history does not
+        // attach to this node's there (a restored hub, or one that forgot a settled clone, holds
+        // another event at that seq), the two parted earlier: take back from the first seq.
+        if fromSeq > 1, !(try attaches(own, at: fromSeq)) {
+            try database.recordAttempt(
+                kind: "push", startedAt: started, endedAt: now, outcome: "rewind",
+                detail: "the hub's events from seq \(fromSeq) do not continue this node's seq \(fromSeq - 1): taking back from seq 1")
+            return [.rewind(fromSeq: 1)]
+        }
         let report = try database.healFork(
             hubEvents: own.events, hubHead: (own.head.seq, own.head.hash), fromSeq: fromSeq, checkpoints: own.checkpoints, keys: own.keys,
             newEpoch: newEpoch(), key: key, wallMilliseconds: wallMilliseconds, now: now)
@@ -153,6 +171,17 @@ public struct NodeSyncCore: Sendable {
             try database.recordAttempt(kind: "push", startedAt: started, endedAt: now, outcome: "healed", detail: report.summary)
         }
         return [.healed(localHead: head, storedSeq: own.head.seq)]
+    }
+
+    /// Whether the hub's events from `fromSeq` (or, when it holds none there, its head) agree with
+    /// this node's log just before `fromSeq`.
+    func attaches(_ own: OwnEvents, at fromSeq: Int) throws -> Bool {
+        if let first = own.events.first(where: { $0.seq == fromSeq }) {
+            return first.prev == (try database.events(origin: origin, fromSeq: fromSeq - 1, limit: 1).first.map { $0.seq == fromSeq - 1 ? $0.hash : "" })
+        }
+        guard own.head.seq >= 1, own.head.seq < fromSeq else { return true }
+        let mine = try database.events(origin: origin, fromSeq: own.head.seq, limit: 1).first
+        return mine?.seq == own.head.seq && mine?.hash == own.head.hash
     }
 
     // MARK: Failures

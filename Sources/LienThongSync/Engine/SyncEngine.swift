@@ -72,10 +72,15 @@ public struct SyncEngine: Sendable {
         case healFailed(Failure)
         /// A pulled page said the hub is recovering from a restore, with its own head.
         case hubRecovering(recovery: Int, hubHead: Int)
+        /// A hub restored from a backup holds this node's events only up to `seq`: push again after it.
+        case hubLost(seq: Int)
         /// A return was answered: the node's held events up to `throughSeq` went back; `more` if
         /// it holds further ones; `recovering` as the hub said.
         case returned(recovery: Int, throughSeq: Int, more: Bool)
         case returnFailed(Failure)
+        /// The hub's history did not attach to this node's at the seq a take-back started from
+        /// (the hub's head there is another event): take back again from `fromSeq`.
+        case rewind(fromSeq: Int)
     }
 
     public let configuration: Configuration
@@ -113,6 +118,8 @@ public struct SyncEngine: Sendable {
     public private(set) var returning: (recovery: Int, afterSeq: Int)?
     /// The recovery this node has returned everything for (asked once per recovery).
     public private(set) var returnedRecovery: Int?
+    /// Where the next take-back starts when not after the acknowledged head (set by `.rewind`).
+    public private(set) var healFrom: Int?
     private var random: SplitMix64
 
     public init(localHead: Int, storedSeq: Int, pulled: Int, seed: UInt64, configuration: Configuration = Configuration()) {
@@ -136,7 +143,7 @@ public struct SyncEngine: Sendable {
         var actions: [Action] = []
         if !pushInFlight, blocked == nil, healing, now >= pushNotBefore {
             pushInFlight = true
-            actions.append(.takeBack(fromSeq: min(storedSeq, localHead) + 1))
+            actions.append(.takeBack(fromSeq: healFrom ?? min(storedSeq, localHead) + 1))
         } else if !pushInFlight, let returning, now >= pushNotBefore {
             pushInFlight = true
             actions.append(.returnHub(recovery: returning.recovery, afterSeq: returning.afterSeq, limit: maxBatch))
@@ -201,15 +208,23 @@ public struct SyncEngine: Sendable {
         case .hubHolds(let seq):
             // More than this node has: it was restored from a backup; take its events back.
             if seq > localHead, blocked == nil, heldAsClone == nil { healing = true }
+        case .rewind(let seq):
+            pushInFlight = false
+            healing = true
+            healFrom = seq
+            pushNotBefore = now
         case .healed(let head, let seq):
             pushInFlight = false
             healing = false
+            healFrom = nil
             localHead = max(head, seq)
             storedSeq = seq
             pushFailures = 0
             pushNotBefore = now
+        case .hubLost(let seq):
+            storedSeq = min(storedSeq, seq)
         case .hubRecovering(let recovery, let hubHead):
-            if returning == nil, returnedRecovery != recovery { returning = (recovery, hubHead) }
+            if returning?.recovery != recovery, returnedRecovery != recovery { returning = (recovery, hubHead) }
         case .returned(let recovery, let throughSeq, let more):
             pushInFlight = false
             pushFailures = 0

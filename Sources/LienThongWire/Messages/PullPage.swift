@@ -35,7 +35,7 @@ public struct PullPage: Sendable, Hashable {
     /// The hub's own head seq. While ``recovery`` is set (the hub was restored from a backup), a
     /// node holding more of the hub's events returns them (`POST /v1/sync/return`, DESIGN §5).
     public var hubHead: Int?
-    /// The id of the hub's open recovery after a restore, if any.
+    /// The hub's open recovery after a restore, if any, named by when it started (Unix ms).
     public var recovery: Int?
 
     public init(

@@ -32,7 +32,7 @@ public struct ReturnRequest: Sendable, Hashable {
     /// The hub's own events, in seq order, with `prev` and `hash`.
     public var events: [Event]
     public var pages: [PageSignature.SignedPage]
-    /// The recovery this answers (the pull page's `recovery`).
+    /// The recovery this answers (the pull page's `recovery`: when it started).
     public var recovery: Int
     /// The highest seq of the hub's events the node holds.
     public var held: Int
