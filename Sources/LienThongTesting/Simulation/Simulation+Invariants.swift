@@ -27,7 +27,10 @@ extension Simulation {
             guard report.level == .ok else { continue }
             let held = try hub.database.head(origin: node.origin)?.seq ?? 0
             guard let oldest = try database.events(origin: node.origin, fromSeq: held + 1, limit: 1).first else { continue }
-            let age = local(node) - Int64(oldest.hlc.physical)
+            // An event the hub acknowledged and then lost with a restore is pending again only
+            // since the restore: the node cannot know before its next contact.
+            var age = local(node) - Int64(oldest.hlc.physical)
+            if let restored = hubRestoredAt { age = min(age, now - restored) }
             if age > thresholds.pendingMs {
                 failures.append(
                     "\(Fixtures.vietnamText(now)): status of \(node.origin) said OK while seq \(oldest.seq) had waited \(age / 60_000) min unstored at the hub (threshold \(thresholds.pendingMs / 60_000) min)")

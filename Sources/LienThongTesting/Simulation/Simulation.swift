@@ -210,12 +210,15 @@ public final class Simulation {
     var acknowledgedOrder: [String] = []
     /// The hub's backups (`hub backup`), oldest first.
     var hubBackups: [String] = []
+    var hubBackupsTaken = 0
     /// Acknowledged events a hub restore lost from the hub: their nodes must push them again.
     var lostByHubRestore: Set<String> = []
     /// Every event of the hub's own that a node held when the hub was restored, by id → hash:
     /// each must survive at the hub, as itself or written again (`replaces`).
     var hubHeldAtRestore: [String: String] = [:]
     var hubHeldOrder: [String] = []
+    /// When the hub was last restored: what it lost is pending again only from then on.
+    var hubRestoredAt: Int64?
     var faultsOn = true
     let logger: Logger
 
@@ -491,7 +494,8 @@ public final class Simulation {
             if faultsOn { schedule(Int64(4 + below(20)) * 3_600_000, .backup(index)) }
         case .hubBackup:
             if hubUp {
-                let path = hubPath + ".backup-\(hubBackups.count + 1)"
+                hubBackupsTaken += 1
+                let path = hubPath + ".backup-\(hubBackupsTaken)"
                 _ = try hub.database.backup(to: path)
                 hubBackups.append(path)
             }
@@ -743,8 +747,12 @@ public final class Simulation {
     /// Stops the hub and restores its last backup as its operator would (`hub restore`), then
     /// starts it again a little later. Notes what the restore lost that nodes must bring back.
     func restoreHubFromBackup() throws {
-        guard hubUp, let backup = hubBackups.last else { return }
+        // Not while a clone is unsettled: a hub that forgets part of two machines' interleaved
+        // histories cannot tell the kept machine from the fenced one any more (README, known limits).
+        let unsettledClone = nodes.contains { twin in twin.twinOf.map { !twin.retired && !nodes[$0].retired } ?? false }
+        guard hubUp, !unsettledClone, let backup = hubBackups.last else { return }
         count(.restoreHub)
+        hubRestoredAt = now
         hubUp = false
         parked = [:]
         let summary = try NodeDatabase.restoreHub(backup: backup, path: hubPath, now: hubLocal)
@@ -893,6 +901,9 @@ public final class Simulation {
         // shared): restored, it would be fenced too, and the office would need `hub enroll
         // --replace` and `node recover`. The operator takes fresh backups from here on.
         live[keep].backups = []
+        // The hub's backups from before the settlement would forget it (and its fence) when
+        // restored: a fresh one is taken at the next backup time.
+        hubBackups = []
         if live[keep] === twin, twin.clerkStopped {
             twin.clerkStopped = false
             schedule(Int64(below(600_000)), .clerk(twin.index))
