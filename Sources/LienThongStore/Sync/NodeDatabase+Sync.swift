@@ -160,8 +160,10 @@ extension NodeDatabase {
             guard let lastText = try String.fetchOne(db, sql: "SELECT lastHLC FROM clock WHERE id = 1"), var clock = HLC(hex: lastText)
             else { throw StoreError.missingIdentity }
             for (position, event) in page.entries {
-                if event.origin == page.hub, let moved = try Self.moveAsideStaleHubEvent(db, for: event, position: position) {
-                    if let code = moved, seenDossiers.insert(code).inserted { touched.append(code) }
+                if event.origin == page.hub {
+                    for code in try Self.moveAsideStaleHubEvents(db, for: event, position: position) where seenDossiers.insert(code).inserted {
+                        touched.append(code)
+                    }
                 }
                 try insert.execute(arguments: [
                     event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
@@ -189,16 +191,16 @@ extension NodeDatabase {
     /// waiting for this node's return, `hub restore --finish`): the hub's event this node held is
     /// moved to `forkedEvent` as evidence (the log's only DELETE, under the `healing` row, in the
     /// page's transaction), keyed by the negated feed position that replaced it.
-    /// - Returns: nil when nothing was moved; else the moved event's dossier.
-    static func moveAsideStaleHubEvent(_ db: Database, for event: Event, position: Int) throws -> String?? {
+    /// - Returns: the dossiers of the events moved aside (to be folded again).
+    static func moveAsideStaleHubEvents(_ db: Database, for event: Event, position: Int) throws -> [String] {
         var stale = try Row.fetchAll(
             db, sql: "SELECT seq, hash FROM event WHERE origin = ? AND seq = ? AND hash != ?", arguments: [event.origin, event.seq, event.hash])
         if let replaced = event.body["replaces"]?.stringValue {
             stale += try Row.fetchAll(
                 db, sql: "SELECT seq, hash FROM event WHERE origin = ? AND hash = ? AND seq != ?", arguments: [event.origin, replaced, event.seq])
         }
-        guard !stale.isEmpty else { return nil }
-        var dossier: String?
+        guard !stale.isEmpty else { return [] }
+        var dossiers: [String] = []
         try db.execute(sql: "INSERT INTO healing (id) VALUES (1)")
         for row in stale {
             let seq: Int = row["seq"]
@@ -212,10 +214,10 @@ extension NodeDatabase {
                     """,
                 arguments: [-position, old.origin, old.seq, old.epoch, old.hlc.hex, old.dossier, old.type, old.hash, bytes, event.seq])
             try db.execute(sql: "DELETE FROM event WHERE origin = ? AND seq = ?", arguments: [old.origin, old.seq])
-            dossier = old.dossier ?? dossier
+            if let code = old.dossier { dossiers.append(code) }
         }
         try db.execute(sql: "DELETE FROM healing")
-        return .some(dossier)
+        return dossiers
     }
 
     /// Records the end of a sync attempt (DESIGN §7).
