@@ -190,7 +190,7 @@ import Testing
         let restored = HubService(
             database: try NodeDatabase(path: backup), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
         #expect(try restored.database.head(origin: "hub-597") == nil)
-        let recovery = try restored.database.startHubRecovery(backup: backup, hub: "hub-597", now: pair.now)
+        try restored.database.startHubRecovery(backup: backup, hub: "hub-597", now: pair.now)
         #expect(try restored.database.hubRecovery()?.waitingFor == ["xa-23059"])
         // Until the commune has returned what it holds, the district's decisions are refused.
         #expect {
@@ -202,7 +202,7 @@ import Testing
         let found = try pair.node.hubEventsToReturn(hub: "hub-597", afterSeq: 0, limit: 100)
         #expect(found.events.map(\.hash) == decisions.map(\.hash))
         #expect(found.more == false)
-        let request = ReturnRequest(node: "xa-23059", events: found.events, pages: found.pages, recovery: recovery, held: 2, last: true)
+        let request = ReturnRequest(node: "xa-23059", events: found.events, pages: found.pages, recovery: Int(pair.now), held: 2, last: true)
 
         // Forged: a page signature from another key, or an event changed after it was signed.
         var forgedPage = request
@@ -271,14 +271,19 @@ import Testing
         #expect(summary.keptAs != nil)
         let restored = HubService(
             database: try NodeDatabase(path: path), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
-        // The node holds positions the restored feed lacks: the feed continues after them.
+        // The restored feed continues after the end it had in the database it replaced, so the
+        // node's position is valid at once. A position beyond even that (the replaced database was
+        // lost too) answers hub-behind, and the feed continues after it from then on.
+        let recovering = try restored.pull(node: "xa-23059", since: before.to, limit: 100, now: pair.now)
+        #expect(recovering.end == before.to)
         #expect {
-            _ = try restored.pull(node: "xa-23059", since: before.to, limit: 100, now: pair.now)
+            _ = try restored.pull(node: "xa-23059", since: before.to + 3, limit: 100, now: pair.now)
         } throws: { error in
             guard case HubError.hubBehind(let end, _) = error else { return false }
-            return end == before.to
+            return end == before.to + 3
         }
-        let recovering = try restored.pull(node: "xa-23059", since: before.to, limit: 100, now: pair.now)
+        #expect(try restored.database.feedEnd(node: "xa-23059") == before.to + 3)
+        #expect(throws: HubError.self) { try restored.pull(node: "xa-23059", since: 1 << 41, limit: 100, now: pair.now) }
         #expect(recovering.recovery == Int(pair.now))
         #expect(recovering.hubHead == 0)
 

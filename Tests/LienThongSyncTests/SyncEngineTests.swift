@@ -237,20 +237,23 @@ import Testing
         _ = engine.next(now: 0)
         engine.handle(.pulled(to: 3, end: 3), now: 1)
         engine.handle(.hubRecovering(recovery: 7, hubHead: 40), now: 1)
-        #expect(engine.next(now: 1).contains(.returnHub(recovery: 7, afterSeq: 40, limit: HubCaps.standard.maxEventsPerBatch)))
+        #expect(engine.next(now: 1).contains(.returnHub(recovery: 7, afterSeq: 40, limit: 100)))
+        // Over the hub's caps: half as many at once.
+        engine.handle(.returnFailed(.tooLarge), now: 1)
+        #expect(engine.next(now: 1).contains(.returnHub(recovery: 7, afterSeq: 40, limit: 50)))
         engine.handle(.returnFailed(.unavailable("reset")), now: 2)
         #expect(engine.next(now: 2).allSatisfy { if case .returnHub = $0 { false } else { true } })
         let later = engine.wakeUp(now: 2) ?? 0
         #expect(later > 2)
-        #expect(engine.next(now: later).contains(.returnHub(recovery: 7, afterSeq: 40, limit: HubCaps.standard.maxEventsPerBatch)))
+        #expect(engine.next(now: later).contains(.returnHub(recovery: 7, afterSeq: 40, limit: 50)))
         engine.handle(.returned(recovery: 7, throughSeq: 90, more: true), now: later)
-        #expect(engine.next(now: later).contains(.returnHub(recovery: 7, afterSeq: 90, limit: HubCaps.standard.maxEventsPerBatch)))
+        #expect(engine.next(now: later).contains(.returnHub(recovery: 7, afterSeq: 90, limit: 50)))
         engine.handle(.returned(recovery: 7, throughSeq: 95, more: false), now: later)
         #expect(engine.returning == nil)
         // The same recovery again on the next page: nothing more to do; a new one asks again.
         engine.handle(.hubRecovering(recovery: 7, hubHead: 95), now: later)
         #expect(engine.returning == nil)
         engine.handle(.hubRecovering(recovery: 8, hubHead: 20), now: later)
-        #expect(engine.next(now: later).contains(.returnHub(recovery: 8, afterSeq: 20, limit: HubCaps.standard.maxEventsPerBatch)))
+        #expect(engine.next(now: later).contains(.returnHub(recovery: 8, afterSeq: 20, limit: 50)))
     }
 }

@@ -3,6 +3,9 @@ import LienThongStore
 import LienThongWire
 
 extension HubService {
+    /// The largest feed position a pull may name (a restored feed continues after it).
+    static let maxFeedPosition = 1 << 40
+
     /// `GET /v1/sync/pull` for an authenticated `node`: the feed entries after `since`, signed.
     /// Asking from `since` records everything up to it as delivered (DESIGN §7), unless
     /// `recordDelivery` is false (the second read of a long-poll, which recorded it on arrival). An
@@ -10,7 +13,9 @@ extension HubService {
     public func pull(
         node: String, since: Int, limit: Int, now: Int64, contact: NodeContactRecord = NodeContactRecord(), recordDelivery: Bool = true
     ) throws(HubError) -> PullPage {
-        guard since >= 0 else { throw .badRequest("since: expected a feed position ≥ 0; found \(since)") }
+        guard since >= 0, since <= Self.maxFeedPosition else {
+            throw .badRequest("since: expected a feed position from 0 to \(Self.maxFeedPosition); found \(since)")
+        }
         guard limit >= 1 else { throw .badRequest("limit: expected at least 1; found \(limit)") }
         let slice: FeedSlice
         do {

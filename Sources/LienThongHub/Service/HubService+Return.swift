@@ -69,7 +69,10 @@ extension HubService {
                     _ = try route(Array(zip(positions, taken)), in: transaction, now: now)
                     head = ChainHead(seq: last.seq, hash: last.hash)
                 }
-                if request.last { try transaction.reportReturned(recovery: recovery.id, node: node, held: request.held, now: now) }
+                // A `last` answering an earlier, superseded recovery does not count for this one.
+                if request.last, request.recovery == Int(recovery.startedAt) {
+                    try transaction.reportReturned(recovery: recovery.id, node: node, held: request.held, now: now)
+                }
                 var recovering = true
                 if try transaction.waitingNodes(recovery: recovery.id).isEmpty {
                     _ = try finishRecovery(recovery, in: transaction, by: "every commune returned", now: now)

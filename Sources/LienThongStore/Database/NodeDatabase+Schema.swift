@@ -411,8 +411,8 @@ extension NodeDatabase {
         migrator.registerMigration("v8.hubRecovery") { db in
             // Hub: restored from a backup (`lienthong hub restore`), it takes its own lost events
             // back from the nodes before it writes new ones (DESIGN §5). `hubRecovery` records each
-            // restore; `hubReturned` keeps every returned event that did not (yet) continue the
-            // hub's chain — evidence, append-only; `hubReturnReport` records which nodes have
+            // restore; `hubReturned` keeps every proven returned event beyond the head — evidence,
+            // append-only; those continuing the chain are stored from it; `hubReturnReport` records which nodes have
             // returned all they hold. `feedBase`: after a restore a node's feed continues after the
             // position the node already holds, so no position is ever reused.
             try db.execute(

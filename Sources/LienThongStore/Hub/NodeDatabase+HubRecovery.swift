@@ -18,7 +18,8 @@ public struct HubRecovery: Sendable, Hashable {
     /// The backup file it was restored from, as given to `hub restore`.
     public var backup: String
     public var finishedAt: Int64?
-    /// "every node returned" or the operator who ended the wait (`hub restore --finish`).
+    /// "every commune returned", "no active commune", "superseded by a later restore", or the
+    /// operator who ended the wait (`hub restore --finish`).
     public var finishedBy: String?
     /// Returned events that could not continue the chain (one before them was held by no node)
     /// and were written again at the end of the recovery, naming the old hash in `replaces`.
@@ -118,8 +119,9 @@ extension HubTransaction {
     /// The open recovery, if the hub is taking its own events back.
     public func openRecovery() throws -> HubRecovery? { try NodeDatabase.fetchRecovery(db, openOnly: true) }
 
-    /// Keeps returned events that do not continue the chain yet (a node returned them before the
-    /// one holding their predecessor did). The first copy of a seq stays.
+    /// Keeps every proven returned event beyond the head as evidence (those that continue the
+    /// chain are then stored from here; the others wait for their predecessor). The first copy of
+    /// a seq stays.
     public func holdReturned(_ events: [Event], recovery: Int, node: String, now: Int64) throws {
         let insert = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO hubReturned (recovery, seq, hash, canonical, node, returnedAt) VALUES (?, ?, ?, ?, ?, ?)")
@@ -169,6 +171,7 @@ public struct HubRestoreSummary: Sendable {
     public var ownHead: Int
     /// Where the database that was replaced now is (nil when there was none).
     public var keptAs: String?
+    /// The recovery, as nodes know it: when it started (Unix ms).
     public var recovery: Int
     /// Active nodes the recovery waits for.
     public var waitingFor: [String]
@@ -187,9 +190,15 @@ extension NodeDatabase {
             throw StoreError.file(path: backup, operation: "restore from", reason: "no such file; give a file made by `lienthong hub backup`")
         }
         var expected: LocalIdentity?
+        // Each node's feed end in the database being replaced: the restored feeds continue after
+        // them, so nothing routed after the restore lands on a position a node already holds.
+        var feedEnds: [(node: String, end: Int)] = []
         if fileManager.fileExists(atPath: path) {
             let current = try NodeDatabase(path: path)
             let (identity, beat) = try current.snapshot("read the hub before a restore") { db in (try fetchIdentity(db), try fetchHeartbeat(db)) }
+            feedEnds = try current.snapshot("read the feeds before a restore") { db in
+                try String.fetchAll(db, sql: "SELECT node FROM hubNode UNION SELECT node FROM feedBase").map { ($0, try fetchFeedEnd(db, node: $0)) }
+            }
             // A fresh beat from a process that is still alive (signal 0 only asks whether it exists).
             if let beat, now - beat.at < beat.intervalMs * 3, kill(beat.pid, 0) == 0 || errno == EPERM {
                 throw StoreError.refused(
@@ -220,6 +229,12 @@ extension NodeDatabase {
                 throw StoreError.refused("\(backup) does not verify (\(problem)); nothing was changed")
             }
             restored = (identity, try database.eventCount(), try database.head(origin: identity.origin)?.seq ?? 0)
+            // The recovery is recorded before the files are swapped: a crash after the swap must
+            // never leave a restored hub that writes decisions at seqs the nodes hold.
+            try database.immediateTransaction("continue the feeds after a restore") { db in
+                for (node, end) in feedEnds { try HubTransaction(db: db).rebaseFeed(node: node, after: end) }
+            }
+            _ = try database.startHubRecovery(backup: backup, hub: identity.origin, now: now)
             try database.writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch let error as StoreError {
             discard()
@@ -229,26 +244,38 @@ extension NodeDatabase {
             throw StoreError.database(operation: "check the backup \(backup)", reason: String(describing: error))
         }
         var keptAs: String?
+        let suffixes = ["", "-wal", "-shm"]
+        /// Renames every file of database `from` to `to`; on a failure, puts back what it moved.
+        func move(_ from: String, _ to: String, _ operation: String) throws(StoreError) {
+            var moved: [String] = []
+            for suffix in suffixes where fileManager.fileExists(atPath: from + suffix) {
+                guard rename(from + suffix, to + suffix) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    for done in moved { _ = rename(to + done, from + done) }
+                    throw StoreError.file(path: from + suffix, operation: operation, reason: reason)
+                }
+                moved.append(suffix)
+            }
+        }
         if fileManager.fileExists(atPath: path) {
             let aside = path + ".before-restore-\(now)"
-            for suffix in ["", "-wal", "-shm"] where fileManager.fileExists(atPath: path + suffix) {
-                guard rename(path + suffix, aside + suffix) == 0 else {
-                    throw StoreError.file(path: path + suffix, operation: "move aside", reason: String(cString: strerror(errno)))
-                }
+            try move(path, aside, "move aside")
+            do {
+                try move(staging, path, "move the backup into place from")
+            } catch {
+                try? move(aside, path, "put back")
+                throw error
             }
             keptAs = aside
-        }
-        for suffix in ["", "-wal", "-shm"] where fileManager.fileExists(atPath: staging + suffix) {
-            guard rename(staging + suffix, path + suffix) == 0 else {
-                throw StoreError.file(path: path + suffix, operation: "move the backup into place at", reason: String(cString: strerror(errno)))
-            }
+        } else {
+            try move(staging, path, "move the backup into place from")
         }
         let directory = (path as NSString).deletingLastPathComponent
         try syncToDisk(path: directory.isEmpty ? "." : directory)
         let database = try NodeDatabase(path: path)
-        let recovery = try database.startHubRecovery(backup: backup, hub: restored.identity.origin, now: now)
+        guard let recovery = try database.hubRecovery() else { throw StoreError.missingIdentity }
         return HubRestoreSummary(
-            hub: restored.identity.origin, events: restored.events, ownHead: restored.ownHead, keptAs: keptAs, recovery: recovery,
-            waitingFor: try database.hubRecovery()?.waitingFor ?? [])
+            hub: restored.identity.origin, events: restored.events, ownHead: restored.ownHead, keptAs: keptAs, recovery: Int(recovery.startedAt),
+            waitingFor: recovery.waitingFor)
     }
 }

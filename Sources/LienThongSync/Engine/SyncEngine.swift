@@ -146,7 +146,7 @@ public struct SyncEngine: Sendable {
             actions.append(.takeBack(fromSeq: healFrom ?? min(storedSeq, localHead) + 1))
         } else if !pushInFlight, let returning, now >= pushNotBefore {
             pushInFlight = true
-            actions.append(.returnHub(recovery: returning.recovery, afterSeq: returning.afterSeq, limit: maxBatch))
+            actions.append(.returnHub(recovery: returning.recovery, afterSeq: returning.afterSeq, limit: batchSize))
         } else if !pushInFlight, blocked == nil, localHead > storedSeq, now >= pushNotBefore {
             pushInFlight = true
             actions.append(.push(afterSeq: storedSeq, limit: batchSize))
@@ -235,6 +235,10 @@ public struct SyncEngine: Sendable {
                 returning = nil
                 returnedRecovery = recovery
             }
+        case .returnFailed(.tooLarge) where batchSize > 1:
+            pushInFlight = false
+            batchSize = max(1, batchSize / 2)
+            pushNotBefore = now
         case .returnFailed(let failure), .healFailed(let failure):
             pushInFlight = false
             pushFailures += 1

@@ -76,9 +76,11 @@ struct HubRestoreCommand: ParsableCommand {
             return
         }
         guard let backup else { throw ValidationError("give the BACKUP file to restore") }
-        let directory = data.directory
-        guard directory.role == .hub else {
-            FileHandle.standardError.write(Data("error: \(directory.path) holds no hub (no hub.sqlite); pass the hub's --data-dir\n".utf8))
+        // The database may be gone with a dead disk: the hub's key and files say it is a hub's directory.
+        let directory = NodeDirectory(path: data.directory.path, role: .hub)
+        guard FileManager.default.fileExists(atPath: directory.privateKeyPath) else {
+            FileHandle.standardError.write(
+                Data("error: \(directory.path) holds no hub (no hub.key); pass the hub's --data-dir, with hub.key and staff.json restored first\n".utf8))
             throw ExitCode(64)
         }
         let summary: HubRestoreSummary
