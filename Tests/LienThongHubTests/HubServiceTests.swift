@@ -213,6 +213,15 @@ import Testing
         #expect(throws: HubError.self) { try restored.takeBack(changed, node: "xa-23059", now: pair.now) }
         #expect(throws: HubError.self) { try restored.takeBack(request, node: "xa-23062", now: pair.now) }
         #expect(try restored.database.head(origin: "hub-597") == nil)
+        // Refused whole: nothing was kept aside either, and the commune still counts as waiting.
+        #expect(try restored.database.hubRecovery()?.heldAside == 0)
+        #expect(try restored.database.hubRecovery()?.waitingFor == ["xa-23059"])
+        // A return naming another recovery (an earlier restore) takes the events but does not count.
+        var stale = request
+        stale.recovery = Int(pair.now) - 1
+        stale.events = []
+        #expect(try restored.takeBack(stale, node: "xa-23059", now: pair.now).recovering)
+        #expect(try restored.database.hubRecovery()?.waitingFor == ["xa-23059"])
 
         // Through the wire form, as the node will send it: both taken back; a retry changes nothing.
         let answer = try restored.takeBack(try ReturnRequest(bytes: request.bytes), node: "xa-23059", now: pair.now)

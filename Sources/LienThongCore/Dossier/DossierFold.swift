@@ -44,6 +44,13 @@ public enum DossierFold {
         for event in unique.values { seqsByOrigin[event.origin, default: []].append(event.seq) }
         for origin in seqsByOrigin.keys { seqsByOrigin[origin]?.sort() }
 
+        // A hub restored from a backup writes a decision it could not take back in order again, at
+        // a new seq, naming the old one (`replacesSeq`): a `seen` naming the old seq is satisfied
+        // by the rewrite, unless an event of this dossier holds that seq itself.
+        var rewritten: [String: String] = [:]
+        for (key, event) in unique {
+            if let old = event.body["replacesSeq"]?.integerValue { rewritten[id(origin: event.origin, seq: old)] = key }
+        }
         var pending: [String: Int] = [:]
         var dependents: [String: [String]] = [:]
         for (key, event) in unique {
@@ -52,7 +59,12 @@ public enum DossierFold {
                 deps.insert("\(event.origin)-\(seqs[index - 1])")
             }
             for (origin, seq) in event.seen where seq > 0 && !(origin == event.origin && seq >= event.seq) {
-                deps.insert("\(origin)-\(seq)")
+                let named = "\(origin)-\(seq)"
+                if unique[named] == nil, let rewrite = rewritten[named], rewrite != key {
+                    deps.insert(rewrite)
+                } else {
+                    deps.insert(named)
+                }
             }
             pending[key] = deps.count
             for dep in deps { dependents[dep, default: []].append(key) }

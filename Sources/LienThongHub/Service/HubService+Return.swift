@@ -105,7 +105,8 @@ extension HubService {
 
     /// Finishes `recovery`: the returned events still held aside (an earlier event of the chain was
     /// held by no node) are written again as new events of the hub — same dossier, type, actor and
-    /// body, `replaces: <old hash>`, the hub's own `seen` mapped to their new seqs — and routed, so
+    /// body, `replaces: <old hash>` and `replacesSeq: <old seq>` (a node event whose `seen` names
+    /// the old seq folds after the rewrite), the hub's own `seen` mapped to their new seqs — and routed, so
     /// nothing a node held is lost; the nodes holding the old ones move them aside as they pull the
     /// new. Then the hub may write again.
     func finishRecovery(_ recovery: HubRecovery, in transaction: HubTransaction, by: String, now: Int64) throws -> Int {
@@ -119,6 +120,8 @@ extension HubService {
             if let mine = seen[own], mine > head { seen[own] = newSeq[mine] }
             var body = event.body.objectValue ?? [:]
             body["replaces"] = .string(event.hash)
+            // What the nodes' `seen` may name: the fold lets the rewrite stand for it.
+            body["replacesSeq"] = .integer(event.seq)
             return EventDraft(dossier: event.dossier, seen: seen, type: event.type, actor: event.actor, body: .object(body))
         }
         if !drafts.isEmpty {

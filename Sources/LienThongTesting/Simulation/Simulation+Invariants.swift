@@ -104,9 +104,11 @@ extension Simulation {
             }
         }
 
-        // The fold honours causality, at the hub (every replica folds the same events the same way).
+        // The fold honours causality, at the hub (every replica folds the same events the same way),
+        // and after draining nothing waits for a predecessor.
         for code in hubStates.keys.sorted() {
             guard let state = try hub.database.dossier(code) else { continue }
+            if !state.waiting.isEmpty { failures.append("\(code): events wait at the hub for predecessors after draining: \(state.waiting)") }
             let events = try hub.database.events(ofDossier: code)
             var byID: [String: Event] = [:]
             for event in events { byID[DossierFold.id(event)] = event }
