@@ -44,6 +44,10 @@ extension HubService {
             }
         }
         let entries = slice.entries.map { FeedEntry(position: $0.position, event: $0.event) }
+        // A page that holds every entry after `since` covers the feed to its end: after a restore
+        // the feed continues past positions it no longer has, and the node must move past them.
+        let complete = entries.count < min(limit, caps.maxPullLimit)
+        let to = complete ? max(entries.last?.position ?? since, slice.end) : (entries.last?.position ?? since)
         let heads: (stored: Int, hubHead: Int, recovery: Int?)
         do {
             heads = try database.pullHeads(node: node, hub: identity.origin)
@@ -51,7 +55,7 @@ extension HubService {
             throw .store(error)
         }
         var page = PullPage(
-            node: node, hub: identity.origin, hubEpoch: identity.epoch, since: since, to: entries.last?.position ?? since, end: slice.end,
+            node: node, hub: identity.origin, hubEpoch: identity.epoch, since: since, to: to, end: slice.end,
             entries: entries, signature: "", stored: heads.stored, hubHead: heads.hubHead, recovery: heads.recovery)
         do {
             page.signature = try PageSignature.sign(page.summary, key: key)
