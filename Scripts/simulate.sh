@@ -6,7 +6,7 @@
 #   Scripts/simulate.sh --seed S [--trace] [--keep]         # replay one seed exactly
 #   Scripts/simulate.sh --planted-bugs [--seeds N]          # each planted bug must make a seed fail
 #   Scripts/simulate.sh --release --seeds 10000             # a release build for long runs
-#   Scripts/simulate.sh --seeds N --hub-restores            # also restore the hub from its backups (not yet in CI)
+#   Scripts/simulate.sh --seeds N --no-hub-restores         # leave the restore-hub-backup fault out
 #
 # Prints runs, events, the count of every fault kind, invariant failures and seconds per seed; a
 # failure prints its seed and the command that replays it. Exit status 1 on any failure, or when

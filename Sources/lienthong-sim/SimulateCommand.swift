@@ -27,8 +27,8 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "A control run: inject no faults.")
     var noFaults = false
 
-    @Flag(help: "Also back the hub up and restore it from its backups (restore-hub-backup; not yet in the CI set).")
-    var hubRestores = false
+    @Flag(inversion: .prefixedNo, help: "Back the hub up and restore it from its backups (restore-hub-backup).")
+    var hubRestores = true
 
     @Flag(help: "Succeed only if some seed fails (for planted bugs: proof the simulator catches them).")
     var expectFailure = false

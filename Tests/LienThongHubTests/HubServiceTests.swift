@@ -289,6 +289,18 @@ import Testing
         // (the simulator found a node asking from below them for ever).
         let behind = try restored.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now)
         #expect(behind.entries.isEmpty && behind.to == before.to)
+        // A node stores such an empty page by moving its position (else every later page, from
+        // the new position, would be ignored: the simulator found that too).
+        let lagging = try NodeDatabase.inMemory()
+        try lagging.initialize(
+            identity: LocalIdentity(origin: "xa-23059", epoch: Pair.nodeEpoch, agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0),
+            publicKey: pair.nodeKey.publicKey)
+        _ = try lagging.storePulled(
+            PulledPage(
+                since: behind.since, to: behind.to, end: behind.end, hub: behind.hub, hubEpoch: behind.hubEpoch, signature: behind.signature,
+                entries: []),
+            wallMilliseconds: tick, now: pair.now)
+        #expect(try lagging.syncCursor().pulled == before.to)
         #expect {
             _ = try restored.pull(node: "xa-23059", since: before.to + 3, limit: 100, now: pair.now)
         } throws: { error in

@@ -148,7 +148,10 @@ extension NodeDatabase {
             let pulled = try Int.fetchOne(db, sql: "SELECT pulled FROM syncCursor WHERE id = 1") ?? 0
             guard page.since == pulled else { return nil }
             guard !page.entries.isEmpty else {
-                try db.execute(sql: "UPDATE syncCursor SET pulledAt = ?, feedEnd = ? WHERE id = 1", arguments: [now, page.end])
+                // An empty page may still move the position: after a restore the hub's feed
+                // continues past positions it no longer has, and the page covers them.
+                try db.execute(
+                    sql: "UPDATE syncCursor SET pulled = MAX(pulled, ?), pulledAt = ?, feedEnd = ? WHERE id = 1", arguments: [page.to, now, page.end])
                 return 0
             }
             let insert = try db.cachedStatement(

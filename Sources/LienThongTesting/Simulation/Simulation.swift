@@ -51,9 +51,8 @@ public final class Simulation {
         public var keepFiles = false
         /// Print every occurrence as it is handled (for replaying a failing seed).
         public var trace = false
-        /// Whether the hub is backed up and restored from its backups (`restore-hub-backup`). Off
-        /// by default for now: 2 of 200 seeds still fail with it (see the README).
-        public var hubRestores = false
+        /// Whether the hub is backed up and restored from its backups (`restore-hub-backup`).
+        public var hubRestores = true
 
         public init(seed: UInt64, directory: URL) {
             self.seed = seed
