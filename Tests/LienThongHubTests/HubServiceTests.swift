@@ -32,6 +32,26 @@ import Testing
             try node.linkHub(HubLink(url: "http://127.0.0.1:1", enrolment: answer, enrolledAt: now))
         }
 
+        /// A dossier received and forwarded to the district, pushed; the hub backed up into a new
+        /// temporary directory; then the district accepts and approves it (hub seqs 1 and 2).
+        /// - Returns: the code, the directory (the caller removes it), the backup, the hub's workflow.
+        func decidedAfterBackup(tick: @escaping () -> UInt64) throws -> (code: String, directory: URL, backup: String, hubWorkflow: Workflow) {
+            let workflow = try Fixtures.workflow()
+            let code = try receive(workflow: workflow, tick: tick)
+            _ = try node.perform(
+                .forward(agency: "597", reason: "Thẩm quyền huyện"), on: code, actor: "cb-tuphap-01", workflow: workflow, key: nodeKey, wallMilliseconds: tick)
+            #expect(try push(try batch()).outcome == .stored)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-hub-restore-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let backup = directory.appendingPathComponent("hub-backup.sqlite").path
+            _ = try hub.database.backup(to: backup)
+            let hubWorkflow = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+            let district = HubService(database: hub.database, identity: hub.identity, key: hubKey, topology: hub.topology, workflow: hubWorkflow)
+            _ = try district.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
+            _ = try district.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: tick)
+            return (code, directory, backup, hubWorkflow)
+        }
+
         /// A wall clock one millisecond further at each read, from `now`.
         func ticker() -> () -> UInt64 {
             let clock = TestClock(milliseconds: UInt64(now))
@@ -156,27 +176,16 @@ import Testing
     /// DESIGN §5, a hub restored from a backup: its decisions after the backup survive at the
     /// node that pulled them; the node returns them with the pages that carried them, and the
     /// restored hub takes them back (chain, hashes, its own page signatures) before writing anew.
-    /// A forged page or a changed event stores nothing. (Building block: the daemon does not call
-    /// it yet; see the issue note.)
+    /// A forged page or a changed event stores nothing; the district's decisions wait until the
+    /// commune has returned them.
     @Test func aRestoredHubTakesItsOwnDecisionsBackFromANodeThatPulledThem() throws {
         let pair = try Pair()
-        let workflow = try Fixtures.workflow()
         let tick = pair.ticker()
-        let code = try pair.receive(workflow: workflow, tick: tick)
-        _ = try pair.node.perform(.forward(agency: "597", reason: "Thẩm quyền huyện"), on: code, actor: "cb-tuphap-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)
-        #expect(try pair.push(try pair.batch()).outcome == .stored)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-hub-restore-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let backup = directory.appendingPathComponent("hub-backup.sqlite").path
-        _ = try pair.hub.database.backup(to: backup)
-
         // After the backup: the district accepts and decides; the commune pulls both decisions.
-        let hubWorkflow = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+        let (code, directory, backup, hubWorkflow) = try pair.decidedAfterBackup(tick: tick)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
-        _ = try district.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
-        _ = try district.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: tick)
         let page = try district.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now)
         _ = try pair.node.storePulled(
             PulledPage(
@@ -245,21 +254,11 @@ import Testing
     /// and its state equals the hub's. The feed continues after the positions the node holds.
     @Test func aReturnedDecisionAfterAHoleIsWrittenAgainAndTheNodeMovesItsCopyAside() throws {
         let pair = try Pair()
-        let workflow = try Fixtures.workflow()
         let tick = pair.ticker()
-        let code = try pair.receive(workflow: workflow, tick: tick)
-        _ = try pair.node.perform(.forward(agency: "597", reason: "Thẩm quyền huyện"), on: code, actor: "cb-tuphap-01", workflow: workflow, key: pair.nodeKey, wallMilliseconds: tick)
-        #expect(try pair.push(try pair.batch()).outcome == .stored)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-hub-hole-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (code, directory, backup, hubWorkflow) = try pair.decidedAfterBackup(tick: tick)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let backup = directory.appendingPathComponent("hub-backup.sqlite").path
-        _ = try pair.hub.database.backup(to: backup)
-        let hubWorkflow = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
-        _ = try district.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
-        _ = try district.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: tick)
         func pull(_ hub: HubService, since: Int) throws -> PullPage {
             let page = try hub.pull(node: "xa-23059", since: since, limit: 100, now: pair.now)
             _ = try pair.node.storePulled(

@@ -49,7 +49,7 @@ extension NodeDatabase {
         try immediateTransaction("start a hub recovery") { db in
             try db.execute(
                 sql: "UPDATE hubRecovery SET finishedAt = ?, finishedBy = 'superseded by a later restore' WHERE finishedAt IS NULL", arguments: [now])
-            let head = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM event WHERE origin = ?", arguments: [hub]) ?? 0
+            let head = try Self.fetchHead(db, origin: hub)?.seq ?? 0
             try db.execute(
                 sql: "INSERT INTO hubRecovery (startedAt, headAtStart, backup) VALUES (?, ?, ?)", arguments: [now, head, backup])
             let id = Int(db.lastInsertedRowID)
@@ -207,13 +207,14 @@ extension NodeDatabase {
             expected = identity
         }
         let staging = path + ".restoring"
-        for suffix in ["", "-wal", "-shm"] { try? fileManager.removeItem(atPath: staging + suffix) }
+        let suffixes = ["", "-wal", "-shm"]
+        func discard() { for suffix in suffixes { try? fileManager.removeItem(atPath: staging + suffix) } }
+        discard()
         do {
             try fileManager.copyItem(atPath: backup, toPath: staging)
         } catch {
             throw StoreError.file(path: backup, operation: "copy", reason: String(describing: error))
         }
-        func discard() { for suffix in ["", "-wal", "-shm"] { try? fileManager.removeItem(atPath: staging + suffix) } }
         let restored: (identity: LocalIdentity, events: Int, ownHead: Int)
         do {
             let database = try NodeDatabase(path: staging)
@@ -244,7 +245,6 @@ extension NodeDatabase {
             throw StoreError.database(operation: "check the backup \(backup)", reason: String(describing: error))
         }
         var keptAs: String?
-        let suffixes = ["", "-wal", "-shm"]
         /// Renames every file of database `from` to `to`; on a failure, puts back what it moved.
         func move(_ from: String, _ to: String, _ operation: String) throws(StoreError) {
             var moved: [String] = []

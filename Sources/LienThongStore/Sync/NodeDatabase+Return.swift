@@ -53,7 +53,7 @@ extension NodeDatabase {
     /// every pull, so a hub restored from a backup knows who holds what it lost.
     public func heldHubSeq(hub: String) throws(StoreError) -> Int {
         try snapshot("read the hub's head as held here") { db in
-            try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM event WHERE origin = ?", arguments: [hub]) ?? 0
+            try Self.fetchHead(db, origin: hub)?.seq ?? 0
         }
     }
 
