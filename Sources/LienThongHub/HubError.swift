@@ -17,6 +17,8 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
     case hubBehind(feedEnd: Int, head: ChainHead)
     /// The body or the batch is over the advertised caps.
     case tooLarge(String)
+    /// Too many citizen lookups from one address: retry after this many seconds.
+    case tooManyRequests(retryAfter: Int)
     /// The hub's storage failed; the client retries later. The cause is logged, never sent.
     case store(StoreError)
 
@@ -30,6 +32,7 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
         case .hubBehind(let feedEnd, let head):
             "hub-behind: the hub's feed ends at \(feedEnd) (it was restored from a backup); it holds this node up to seq \(head.seq): push again from there"
         case .tooLarge(let message): "too large: \(message)"
+        case .tooManyRequests(let seconds): "too many lookups from this address; try again in \(seconds) s"
         case .store(let error): "hub storage error: \(error.description)"
         }
     }
@@ -44,6 +47,7 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
         case .conflict: 409
         case .hubBehind: 409
         case .tooLarge: 413
+        case .tooManyRequests: 429
         case .store: 503
         }
     }
@@ -58,6 +62,7 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
         case .conflict: ErrorBody(code: "conflict", message: description)
         case .hubBehind(let feedEnd, let head): ErrorBody(code: "hub-behind", message: description, feedEnd: feedEnd, head: head)
         case .tooLarge: ErrorBody(code: "too-large", message: description)
+        case .tooManyRequests: ErrorBody(code: "rate-limited", message: description)
         case .store: ErrorBody(code: "unavailable", message: "the hub could not complete this request; sending it again is safe")
         }
     }

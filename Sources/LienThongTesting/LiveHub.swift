@@ -55,12 +55,14 @@ public final class LiveHub: Sendable {
     }
 
     /// Serves `service` until ``stop()``.
-    public static func serve(_ service: HubService) async throws -> LiveHub {
+    public static func serve(_ service: HubService, lookupLimiter: LookupLimiter = LookupLimiter()) async throws -> LiveHub {
         var logger = Logger(label: "lienthong.test-hub")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let notifier = FeedNotifier()
-        let app = try HubApplication.build(service: service, host: "127.0.0.1", port: 0, logger: logger, notifier: notifier) { port in
+        let app = try HubApplication.build(
+            service: service, host: "127.0.0.1", port: 0, logger: logger, notifier: notifier, lookupLimiter: lookupLimiter
+        ) { port in
             continuation.yield(port)
             continuation.finish()
         }

@@ -107,7 +107,8 @@ public enum DossierFold {
         return seen
     }
 
-    static func at(_ event: Event) -> Int64 {
+    /// When an event says it happened: its body's `at`, else its clock's physical time.
+    public static func at(_ event: Event) -> Int64 {
         if let at = event.body["at"]?.integerValue { return Int64(at) }
         return Int64(event.hlc.physical)
     }

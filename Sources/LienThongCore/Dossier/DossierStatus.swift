@@ -56,10 +56,11 @@ public enum DossierStatus: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// Whether a dossier in `status` with `appointment` is past it at `now`: unfinished and later
-    /// than the appointment. Overdue is computed when asked, never stored.
+    /// Whether a dossier in `status` with `appointment` is past it at `now`: unfinished, not waiting
+    /// for the citizen's supplement (the clock is stopped then) and later than the appointment.
+    /// Overdue is computed when asked, never stored.
     public static func isOverdue(_ status: DossierStatus?, appointment: Int64?, at now: Int64) -> Bool {
-        guard let appointment, let status, !status.isFinished else { return false }
+        guard let appointment, let status, !status.isFinished, status != .supplementRequested else { return false }
         return now > appointment
     }
 

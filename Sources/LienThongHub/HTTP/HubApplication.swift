@@ -7,6 +7,7 @@ import LienThongCore
 import LienThongStore
 import LienThongWire
 import Logging
+import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
@@ -18,9 +19,9 @@ public enum HubApplication {
     /// The routes of DESIGN §5.
     public static func buildRouter(
         service: HubService, notifier: FeedNotifier, logger: Logger, metrics: HubMetrics = HubMetrics(),
-        now: @escaping @Sendable () -> Int64 = HubApplication.wallClock
-    ) -> Router<BasicRequestContext> {
-        let router = Router()
+        lookupLimiter: LookupLimiter = LookupLimiter(), now: @escaping @Sendable () -> Int64 = HubApplication.wallClock
+    ) -> Router<HubRequestContext> {
+        let router = Router(context: HubRequestContext.self)
         // Hummingbird wraps a route only in the middleware added before it: these come first. The
         // error middleware is innermost, so the clock and the metrics see error answers too.
         router.middlewares.add(ClockMiddleware(now: now))
@@ -68,6 +69,29 @@ public enum HubApplication {
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
+        // Citizen lookup (tra cứu hồ sơ): no credential; the code and the ID's last four digits;
+        // limited per client address; a wrong pair and an unknown code get the same 404.
+        router.get(RouterPath(SyncPaths.lookup)) { request, context -> Response in
+            let client = context.remoteAddress?.ipAddress ?? "unknown"
+            if let wait = lookupLimiter.take(client: client, now: now()) { throw HubError.tooManyRequests(retryAfter: wait) }
+            let query = request.uri.queryParameters
+            guard let code = query.get("code"), (1...40).contains(code.count), EventValidator.isSafeIdentifier(code, maxLength: 40) else {
+                throw HubError.badRequest("code: expected the dossier code printed on the receipt, such as 23059-261122-0001")
+            }
+            guard let digits = query.get("id"), digits.count == 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw HubError.badRequest("id: expected the last four digits of the applicant's ID number")
+            }
+            let answer: LookupAnswer?
+            do {
+                answer = try await Self.offloaded { try service.lookup(code: code, idLastFour: digits) }
+            } catch let error as StoreError {
+                throw HubError.store(error)
+            }
+            guard let answer else {
+                throw HubError.notFound("no dossier matches this code and these digits; check both on the receipt (Giấy tiếp nhận hồ sơ)")
+            }
+            return Self.respond(CanonicalJSON.encode(answer.json), to: request)
         }
         router.post(RouterPath(SyncPaths.push)) { request, context -> Response in
             let node = try service.authenticate(credential: Self.bearer(request))
@@ -152,9 +176,10 @@ public enum HubApplication {
     /// `onServerRunning`).
     public static func build(
         service: HubService, host: String, port: Int, logger: Logger, notifier: FeedNotifier = FeedNotifier(), metrics: HubMetrics = HubMetrics(),
-        tls: TLSConfiguration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        lookupLimiter: LookupLimiter = LookupLimiter(), tls: TLSConfiguration? = nil,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let router = buildRouter(service: service, notifier: notifier, logger: logger, metrics: metrics)
+        let router = buildRouter(service: service, notifier: notifier, logger: logger, metrics: metrics, lookupLimiter: lookupLimiter)
         let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
         return Application(
             router: router, server: server, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
@@ -256,6 +281,18 @@ public enum HubApplication {
     }
 }
 
+/// The hub's request context: Hummingbird's basic one plus the client's address (for the lookup's
+/// per-address limit).
+public struct HubRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
 /// Tells long-polling pulls that a push stored something (a counter they watch), and counts the
 /// pulls waiting now.
 public final class FeedNotifier: Sendable {
@@ -315,7 +352,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if case .store(let cause) = error {
                 logger.error("hub storage failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
             }
-            return Self.answer(status: error.status, body: error.body)
+            var response = Self.answer(status: error.status, body: error.body)
+            if case .tooManyRequests(let seconds) = error { response.headers[.retryAfter] = String(seconds) }
+            return response
         } catch is CancellationError {
             // The request was cut short (the hub is stopping): nothing failed, nothing to log.
             return Self.answer(status: 503, body: ErrorBody(code: "unavailable", message: "the hub is stopping; send the request again later"))

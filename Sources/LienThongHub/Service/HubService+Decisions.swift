@@ -16,7 +16,7 @@ extension HubService {
             let events = try transaction.visibleEvents(ofDossier: code).map(\.event)
             let draft: EventDraft
             do {
-                draft = try workflow.draft(command, code: code, events: events, actor: actor, now: now)
+                draft = try transaction.currentWorkflow(workflow).draft(command, code: code, events: events, actor: actor, now: now)
             } catch let error as WorkflowError {
                 throw StoreError.workflow(error)
             }

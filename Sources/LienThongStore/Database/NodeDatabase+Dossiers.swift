@@ -77,6 +77,7 @@ extension NodeDatabase {
         _ db: Database, _ intake: Workflow.Intake, actor: String, workflow: Workflow, key: SigningKey, wallMilliseconds: () -> UInt64
     ) throws -> DossierWrite {
         let now = Int64(wallMilliseconds())
+        let workflow = try currentWorkflow(db, workflow)
         let code = try allocateCode(db, agency: workflow.agencyCode, date: LocalDate(vietnamTimeOf: now))
         let draft: EventDraft
         do {
@@ -106,6 +107,7 @@ extension NodeDatabase {
         wallMilliseconds: () -> UInt64
     ) throws -> DossierWrite {
         let now = Int64(wallMilliseconds())
+        let workflow = try currentWorkflow(db, workflow)
         let events = try fetchEvents(db, dossier: code)
         let draft: EventDraft
         do {
@@ -171,7 +173,8 @@ extension NodeDatabase {
             _ = arguments.append(contentsOf: [status.rawValue])
         }
         if let now = filter.overdueAt {
-            conditions.append("appointment IS NOT NULL AND appointment < ? AND \(unfinished)")
+            // Waiting for the citizen's supplement stops the clock: not overdue.
+            conditions.append("appointment IS NOT NULL AND appointment < ? AND \(unfinished) AND status <> '5'")
             _ = arguments.append(contentsOf: [now])
         }
         if let range = filter.dueBetween {

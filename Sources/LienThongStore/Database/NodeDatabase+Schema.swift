@@ -457,6 +457,11 @@ extension NodeDatabase {
                         """)
             }
         }
+        // Hub-wide events (published calendars and catalogues) are read at every dossier write: a
+        // small partial index finds the newest without scanning the log.
+        migrator.registerMigration("v9.publications") { db in
+            try db.execute(sql: "CREATE INDEX event_hubWide ON event(type, hlc) WHERE dossier IS NULL")
+        }
         return migrator
     }
 }

@@ -166,6 +166,12 @@ public struct HubTransaction {
         try NodeDatabase.refreshProjection(db, code: dossier, events: events)
     }
 
+    /// The newest publication of `kind` this hub holds.
+    public func latestPublication(_ kind: Publication.Kind) throws -> Publication? { try NodeDatabase.fetchLatestPublication(db, kind) }
+
+    /// `workflow` with the newest calendar and catalogue this hub published.
+    public func currentWorkflow(_ workflow: Workflow) throws -> Workflow { try NodeDatabase.currentWorkflow(db, workflow) }
+
     /// Every node the hub knows.
     public func nodes() throws -> [String] {
         try String.fetchAll(db, sql: "SELECT node FROM hubNode ORDER BY node")

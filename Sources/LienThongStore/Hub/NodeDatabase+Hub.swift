@@ -66,6 +66,7 @@ extension NodeDatabase {
                         lastSeenAt = excluded.lastSeenAt, revokedAt = NULL
                     """,
                 arguments: [node, credentialHash, now, now])
+            try Self.deliverPublications(db, to: node, now: now)
             return .success(())
         }
     }
@@ -210,5 +211,25 @@ extension NodeDatabase {
             try db.execute(sql: "UPDATE projector SET position = ? WHERE id = 1", arguments: [last])
             return (rows.count, dossiers.count)
         }
+    }
+}
+
+extension NodeDatabase {
+    /// Puts this hub's newest published calendar and catalogue in `node`'s feed if they are not
+    /// there yet: a commune enrolled after a publication gets it with its first pull.
+    static func deliverPublications(_ db: Database, to node: String, now: Int64) throws {
+        guard let hub = try fetchIdentity(db)?.origin else { return }
+        var positions: [Int] = []
+        for kind in Publication.Kind.allCases {
+            guard
+                let position = try Int.fetchOne(
+                    db, sql: "SELECT position FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY hlc DESC LIMIT 1",
+                    arguments: [kind.eventType, hub])
+            else { continue }
+            let delivered = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM feed WHERE node = ? AND eventPosition = ?)", arguments: [node, position])
+            if delivered != true { positions.append(position) }
+        }
+        guard !positions.isEmpty else { return }
+        try HubTransaction(db: db).appendToFeed(node: node, eventPositions: positions.sorted(), now: now)
     }
 }

@@ -11,6 +11,8 @@ public enum SyncPaths {
     /// Readiness: the hub's database answers a read (200), or it cannot serve (503).
     public static let ready = "/health/ready"
     public static let enroll = "/v1/enroll"
+    /// A citizen's lookup of a dossier by its code and the last four digits of the ID number.
+    public static let lookup = "/v1/lookup"
     /// Prometheus metrics (text exposition format).
     public static let metrics = "/metrics"
 }

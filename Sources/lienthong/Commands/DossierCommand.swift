@@ -9,7 +9,7 @@ struct DossierCommand: ParsableCommand {
         commandName: "dossier",
         abstract: "Receive dossiers (hồ sơ), move them through their procedure, list and show them.",
         subcommands: [
-            DossierReceiveCommand.self, DossierListCommand.self, DossierShowCommand.self, DossierReceiptCommand.self,
+            DossierReceiveCommand.self, DossierListCommand.self, DossierShowCommand.self, DossierReceiptCommand.self, DossierPrintCommand.self,
             ProcessCommand.self, RequestSupplementCommand.self, SupplementReceivedCommand.self, SupplementDeliveredCommand.self,
             ForwardCommand.self, AcceptCommand.self, ResolveCommand.self, SendResultCommand.self, ReturnToSenderCommand.self,
             ReturnCommand.self, WithdrawCommand.self, RequestWithdrawalCommand.self, StopCommand.self, RefuseCommand.self,
@@ -159,3 +159,35 @@ struct DossierReceiptCommand: ParsableCommand {
         print(Receipt.text(state, staffNames: node.staffNames), terminator: "")
     }
 }
+
+/// `dossier print CODE --form receipt|supplement|apology|control [--html]`.
+struct DossierPrintCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print",
+        abstract: "Print a dossier's document in Vietnamese: receipt (Mẫu 01), supplement request (Mẫu 02), apology (Mẫu 04) or control slip.",
+        discussion: "--html writes a printable page (A5) to standard output; save it and open it in a browser to print.")
+
+    @OptionGroup var data: DataDirectoryOptions
+    @Argument(help: "The dossier code.") var code: String
+    @Option(help: "receipt, supplement, apology or control.") var form: DossierForms.Form = .receipt
+    @Flag(help: "Print an HTML page instead of text.") var html = false
+
+    func run() throws {
+        let node = try NodeContext(data)
+        let state = try node.dossier(code)
+        let events = try node.database.events(ofDossier: code)
+        var offices: [String: String] = [:]
+        for agency in node.workflow.topology?.agencies ?? [] { offices[agency.origin] = agency.name }
+        offices[node.identity.origin] = node.identity.officeName
+        let document: PrintedDocument
+        do {
+            document = try DossierForms.document(form, state: state, events: events, names: DossierForms.Names(staff: node.staffNames, offices: offices))
+        } catch {
+            FileHandle.standardError.write(Data("error: --form \(form.rawValue): \(error.description)\n".utf8))
+            throw ExitCode(65)
+        }
+        FileHandle.standardOutput.write(Data((html ? document.html : document.text).utf8))
+    }
+}
+
+extension DossierForms.Form: ExpressibleByArgument {}

@@ -15,7 +15,7 @@ struct HubCommand: ParsableCommand {
         commandName: "hub",
         abstract: "Run the district or provincial hub that communes sync with.",
         subcommands: [
-            HubInitCommand.self, HubEnrollCommand.self, HubRevokeCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self, HubForkCommand.self, HubBackupCommand.self, HubRestoreCommand.self, HubDossierCommand.self,
+            HubInitCommand.self, HubEnrollCommand.self, HubRevokeCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self, HubForkCommand.self, HubBackupCommand.self, HubRestoreCommand.self, HubPublishCommand.self, HubDossierCommand.self,
         ])
 }
 
@@ -134,9 +134,11 @@ struct HubRunCommand: AsyncParsableCommand {
     @Option(help: "The PEM certificate chain to serve HTTPS with.") var tlsCert: String?
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Flag(help: "Serve plain HTTP on a non-loopback address (a trusted network only).") var insecureHTTP = false
+    @Option(help: "Citizen lookups (GET /v1/lookup) allowed per client address and minute; past it, 429.") var lookupPerMinute = 10
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
+        guard (1...10_000).contains(lookupPerMinute) else { throw ValidationError("--lookup-per-minute: expected 1 to 10000; found \(lookupPerMinute)") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key: give both, or neither") }
         if tlsCert == nil, !HubApplication.isLoopback(host), !insecureHTTP {
             throw ValidationError(
@@ -158,7 +160,9 @@ struct HubRunCommand: AsyncParsableCommand {
             }
         }
         let scheme = tls == nil ? "http" : "https"
-        let app = try HubApplication.build(service: hub.service, host: host, port: port, logger: logger, tls: tls) { port in
+        let app = try HubApplication.build(
+            service: hub.service, host: host, port: port, logger: logger, lookupLimiter: LookupLimiter(perMinute: lookupPerMinute), tls: tls
+        ) { port in
             // Unbuffered, so a supervisor (or a test) reading the pipe sees it at once.
             FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(port) as \(hub.service.identity.origin)\n".utf8))
         }

@@ -18,7 +18,8 @@ struct NodeContext {
         database = try directory.openDatabase()
         guard let identity = try database.identity() else { throw StoreError.missingIdentity }
         self.identity = identity
-        workflow = try directory.loadWorkflow(identity: identity)
+        // The files, unless the hub published a newer calendar or catalogue (`hub publish`).
+        workflow = try database.currentWorkflow(try directory.loadWorkflow(identity: identity))
         staffNames = Dictionary(try directory.loadStaff().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
