@@ -1,0 +1,211 @@
+import Foundation
+import LienThongCore
+import LienThongHub
+import LienThongStore
+import LienThongSync
+import LienThongTesting
+import LienThongWire
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The citizen lookup and the hub's published calendars and catalogues, over real HTTP on loopback
+/// with real SQLite files.
+@Suite struct LookupAndPublishTests {
+    static func scratch() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-lookup-\(UUID().uuidString)")
+    }
+
+    struct Answer {
+        var status: Int
+        var body: Data
+        var retryAfter: String?
+        var json: JSONValue? { try? JSONParser.parse(Array(body)) }
+    }
+
+    static func get(_ hub: LiveHub, _ query: String) async throws -> Answer {
+        let url = try #require(URL(string: "\(hub.url.absoluteString)/v1/lookup?\(query)"))
+        let (data, response) = try await URLSession(configuration: .ephemeral).data(from: url)
+        let http = try #require(response as? HTTPURLResponse)
+        return Answer(status: http.statusCode, body: data, retryAfter: http.value(forHTTPHeaderField: "Retry-After"))
+    }
+
+    @Test func theRightPairGetsTheStatusAndNothingPersonalAndAWrongPairLooksUnknown() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let service = try LiveHub.makeService(directory: root.appendingPathComponent("hub"))
+        let hub = try await LiveHub.serve(service, lookupLimiter: LookupLimiter(perMinute: 8))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        let code = try node.receive(procedure: "1.001193", applicant: "Trần Thị Hà")
+        try await sync.once()
+        let state = try #require(try node.database.dossier(code))
+
+        let found = try await Self.get(hub, "code=\(code)&id=6789")  // Fixtures.intake's ID ends in 6789
+        #expect(found.status == 200)
+        let json = try #require(found.json)
+        #expect(Set(json.objectValue?.keys.map { $0 } ?? []) == ["code", "status", "statusText", "appointment", "appointmentText", "collectAt"])
+        #expect(json["code"]?.stringValue == code)
+        #expect(json["status"]?.stringValue == "2")
+        #expect(json["statusText"]?.stringValue == "Đã tiếp nhận")
+        #expect(json["appointment"]?.integerValue.map(Int64.init) == state.appointment)
+        #expect(json["collectAt"]?.stringValue == "Bộ phận tiếp nhận và trả kết quả, UBND thị trấn Ma Lâm")
+        let text = String(decoding: found.body, as: UTF8.self)
+        for personal in [state.applicant.name, state.applicant.idNumber, state.applicant.address, state.contact["phone"]?.value ?? "0912345678", "Tờ khai"] {
+            #expect(!text.contains(personal), "the lookup answer carries \(personal)")
+        }
+
+        let wrongDigits = try await Self.get(hub, "code=\(code)&id=6788")
+        let unknownCode = try await Self.get(hub, "code=23059-991231-0001&id=6789")
+        #expect(wrongDigits.status == 404)
+        #expect(unknownCode.status == 404)
+        #expect(wrongDigits.body == unknownCode.body)
+        let malformed = try await Self.get(hub, "code=\(code)&id=67a9")
+        #expect(malformed.status == 400)
+        #expect(malformed.json?["message"]?.stringValue?.contains("id: expected the last four digits") == true)
+
+        // Four lookups so far, found or not or malformed; the limit is 8 a minute and every one counts.
+        var statuses: [Int] = []
+        for _ in 0..<4 { statuses.append(try await Self.get(hub, "code=\(code)&id=6789").status) }
+        #expect(statuses == [200, 200, 200, 200])
+        let limited = try await Self.get(hub, "code=\(code)&id=6789")
+        #expect(limited.status == 429)
+        #expect(limited.json?["error"]?.stringValue == "rate-limited")
+        #expect((limited.retryAfter.flatMap(Int.init) ?? 0) >= 1)
+        await hub.stop()
+    }
+
+    @Test func anOpenStatusConflictAnswersProcessing() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.serve(try LiveHub.makeService(directory: root.appendingPathComponent("hub")))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        let code = try node.receive(procedure: "1.013978")
+        try node.perform(.forward(agency: "597", reason: "Thẩm quyền huyện"), on: code)
+        // A withdrawal written after the forward, as a commune that had not seen its own forward
+        // would (a restored machine): the workflow refuses it now, so it is appended directly — the
+        // fold at the hub turns it into a status conflict, which is the state this test needs.
+        try node.database.append(
+            [EventDraft(dossier: code, type: "dossier.withdrawn", actor: "cb-tiepnhan-01", body: ["at": .integer(Int(Date().timeIntervalSince1970 * 1000)), "reason": "Công dân xin rút"])],
+            key: node.key, wallMilliseconds: { UInt64(Date().timeIntervalSince1970 * 1000) })
+        try await sync.once()
+        let state = try #require(try hub.service.database.dossier(code))
+        #expect(state.hasOpenStatusConflict)
+        #expect(state.status == .forwarded)
+        let answer = try await Self.get(hub, "code=\(code)&id=6789")
+        #expect(answer.status == 200)
+        #expect(answer.json?["statusText"]?.stringValue == "Đang xử lý")
+        #expect(answer.json?["status"]?.stringValue == "4")
+        await hub.stop()
+    }
+
+    /// The shipped calendar as version `version`, with `daysOff` added to 2026.
+    static func calendar(version: String, daysOff: [LocalDate], provisional2026: Bool = false) throws -> Data {
+        var json = try JSONParser.parse(Array(try Data(contentsOf: Fixtures.calendarURL)))
+        guard case .object(var root) = json, case .array(var years)? = root["years"] else { throw CalendarShapeError() }
+        for index in years.indices where years[index]["year"]?.integerValue == 2026 {
+            guard case .object(var year) = years[index], case .array(var off)? = year["daysOff"] else { continue }
+            off += daysOff.map { ["date": .string($0.iso), "name": "Nghỉ bù (thử nghiệm)"] }
+            year["daysOff"] = .array(off)
+            if provisional2026 { year["status"] = "provisional" }
+            years[index] = .object(year)
+        }
+        root["years"] = .array(years)
+        root["version"] = .string(version)
+        json = .object(root)
+        return Data(CanonicalJSON.encode(json))
+    }
+
+    @Test func aPublishedCalendarReachesTheCommuneAndItsNextReceiptUsesIt() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        let earlier = try node.receive(procedure: "1.001193")
+        try await sync.once()
+        let before = try #require(try node.database.dossier(earlier))
+        #expect(before.calendarVersion == "2026.1")
+
+        // The next three working days become days off (a late-announced swap).
+        let time = node.workflow.workingTime
+        var day = LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000)).adding(days: 1)
+        var off: [LocalDate] = []
+        while off.count < 3 {
+            day = time.workingDay(onOrAfter: day)
+            off.append(day)
+            day = day.adding(days: 1)
+        }
+        let content = try Self.calendar(version: "2026.9-test", daysOff: off.filter { $0.year == 2026 })
+        let wall: () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+        // Bad input: a calendar that does not parse is refused and writes nothing.
+        let events = try hub.service.database.eventCount()
+        #expect(throws: StoreError.self) {
+            try hub.service.publish(.calendar, content: Data("{\"calendar\": 1}".utf8), file: "bad.json", actor: "vh-hethong", wallMilliseconds: wall)
+        }
+        #expect(throws: StoreError.self) {
+            try hub.service.publish(.calendar, content: content, file: "c.json", actor: "nobody", wallMilliseconds: wall)
+        }
+        #expect(try hub.service.database.eventCount() == events)
+
+        guard case .published(let event, let nodes) = try hub.service.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall)
+        else {
+            Issue.record("the calendar was not published")
+            return
+        }
+        #expect(event.dossier == nil && event.type == "calendar.published" && nodes == 1)
+        #expect(try hub.service.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall) == .unchanged(version: "2026.9-test", event: "hub-597-\(event.seq)"))
+        let other = try Self.calendar(version: "2026.9-test", daysOff: [])
+        #expect(throws: StoreError.self) {
+            try hub.service.publish(.calendar, content: other, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall)
+        }
+
+        // Offline until now: the commune's receipts still use its file.
+        #expect(try node.database.currentWorkflow(node.workflow).calendar.version == "2026.1")
+        try await sync.once()
+        #expect(try node.database.latestPublication(.calendar)?.version == "2026.9-test")
+        let code = try node.receive(procedure: "1.001193")
+        let after = try #require(try node.database.dossier(code))
+        #expect(after.calendarVersion == "2026.9-test")
+        let published = try WorkingCalendar.load(content, file: "c.json")
+        #expect(after.appointment == WorkingTime(calendar: published).deadline(of: .workingDays(1), from: try #require(after.receivedAt)))
+        #expect(after.appointment != time.deadline(of: .workingDays(1), from: try #require(after.receivedAt)))
+        // The earlier dossier keeps its appointment.
+        #expect(try node.database.dossier(earlier)?.appointment == before.appointment)
+        #expect(try node.database.verify().isIntact)
+
+        // A commune enrolled after the publication gets it with its first pull.
+        let late = try LiveNode(directory: root.appendingPathComponent("xa-23062"), origin: "xa-23062", agency: "23062", office: "UBND thị trấn Phú Long")
+        try await late.enroll(with: hub).once()
+        #expect(try late.database.latestPublication(.calendar)?.version == "2026.9-test")
+        #expect(try hub.contractProblems() == [])
+        await hub.stop()
+    }
+
+    @Test func aProvisionalPublishedCalendarMakesStatusWarn() throws {
+        let pair = try HubServiceTests.Pair()
+        let content = try Self.calendar(version: "2026.9-provisional", daysOff: [], provisional2026: true)
+        let district = HubService(
+            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
+            workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
+        _ = try district.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: pair.ticker())
+        let page = try district.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now)
+        #expect(page.entries.map(\.event.type) == ["calendar.published"])
+        _ = try pair.node.storePulled(
+            PulledPage(
+                since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
+                entries: page.entries.map { ($0.position, $0.event) }),
+            wallMilliseconds: pair.ticker(), now: pair.now)
+        let workflow = try pair.node.currentWorkflow(try Fixtures.workflow())
+        #expect(workflow.calendar.version == "2026.9-provisional")
+        let facts = try pair.node.statusFacts(now: pair.now, workingTime: workflow.workingTime)
+        #expect(facts.provisionalYears == [2026])
+        #expect(StatusReport.evaluate(facts, thresholds: StatusThresholds()).findings.contains { $0.code == "provisional-calendar" })
+    }
+}
+
+/// The shipped calendar file is not shaped as the test expects.
+struct CalendarShapeError: Error {}
