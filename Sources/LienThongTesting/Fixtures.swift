@@ -28,6 +28,37 @@ public enum Fixtures {
         try WorkingCalendar.load(try Data(contentsOf: calendarURL), file: calendarURL.path)
     }
 
+    /// The shipped calendar as version `version`, with `daysOff` added to their years and, when
+    /// `provisional` names a year, that year marked provisional: a calendar the hub publishes in tests.
+    public static func calendarFile(version: String, daysOff: [LocalDate] = [], provisional: Int? = nil) throws -> Data {
+        guard case .object(var root) = try JSONParser.parse(Array(try Data(contentsOf: calendarURL))), case .array(var years)? = root["years"] else {
+            throw HarnessError(description: "the shipped calendar has no years")
+        }
+        for index in years.indices {
+            guard case .object(var year) = years[index], let number = year["year"]?.integerValue, case .array(var off)? = year["daysOff"] else { continue }
+            off += daysOff.filter { $0.year == number }.map { ["date": .string($0.iso), "name": "Nghỉ bù (thử nghiệm)"] }
+            year["daysOff"] = .array(off)
+            if provisional == number { year["status"] = "provisional" }
+            years[index] = .object(year)
+        }
+        root["years"] = .array(years)
+        root["version"] = .string(version)
+        return Data(CanonicalJSON.encode(.object(root)))
+    }
+
+    /// The next `count` working days after `date` by `calendar`.
+    public static func workingDays(_ count: Int, after date: LocalDate, calendar: WorkingCalendar) -> [LocalDate] {
+        let time = WorkingTime(calendar: calendar)
+        var days: [LocalDate] = []
+        var day = date.adding(days: 1)
+        while days.count < count {
+            day = time.workingDay(onOrAfter: day)
+            days.append(day)
+            day = day.adding(days: 1)
+        }
+        return days
+    }
+
     /// The example staff of a commune office and of the district hub (Config/*.example.json).
     public static let communeStaff: Set<String> = ["cb-tiepnhan-01", "cb-tiepnhan-02", "cb-tuphap-01", "ct-ubnd"]
     public static let hubStaff: Set<String> = ["pb-tiepnhan-01", "pb-tnmt-01", "ld-ubnd-huyen", "vh-hethong"]

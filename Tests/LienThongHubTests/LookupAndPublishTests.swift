@@ -102,23 +102,6 @@ import Testing
         await hub.stop()
     }
 
-    /// The shipped calendar as version `version`, with `daysOff` added to 2026.
-    static func calendar(version: String, daysOff: [LocalDate], provisional2026: Bool = false) throws -> Data {
-        var json = try JSONParser.parse(Array(try Data(contentsOf: Fixtures.calendarURL)))
-        guard case .object(var root) = json, case .array(var years)? = root["years"] else { throw CalendarShapeError() }
-        for index in years.indices where years[index]["year"]?.integerValue == 2026 {
-            guard case .object(var year) = years[index], case .array(var off)? = year["daysOff"] else { continue }
-            off += daysOff.map { ["date": .string($0.iso), "name": "Nghỉ bù (thử nghiệm)"] }
-            year["daysOff"] = .array(off)
-            if provisional2026 { year["status"] = "provisional" }
-            years[index] = .object(year)
-        }
-        root["years"] = .array(years)
-        root["version"] = .string(version)
-        json = .object(root)
-        return Data(CanonicalJSON.encode(json))
-    }
-
     @Test func aPublishedCalendarReachesTheCommuneAndItsNextReceiptUsesIt() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -132,14 +115,8 @@ import Testing
 
         // The next three working days become days off (a late-announced swap).
         let time = node.workflow.workingTime
-        var day = LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000)).adding(days: 1)
-        var off: [LocalDate] = []
-        while off.count < 3 {
-            day = time.workingDay(onOrAfter: day)
-            off.append(day)
-            day = day.adding(days: 1)
-        }
-        let content = try Self.calendar(version: "2026.9-test", daysOff: off.filter { $0.year == 2026 })
+        let off = Fixtures.workingDays(3, after: LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000)), calendar: time.calendar)
+        let content = try Fixtures.calendarFile(version: "2026.9-test", daysOff: off)
         let wall: () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
         // Bad input: a calendar that does not parse is refused and writes nothing.
         let events = try hub.service.database.eventCount()
@@ -158,7 +135,7 @@ import Testing
         }
         #expect(event.dossier == nil && event.type == "calendar.published" && nodes == 1)
         #expect(try hub.service.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall) == .unchanged(version: "2026.9-test", event: "hub-597-\(event.seq)"))
-        let other = try Self.calendar(version: "2026.9-test", daysOff: [])
+        let other = try Fixtures.calendarFile(version: "2026.9-test")
         #expect(throws: StoreError.self) {
             try hub.service.publish(.calendar, content: other, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall)
         }
@@ -187,7 +164,7 @@ import Testing
 
     @Test func aProvisionalPublishedCalendarMakesStatusWarn() throws {
         let pair = try HubServiceTests.Pair()
-        let content = try Self.calendar(version: "2026.9-provisional", daysOff: [], provisional2026: true)
+        let content = try Fixtures.calendarFile(version: "2026.9-provisional", provisional: 2026)
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
             workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
@@ -207,5 +184,3 @@ import Testing
     }
 }
 
-/// The shipped calendar file is not shaped as the test expects.
-struct CalendarShapeError: Error {}
