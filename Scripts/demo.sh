@@ -244,6 +244,49 @@ wait_for 60 "Phú Long to see the conflict settled" no_open_conflict "${dirs[xa-
 wait_for 60 "Phú Long to converge again" converged "${dirs[xa-23062]}" "$hub"
 "$bin" status --skip-verify --data-dir "${dirs[xa-23062]}" | head -1
 
+step "reports: Biểu II.06a for the month at the district, and the same figures, byte for byte, at Phú Long"
+from="$(date -u -d '+7 hours' +%Y-%m-01)"
+today="$(date -u -d '+7 hours' +%F)"
+"$bin" report 06a --from "$from" --to "$today" --data-dir "$hub"
+same_report() {
+  "$bin" report 06a --from "$from" --to "$today" --format csv --data-dir "${dirs[xa-23062]}" >"$work/06a-commune.csv"
+  "$bin" report 06a --from "$from" --to "$today" --format csv --commune 23062 --data-dir "$hub" >"$work/06a-hub.csv"
+  cmp -s "$work/06a-commune.csv" "$work/06a-hub.csv"
+}
+wait_for 60 "Phú Long's 06a to equal the district's" same_report
+echo "Phú Long's CSV (UTF-8 with BOM, for Excel) is identical at the commune and at the district: $(wc -c <"$work/06a-hub.csv") bytes"
+"$bin" report due --within 30d --data-dir "${dirs[xa-23065]}" | head -6
+
+step "documents: the control slip of $phulong at Phú Long, and its receipt as a printable A5 page"
+"$bin" dossier print "$phulong" --form control --data-dir "${dirs[xa-23062]}"
+"$bin" dossier print "$phulong" --form receipt --html --data-dir "${dirs[xa-23062]}" >"$work/receipt-$phulong.html"
+grep -q "Mã hồ sơ: $phulong" "$work/receipt-$phulong.html" || fail "the HTML receipt lacks the code"
+echo "receipt page: $work/receipt-$phulong.html ($(wc -c <"$work/receipt-$phulong.html") bytes)"
+
+step "a citizen looks up $phulong at the district with the last four digits of the ID number"
+lookup() { python3 -c 'import sys, urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen(sys.argv[1]).read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())' "http://127.0.0.1:$hubport/v1/lookup?code=$1&id=$2"; }
+lookup "$phulong" 7788
+lookup "$phulong" 1234
+lookup "$phulong" 7788 | grep -q '"statusText":"Đã có kết quả"' || fail "the lookup did not answer the dossier's status"
+
+step "the district publishes a calendar (a late-announced swap: version 2026.2); La Dạ's next receipt uses it"
+python3 - "$work/calendar-2026.2.json" <<'PY'
+import json, sys
+calendar = json.load(open("Config/calendar/vn-2025-2027.json"))
+calendar["version"] = "2026.2"
+json.dump(calendar, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
+PY
+"$bin" hub publish calendar "$work/calendar-2026.2.json" --actor vh-hethong --data-dir "$hub"
+has_calendar() { sqlite3 "${dirs[xa-23065]}/node.sqlite" "SELECT COUNT(*) FROM event WHERE type = 'calendar.published'" | grep -q '^1$'; }
+wait_for 60 "La Dạ to pull the published calendar" has_calendar
+newer="$(receive "${dirs[xa-23065]}" "Trần Văn Bảy" "thôn Lâm Thuận, xã La Dạ")"
+"$bin" dossier show "$newer" --json --data-dir "${dirs[xa-23065]}" | grep -q '"calendarVersion":"2026.2"' || fail "La Dạ's receipt did not use the published calendar"
+echo "La Dạ received $newer under calendar 2026.2"
+
 step "after 1 July 2025: the province (UBND tỉnh Lâm Đồng, hub-68); xã Hàm Thuận forwards to xã La Dạ"
 province="$work/hub-68"
 hamthuan="$work/lamdong-xa-23059"

@@ -110,10 +110,37 @@ import Testing
         let resumed = try #require(events.first { $0.type == "dossier.supplementReceived" }?.body["appointment"]?.integerValue)
         #expect(apology.contains("Hẹn trả kết quả: \(DossierForms.dateTime(Int64(resumed)))"))
 
-        let control = try DossierForms.control(state, names: names).text
+        let control = DossierForms.control(state, events: events, names: names).text
         #expect(control.contains("Trần Văn Hùng"))
         #expect(control.contains("Trạng thái hiện tại: Đang xử lý"))
         #expect(control.split(separator: "\n").filter { $0.contains("UBND thị trấn Ma Lâm |") }.count == state.handovers.count)
+    }
+
+    @Test func theControlSlipShowsTheTransfersBetweenOfficesInOrder() throws {
+        let commune = try Fixtures.workflow()
+        let district = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+        var communeLog = EventLogBuilder(origin: "xa-23059")
+        var districtLog = EventLogBuilder(origin: "hub-597")
+        let code = "23059-260105-0002"
+        var events = [communeLog.add(try commune.receive(Fixtures.intake(), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))]
+        events.append(communeLog.add(try commune.draft(.forward(agency: "597", reason: "Thẩm quyền huyện"), code: code, events: events, actor: "cb-tuphap-01", now: Fixtures.vietnam("2026-01-05 10:00"))))
+        for (command, actor, at) in [
+            (Workflow.Command.accept, "pb-tiepnhan-01", "2026-01-06 08:00"), (.resolve(approved: true, reason: ""), "ld-ubnd-huyen", "2026-01-20 09:00"),
+            (.sendResult, "pb-tiepnhan-01", "2026-01-20 10:00"),
+        ] {
+            events.append(districtLog.add(try district.draft(command, code: code, events: events, actor: actor, now: Fixtures.vietnam(at))))
+        }
+        let state = DossierFold.fold(code: code, events: events)
+        let names = DossierForms.Names(offices: ["hub-597": "UBND huyện Hàm Thuận Bắc"])
+        let lines = DossierForms.control(state, events: events, names: names).text.split(separator: "\n").filter { $0.contains(" | ") }.dropFirst()
+        #expect(lines.count == 4)
+        #expect(lines.map { $0.split(separator: "|")[1].trimmingCharacters(in: .whitespaces) } == [
+            "UBND thị trấn Ma Lâm", "UBND thị trấn Ma Lâm", "UBND huyện Hàm Thuận Bắc", "UBND huyện Hàm Thuận Bắc",
+        ])
+        #expect(lines.map { $0.split(separator: "|")[2].trimmingCharacters(in: .whitespaces) }.dropFirst() == [
+            "Chuyển liên thông đến UBND huyện Hàm Thuận Bắc", "Nhận hồ sơ liên thông", "Chuyển kết quả về UBND thị trấn Ma Lâm",
+        ])
+        #expect(lines.first?.contains("Đúng hạn") == true)  // finished at 10:00, due 14:00 the same day
     }
 
     @Test func aFormWithNothingToSayIsRefusedWithTheCommandThatWouldWriteIt() throws {

@@ -33,7 +33,7 @@ public enum DossierForms {
         case .receipt: return receipt(state, names: names)
         case .supplement: return try supplement(state, events: events, names: names)
         case .apology: return try apology(state, events: events, names: names)
-        case .control: return control(state, names: names)
+        case .control: return control(state, events: events, names: names)
         }
     }
 
@@ -208,8 +208,9 @@ public enum DossierForms {
     // MARK: Control slip
 
     /// Phiếu kiểm soát quá trình giải quyết hồ sơ: one row per hand-over, with its deadline and
-    /// whether it was finished early, on time or late.
-    public static func control(_ state: DossierState, names: Names) -> PrintedDocument {
+    /// whether it was finished early, on time or late, and one per transfer between offices
+    /// (forward, acceptance, result sent back, return to the sender), in the order they happened.
+    public static func control(_ state: DossierState, events: [Event], names: Names) -> PrintedDocument {
         let receiving = office(state)
         let others = Set(state.handovers.map(\.office)).subtracting([state.receivingOffice ?? ""]).sorted()
         var blocks: [PrintedDocument.Block] = [
@@ -227,17 +228,39 @@ public enum DossierForms {
             .field("Thời gian hẹn trả kết quả", state.appointment.map(dateTime) ?? "không hẹn trả"),
             .blank,
         ]
-        let rows = state.handovers.enumerated().map { index, handover -> [String] in
+        var timed: [(at: Int64, cells: [String])] = state.handovers.map { handover in
             let outcome = handover.outcome?.vietnamese ?? (handover.completedAt == nil ? "Đang xử lý" : "—")
-            return [
-                String(index + 1),
-                officeName(handover.office, state: state, names: names),
-                "\(handover.stepName) (\(handover.allottedHours) giờ)",
-                "Giao: \(names.staff(handover.fromActor)), \(LocalDate.vietnameseDateTime(handover.at)); nhận: \(names.staff(handover.toActor))",
-                handover.due.map(LocalDate.vietnameseDateTime) ?? "—",
-                outcome,
-                handover.completedAt.map { "Hoàn thành \(LocalDate.vietnameseDateTime($0))" } ?? "",
-            ]
+            return (
+                handover.at,
+                [
+                    officeName(handover.office, state: state, names: names),
+                    "\(handover.stepName) (\(handover.allottedHours) giờ)",
+                    "Giao: \(names.staff(handover.fromActor)), \(LocalDate.vietnameseDateTime(handover.at)); nhận: \(names.staff(handover.toActor))",
+                    handover.due.map(LocalDate.vietnameseDateTime) ?? "—",
+                    outcome,
+                    handover.completedAt.map { "Hoàn thành \(LocalDate.vietnameseDateTime($0))" } ?? "",
+                ]
+            )
+        }
+        let byID = Dictionary(events.map { (DossierFold.id($0), $0) }, uniquingKeysWith: { first, _ in first })
+        for step in state.history where step.result == .applied {
+            let office = officeName(step.origin, state: state, names: names)
+            let action: String
+            switch step.type {
+            case "dossier.forwarded":
+                let target = byID[step.event].flatMap { $0.body["toName"]?.stringValue ?? $0.body["to"]?.stringValue } ?? ""
+                action = "Chuyển liên thông đến \(target)"
+            case "dossier.accepted": action = "Nhận hồ sơ liên thông"
+            case "dossier.resultSent": action = "Chuyển kết quả về \(Self.office(state))"
+            case "dossier.returnedToSender": action = "Trả hồ sơ về nơi chuyển"
+            default: continue
+            }
+            let verb = step.type == "dossier.accepted" ? "Nhận" : "Giao"
+            timed.append((step.at, [office, action, "\(verb): \(names.staff(step.actor)), \(LocalDate.vietnameseDateTime(step.at))", "—", "—", ""]))
+        }
+        // Stable: a hand-over and a transfer at the same instant keep the fold's order.
+        let rows = timed.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.enumerated().map { index, row in
+            [String(index + 1)] + row.element.cells
         }
         blocks.append(
             .table(
