@@ -72,6 +72,13 @@ import Testing
         #expect(statuses == [200, 200, 200, 200])
         let limited = try await Self.get(hub, "code=\(code)&id=6789")
         #expect(limited.status == 429)
+        // Every answer is one the OpenAPI document allows.
+        let contract = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json")
+        for answer in [found, wrongDigits, malformed, limited] {
+            let exchange = HTTPExchange(
+                method: "GET", path: "/v1/lookup", query: ["code", "id"], requestBody: nil, status: answer.status, responseBody: Array(answer.body))
+            #expect(contract.problems(exchange) == [])
+        }
         #expect(limited.json?["error"]?.stringValue == "rate-limited")
         #expect((limited.retryAfter.flatMap(Int.init) ?? 0) >= 1)
         await hub.stop()
@@ -160,6 +167,47 @@ import Testing
         #expect(try late.database.latestPublication(.calendar)?.version == "2026.9-test")
         #expect(try hub.contractProblems() == [])
         await hub.stop()
+    }
+
+    @Test func aPublishedCatalogueIsUsedByTheNextReceiptAndEarlierDossiersKeepTheirs() throws {
+        let pair = try HubServiceTests.Pair()
+        let tick = pair.ticker()
+        let workflow = try Fixtures.workflow()
+        let earlier = try pair.receive(workflow: workflow, tick: tick)
+        // The allowance procedure (1.001776) shortened to 15 working days, as catalogue 2026.3.
+        guard case .object(var catalogue) = try JSONParser.parse(Array(try Data(contentsOf: Fixtures.proceduresURL))),
+            case .array(var procedures)? = catalogue["procedures"],
+            let index = procedures.firstIndex(where: { $0["code"]?.stringValue == "1.001776" }), case .object(var allowance) = procedures[index]
+        else {
+            Issue.record("the shipped catalogue has no 1.001776")
+            return
+        }
+        allowance["duration"] = ["kind": "workingDays", "value": 15]
+        procedures[index] = .object(allowance)
+        catalogue["procedures"] = .array(procedures)
+        catalogue["version"] = "2026.3"
+        let district = HubService(
+            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
+            workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
+        let outcome = try district.publish(.catalogue, content: Data(CanonicalJSON.encode(.object(catalogue))), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
+        guard case .published(let event, _) = outcome else {
+            Issue.record("not published: \(outcome)")
+            return
+        }
+        #expect(event.type == "catalogue.published")
+        let page = try district.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now)
+        _ = try pair.node.storePulled(
+            PulledPage(
+                since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
+                entries: page.entries.map { ($0.position, $0.event) }),
+            wallMilliseconds: tick, now: pair.now)
+        let next = try pair.receive(workflow: workflow, tick: tick)
+        let state = try #require(try pair.node.dossier(next))
+        #expect(state.catalogueVersion == "2026.3")
+        #expect(state.duration == .workingDays(15))
+        let before = try #require(try pair.node.dossier(earlier))
+        #expect(before.catalogueVersion == "2025.1")
+        #expect(before.duration == .workingDays(20))
     }
 
     @Test func aProvisionalPublishedCalendarMakesStatusWarn() throws {

@@ -43,6 +43,23 @@ import Testing
         ])
     }
 
+    /// `dossier list --overdue` and `report overdue` agree: waiting for the citizen's supplement
+    /// stops the clock, so such a dossier is not overdue even past its appointment.
+    @Test func aDossierWaitingForASupplementIsNotListedOverdue() throws {
+        let database = try Self.newDatabase()
+        let workflow = try Fixtures.workflow()
+        let clock = TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-01-05 08:00")))
+        let late = try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code
+        let waiting = try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code
+        _ = try database.perform(
+            .requestSupplement(reason: "Thiếu giấy chứng sinh", documents: []), on: waiting, actor: "cb-tiepnhan-01", workflow: workflow,
+            key: Fixtures.testKey(), wallMilliseconds: clock.now)
+        let later = Fixtures.vietnam("2026-01-09 08:00")
+        #expect(try database.dossiers(DossierFilter(overdueAt: later)).map(\.code) == [late])
+        #expect(try database.dossier(waiting)?.isOverdue(at: later) == false)
+        #expect(try database.dossier(late)?.isOverdue(at: later) == true)
+    }
+
     @Test func aRefusedCommandWritesNothing() throws {
         let database = try Self.newDatabase()
         let workflow = try Fixtures.workflow()
