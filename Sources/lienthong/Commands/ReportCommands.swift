@@ -24,34 +24,43 @@ struct ReportOptions: ParsableArguments {
     var commune: String?
     @Option(help: "table (for the terminal), csv (UTF-8 with BOM, for Excel) or json.") var format: ReportFormat = .table
 
-    /// The dossiers the report covers, and the reporting unit's name as the title prints it.
-    func dossiers(_ node: NodeContext) throws -> (dossiers: [(state: DossierState, events: [Event])], unit: String) {
+    /// Reads the dossiers the report covers, one at a time (`body` gets each folded state and its
+    /// events), and returns the reporting unit's name as the title prints it.
+    func forEachDossier(_ node: NodeContext, _ body: (DossierState, [Event]) throws -> Void) throws -> String {
+        var names: [String] = []
+        func collect(_ state: DossierState, _ events: [Event]) throws {
+            if !state.officeName.isEmpty { names.append(state.officeName) }
+            try body(state, events)
+        }
         if node.directory.role == .node {
             if let commune, commune != node.identity.agencyCode, commune != node.identity.origin {
                 throw ValidationError(
                     "--commune: a commune's node reports only its own dossiers (\(node.identity.agencyCode)); found \(commune). Run the report at the hub for another commune.")
             }
-            let own = try node.database.foldedDossiers(agency: node.identity.agencyCode).filter { $0.state.receivingOffice == node.identity.origin }
-            return (own, Self.unit(own, code: node.identity.agencyCode, fallback: node.identity.officeName))
+            try node.database.forEachDossier(agency: node.identity.agencyCode) { state, events in
+                if state.receivingOffice == node.identity.origin { try collect(state, events) }
+            }
+            return Self.unit(names, code: node.identity.agencyCode, fallback: node.identity.officeName)
         }
         guard let commune else {
-            let all = try node.database.foldedDossiers()
-            return (all, "Tất cả đơn vị tiếp nhận — \(node.identity.officeName) (\(node.identity.agencyCode))")
+            try node.database.forEachDossier(body)
+            return "Tất cả đơn vị tiếp nhận — \(node.identity.officeName) (\(node.identity.agencyCode))"
         }
         let communes = node.workflow.topology?.agencies.filter { $0.level == "commune" } ?? []
         guard let agency = communes.first(where: { $0.code == commune || $0.origin == commune }) else {
             let known = communes.prefix(20).map(\.code).joined(separator: ", ")
             throw ValidationError("--commune: expected a commune's agency code or origin from the hub's topology (\(known)…); found \(commune)")
         }
-        let theirs = try node.database.foldedDossiers(agency: agency.code).filter { $0.state.receivingOffice == agency.origin }
-        return (theirs, Self.unit(theirs, code: agency.code, fallback: agency.name))
+        try node.database.forEachDossier(agency: agency.code) { state, events in
+            if state.receivingOffice == agency.origin { try collect(state, events) }
+        }
+        return Self.unit(names, code: agency.code, fallback: agency.name)
     }
 
     /// The unit's name from its dossiers (what the receiving office wrote on them, so a commune and
     /// the hub print the same title), else `fallback`.
-    static func unit(_ dossiers: [(state: DossierState, events: [Event])], code: String, fallback: String) -> String {
-        let name = dossiers.map(\.state.officeName).filter { !$0.isEmpty }.min() ?? fallback
-        return "\(name) (\(code))"
+    static func unit(_ names: [String], code: String, fallback: String) -> String {
+        "\(names.min() ?? fallback) (\(code))"
     }
 
     func print(table: String, csv: String, json: JSONValue) {
@@ -88,8 +97,10 @@ struct Report06aCommand: ParsableCommand {
                 "--to: expected a day that has come (today is \(today.iso)): pending dossiers are judged at the end of the period's last day; found \(last.iso)")
         }
         let node = try NodeContext(options.data)
-        let (dossiers, unit) = try options.dossiers(node)
-        let timelines = dossiers.compactMap { DossierTimeline($0.state, events: $0.events) }
+        var timelines: [DossierTimeline] = []
+        let unit = try options.forEachDossier(node) { state, events in
+            if let timeline = DossierTimeline(state, events: events) { timelines.append(timeline) }
+        }
         if let field, !timelines.contains(where: { $0.fieldCode == field }), node.workflow.catalogue.procedures.allSatisfy({ $0.fieldCode != field }) {
             let known = Set(node.workflow.catalogue.procedures.map(\.fieldCode)).sorted().joined(separator: ", ")
             throw ValidationError("--field: expected a field code of the catalogue (\(known)); found \(field)")
@@ -135,9 +146,13 @@ struct ReportDueCommand: ParsableCommand {
 }
 
 func dueList(_ node: NodeContext, options: ReportOptions, dueBy: Int64?, now: Int64 = Int64(NodeContext.wallMilliseconds())) throws -> DueList {
-    let (dossiers, _) = try options.dossiers(node)
+    // Only unfinished dossiers can be due; the others are dropped as they are read.
+    var open: [DossierState] = []
+    _ = try options.forEachDossier(node) { state, _ in
+        if let status = state.status, !status.isFinished, state.appointment != nil { open.append(state) }
+    }
     var officeNames: [String: String] = [:]
     for agency in node.workflow.topology?.agencies ?? [] { officeNames[agency.origin] = agency.name }
     officeNames[node.identity.origin] = node.identity.officeName
-    return DueList(dossiers.map(\.state), now: now, dueBy: dueBy, officeNames: officeNames, staffNames: node.staffNames)
+    return DueList(open, now: now, dueBy: dueBy, officeNames: officeNames, staffNames: node.staffNames)
 }
