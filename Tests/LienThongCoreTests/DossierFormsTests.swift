@@ -75,8 +75,8 @@ import Testing
             #expect(rendered.contains("Mã hồ sơ: 23059-260105-0007"))
             #expect(rendered.contains("UBND THỊ TRẤN MA LÂM") || rendered.contains("UBND thị trấn Ma Lâm"))
             #expect(rendered.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"))
-            // The applicant's name with its diacritics, precomposed (NFC, as typed): "Ánh" is U+00C1,
-            // never A followed by a combining U+0301.
+            // The applicant's name with its diacritics; the forms' own words are precomposed (NFC):
+            // no letter followed by a combining mark (a literal typed decomposed would fail here).
             #expect(rendered.contains("Nguyễn Thị \u{00C1}nh Tuyết"))
             #expect(!rendered.unicodeScalars.contains { (0x0300...0x036F).contains($0.value) }, "combining marks in the \(form)")
         }
@@ -141,6 +141,22 @@ import Testing
             "Chuyển liên thông đến UBND huyện Hàm Thuận Bắc", "Nhận hồ sơ liên thông", "Chuyển kết quả về UBND thị trấn Ma Lâm",
         ])
         #expect(lines.first?.contains("Đúng hạn") == true)  // finished at 10:00, due 14:00 the same day
+    }
+
+    @Test func whatTheClerkTypedIsEscapedInTheHTML() throws {
+        let workflow = try Fixtures.workflow()
+        var log = EventLogBuilder(origin: "xa-23059")
+        let intake = Workflow.Intake(
+            procedureCode: "1.001193", applicantName: "Lê Văn <b>Tư</b> & \"Con\"", idNumber: "060190001234", phone: "0912345678",
+            address: "thôn 1 </p><script>alert(1)</script>", documents: ["Tờ khai & bản sao"], channel: .counter)
+        let received = log.add(try workflow.receive(intake, code: "23059-260105-0009", actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
+        let state = DossierFold.fold(code: "23059-260105-0009", events: [received])
+        let html = DossierForms.receipt(state, names: DossierForms.Names()).html
+        #expect(!html.contains("<script>") && !html.contains("<b>"))
+        let text = try #require(Self.parse(html), "the page with escaped input does not parse")
+        #expect(text.contains("Lê Văn <b>Tư</b> & \"Con\""))
+        #expect(text.contains("thôn 1 </p><script>alert(1)</script>"))
+        #expect(text.contains("Tờ khai & bản sao"))
     }
 
     @Test func aFormWithNothingToSayIsRefusedWithTheCommandThatWouldWriteIt() throws {

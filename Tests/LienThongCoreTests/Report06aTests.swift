@@ -79,6 +79,7 @@ import Testing
     }
 
     static let directory = Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/report-06a")
+    static let january = (from: LocalDate(year: 2026, month: 1, day: 1)!, to: LocalDate(year: 2026, month: 1, day: 31)!)
 
     /// The scenario replayed: every dossier's events, as the offices' workflows wrote them.
     static func replay() throws -> (scenario: Scenario, events: [String: [Event]]) {
@@ -185,5 +186,71 @@ import Testing
         figures.onTime = 0
         figures.resolvedLate = 1
         #expect(figures.onTimeRate == "99.50")
+        figures.early = 1  // 1/32 = 3.125 %: half a hundredth, rounded up
+        figures.resolvedLate = 31
+        #expect(figures.onTimeRate == "3.13")
+    }
+
+    /// The report follows the fold: a withdrawal the owner applied by settling its conflict is
+    /// what finished the dossier, whatever was decided before.
+    @Test func aFinishAppliedBySettlingAConflictIsTheOneTheReportCounts() throws {
+        let commune = try Fixtures.workflow()
+        let district = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+        var communeLog = EventLogBuilder(origin: "xa-23059")
+        var districtLog = EventLogBuilder(origin: "hub-597")
+        let code = "23059-260105-0003"
+        var events = [communeLog.add(try commune.receive(Fixtures.intake(procedure: "1.001193"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))]
+        events.append(communeLog.add(try commune.draft(.forward(agency: "597", reason: "Thẩm quyền huyện"), code: code, events: events, actor: "cb-tuphap-01", now: Fixtures.vietnam("2026-01-05 09:00"))))
+        events.append(districtLog.add(try district.draft(.accept, code: code, events: events, actor: "pb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 10:00"))))
+        // The commune records the citizen's withdrawal without having seen the acceptance (as a
+        // machine restored from a backup would): a conflict, since the district owns the dossier.
+        events.append(
+            communeLog.add(
+                EventDraft(dossier: code, seen: ["xa-23059": 2], type: "dossier.withdrawn", actor: "cb-tiepnhan-01",
+                    body: ["at": .integer(Int(Fixtures.vietnam("2026-01-05 11:00"))), "reason": "Công dân xin rút hồ sơ"])))
+        var state = DossierFold.fold(code: code, events: events)
+        let conflict = try #require(state.openConflicts.first)
+        events.append(districtLog.add(try district.draft(.resolveConflict(id: conflict.id, apply: true, note: "Công dân đã rút"), code: code, events: events, actor: "vh-hethong", now: Fixtures.vietnam("2026-01-09 09:00"))))
+        state = DossierFold.fold(code: code, events: events)
+        #expect(state.status == .withdrawn)
+        let timeline = try #require(DossierTimeline(state, events: events))
+        #expect(timeline.finish?.kind == .withdrawn)
+        // Past the 1-day deadline, but a withdrawal counts on time.
+        let figures = try #require(Report06a.classify(timeline, from: Self.january.from, to: Self.january.to))
+        #expect(figures.onTime == 1 && figures.resolved == 1)
+    }
+
+    /// Times come from each office's clock: a decision stamped before the supplement it follows
+    /// is judged against the deadline the supplement set, never the one before.
+    @Test func timesThatGoBackwardsFollowTheFoldsOrder() throws {
+        let commune = try Fixtures.workflow()
+        var log = EventLogBuilder(origin: "xa-23059")
+        let code = "23059-260105-0004"
+        var events = [log.add(try commune.receive(Fixtures.intake(procedure: "1.001193"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))]
+        for (command, at) in [
+            (Workflow.Command.requestSupplement(reason: "Thiếu giấy chứng sinh", documents: []), "2026-01-05 09:00"),
+            (.supplementReceived(to: nil), "2026-01-12 08:00"),
+            (.resolve(approved: true, reason: ""), "2026-01-12 07:30"),  // a clock 30 minutes behind
+        ] {
+            events.append(log.add(try commune.draft(command, code: code, events: events, actor: "cb-tiepnhan-01", now: Fixtures.vietnam(at))))
+        }
+        let timeline = try #require(DossierTimeline(code: code, events: events))
+        #expect(timeline.finish?.at == Fixtures.vietnam("2026-01-12 08:00"))
+        let figures = try #require(Report06a.classify(timeline, from: Self.january.from, to: Self.january.to))
+        #expect(figures.early == 1)  // due on the 13th after the restart, decided on the 12th
+    }
+
+    /// An extension gives the citizen a later date, not the procedure more time: a supplement
+    /// request after it pauses what was left of the deadline, not of the extended appointment.
+    @Test func aPauseAfterAnExtensionKeepsWhatWasLeftOfTheDeadline() throws {
+        let commune = try Fixtures.workflow()
+        var log = EventLogBuilder(origin: "xa-23059")
+        let code = "23059-260105-0005"
+        // 1.004873: 3 working days (of 8 hours), supplement pauses the clock. Due 2026-01-08 08:00.
+        var events = [log.add(try commune.receive(Fixtures.intake(procedure: "1.004873"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))]
+        events.append(log.add(try commune.draft(.extend(until: LocalDate(iso: "2026-01-20")!, reason: "Cần xác minh"), code: code, events: events, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-06 08:00"))))
+        let request = log.add(try commune.draft(.requestSupplement(reason: "Thiếu giấy tờ", documents: []), code: code, events: events, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-06 09:00")))
+        // From 09:00 on the 6th to 08:00 on the 8th: 6 + 8 + 1 working hours, not the days to the 20th.
+        #expect(request.body["remaining"]?.integerValue == 15 * 60)
     }
 }

@@ -36,7 +36,9 @@ import Testing
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         let service = try LiveHub.makeService(directory: root.appendingPathComponent("hub"))
-        let hub = try await LiveHub.serve(service, lookupLimiter: LookupLimiter(perMinute: 8))
+        // A stopped clock: no token comes back during the test, however slow the machine.
+        let frozen = Int64(Date().timeIntervalSince1970 * 1000)
+        let hub = try await LiveHub.serve(service, lookupLimiter: LookupLimiter(perMinute: 8, clock: { frozen }))
         let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
         let sync = try await node.enroll(with: hub)
         let code = try node.receive(procedure: "1.001193", applicant: "Trần Thị Hà")
@@ -208,6 +210,79 @@ import Testing
         let before = try #require(try pair.node.dossier(earlier))
         #expect(before.catalogueVersion == "2025.1")
         #expect(before.duration == .workingDays(20))
+    }
+
+    @Test func theLimitKeysIPv6ByItsSlash64AndSharesOneBucketWhenTheTableIsFull() {
+        #expect(LookupLimiter.key("192.0.2.7") == "192.0.2.7")
+        #expect(LookupLimiter.key("::ffff:192.0.2.7") == "192.0.2.7")
+        #expect(LookupLimiter.key("2001:db8:1:2:aaaa::1") == LookupLimiter.key("2001:db8:1:2:bbbb:cccc:dddd:eeee"))
+        #expect(LookupLimiter.key("2001:db8:1:2::1") != LookupLimiter.key("2001:db8:1:3::1"))
+        let limiter = LookupLimiter(perMinute: 2, maxClients: 2, clock: { 1_000_000 })
+        #expect(limiter.take(client: "2001:db8:1:2::1") == nil)
+        #expect(limiter.take(client: "2001:db8:1:2::ffff") == nil)
+        #expect(limiter.take(client: "2001:db8:1:2::abcd") != nil)  // the same /64: its third lookup
+        #expect(limiter.take(client: "192.0.2.1") == nil)  // the second client fills the table
+        // Every further address shares the overflow bucket: two lookups between them, not two each.
+        #expect(limiter.take(client: "192.0.2.2") == nil)
+        #expect(limiter.take(client: "192.0.2.3") == nil)
+        #expect(limiter.take(client: "192.0.2.4") != nil)
+    }
+
+    @Test func onlyTheHubPublishesAndNotDuringARecovery() throws {
+        let pair = try HubServiceTests.Pair()
+        let tick = pair.ticker()
+        // A commune writing a calendar.published event of its own (no honest command does; the
+        // node's log accepts any known type): the hub quarantines it and neither side uses it.
+        let content = try JSONParser.parse(Array(try Fixtures.calendarFile(version: "2099.1-forged")))
+        try pair.write([EventDraft(dossier: nil, type: "calendar.published", actor: "cb-tiepnhan-01", body: ["at": .integer(Int(pair.now)), "version": "2099.1-forged", "content": content])])
+        #expect(try pair.push(try pair.batch()).outcome == .stored)
+        #expect(try pair.hub.database.quarantined().map(\.event.type) == ["calendar.published"])
+        #expect(try pair.hub.database.latestPublication(.calendar) == nil)
+        #expect(try pair.hub.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now).entries.isEmpty)
+        #expect(try pair.node.latestPublication(.calendar) == nil)
+        #expect(try pair.node.currentWorkflow(try Fixtures.workflow()).calendar.version == "2026.1")
+
+        // Restored from a backup, the hub waits for its communes: nothing published meanwhile.
+        let district = HubService(
+            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
+            workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
+        try pair.hub.database.startHubRecovery(backup: "test", hub: "hub-597", now: pair.now)
+        #expect(try pair.hub.database.hubRecovery()?.finishedAt == nil)
+        let events = try pair.hub.database.eventCount()
+        do {
+            _ = try district.publish(.calendar, content: try Fixtures.calendarFile(version: "2026.5"), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
+            Issue.record("a hub in recovery published")
+        } catch {
+            guard case .refused(let reason)? = error as? StoreError else {
+                Issue.record("refused for another reason: \(error)")
+                return
+            }
+            #expect(reason.contains("xa-23059"))
+        }
+        #expect(try pair.hub.database.eventCount() == events)
+    }
+
+    @Test func aVersionNamesOneContentAcrossEveryEarlierPublication() throws {
+        let pair = try HubServiceTests.Pair()
+        let tick = pair.ticker()
+        let district = HubService(
+            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
+            workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
+        func publish(_ version: String, _ daysOff: [LocalDate] = []) throws -> PublishOutcome {
+            try district.publish(.calendar, content: try Fixtures.calendarFile(version: version, daysOff: daysOff), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
+        }
+        guard case .published = try publish("v1"), case .published = try publish("v2") else {
+            Issue.record("v1 and v2 were not published")
+            return
+        }
+        // v1 again with other content, although v2 is the newest: refused.
+        #expect(throws: StoreError.self) { try publish("v1", [LocalDate(iso: "2026-12-01")!]) }
+        // v1 again with its own content makes it the newest again (a rollback).
+        guard case .published = try publish("v1") else {
+            Issue.record("v1 could not be published again")
+            return
+        }
+        #expect(try pair.hub.database.latestPublication(.calendar)?.version == "v1")
     }
 
     @Test func aProvisionalPublishedCalendarMakesStatusWarn() throws {

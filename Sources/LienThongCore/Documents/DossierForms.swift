@@ -258,7 +258,8 @@ public enum DossierForms {
             let verb = step.type == "dossier.accepted" ? "Nhận" : "Giao"
             timed.append((step.at, [office, action, "\(verb): \(names.staff(step.actor)), \(LocalDate.vietnameseDateTime(step.at))", "—", "—", ""]))
         }
-        // Stable: a hand-over and a transfer at the same instant keep the fold's order.
+        // By time; at the same instant, hand-overs before transfers (a forward closes the
+        // hand-over it follows), each in the fold's order.
         let rows = timed.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.enumerated().map { index, row in
             [String(index + 1)] + row.element.cells
         }

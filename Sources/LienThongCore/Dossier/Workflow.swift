@@ -182,8 +182,12 @@ public struct Workflow: Sendable {
             try require(reason, field: "--reason", expected: "what is missing, as the citizen will read it")
             body["reason"] = .string(reason.trimmed)
             body["documents"] = .array(documents.map { .string($0.trimmed) })
-            if state.supplementPolicy == .pause, let appointment = state.appointment {
-                body["remaining"] = .integer(tool.remaining(of: state.duration, deadline: appointment, at: now))
+            // What is left of the deadline that judges the dossier: an extension (Mẫu 04) gave the
+            // citizen a later date but does not lengthen the time the procedure allows.
+            if state.supplementPolicy == .pause,
+                let deadline = DossierTimeline(state, events: events)?.deadlines.last?.deadline ?? state.appointment
+            {
+                body["remaining"] = .integer(tool.remaining(of: state.duration, deadline: deadline, at: now))
             }
         case .supplementReceived(let to):
             if let to { try checkStaff(to, field: "--to") }

@@ -56,6 +56,8 @@ public struct DossierTimeline: Sendable, Hashable {
     public struct Finished: Sendable, Hashable {
         public var kind: Finish
         public var at: Int64
+        /// The deadline in force when it finished: the last change before it in the fold's order.
+        public var deadline: DeadlineChange
     }
 
     /// The timeline of dossier `code` from its events, or nil when no `dossier.received` applied.
@@ -79,22 +81,26 @@ public struct DossierTimeline: Sendable, Hashable {
         deadlines = []
         var byID: [String: Event] = [:]
         for event in events { byID[DossierFold.id(event)] = event }
-        // Applied steps in fold order; a conflict applied by a resolution takes effect there.
+        // The fold's applied steps in its order, with the effects it gave them: a conflict applied
+        // by a resolution takes effect there (as the fold has it, never a disputed intake or an
+        // event lacking what its effect needs). Times never go backwards along that order, so an
+        // office whose clock was behind cannot put a finish before the change it followed.
+        var clock = receivedAt
         for step in state.history {
             guard step.result == .applied, var event = byID[step.event] else { continue }
             if event.type == "conflict.resolved" {
                 guard event.body["action"]?.stringValue == "apply", let target = event.body["conflict"]?.stringValue,
-                    let disputed = byID[target]
+                    let disputed = byID[target], disputed.type != "dossier.received", DossierFold.checkBody(disputed) == nil
                 else { continue }
                 event = disputed
             }
-            apply(event)
+            clock = max(clock, DossierFold.at(event))
+            apply(event, at: clock)
         }
         if deadlines.isEmpty { deadlines = [DeadlineChange(at: receivedAt, deadline: state.appointment, paused: false)] }
     }
 
-    private mutating func apply(_ event: Event) {
-        let at = DossierFold.at(event)
+    private mutating func apply(_ event: Event, at: Int64) {
         let body = event.body
         switch event.type {
         case "dossier.received":
@@ -106,12 +112,18 @@ public struct DossierTimeline: Sendable, Hashable {
             deadlines.append(DeadlineChange(at: at, deadline: deadline, paused: false))
         case "dossier.extended":
             extendedTo = body["appointment"]?.integerValue.map(Int64.init) ?? extendedTo
-        case "dossier.resolved": finish = finish ?? Finished(kind: .resolved, at: at)
-        case "dossier.refused": finish = finish ?? Finished(kind: .refused, at: at)
-        case "dossier.stopped": finish = finish ?? Finished(kind: .stopped, at: at)
-        case "dossier.withdrawn": finish = finish ?? Finished(kind: .withdrawn, at: at)
+        // The last finishing effect stands, as the fold's status and finishedAt do.
+        case "dossier.resolved": finished(.resolved, at: at)
+        case "dossier.refused": finished(.refused, at: at)
+        case "dossier.stopped": finished(.stopped, at: at)
+        case "dossier.withdrawn": finished(.withdrawn, at: at)
         default: break
         }
+    }
+
+    private mutating func finished(_ kind: Finish, at: Int64) {
+        guard let deadline = deadlines.last else { return }
+        finish = Finished(kind: kind, at: at, deadline: deadline)
     }
 
     /// The deadline in force just before `instant`: the last change made before it (a change at the

@@ -101,16 +101,7 @@ public struct DueList: Sendable, Hashable {
     }
 
     /// As CSV for Excel (UTF-8 with a byte-order mark, CRLF).
-    public var csv: String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        var lines = heading.map(field)
-        lines.append("")
-        for line in [Self.columns] + rows.map(cells) { lines.append(line.map(field).joined(separator: ",")) }
-        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
-    }
+    public var csv: String { CSV.document(heading: heading, rows: [Self.columns] + rows.map(cells)) }
 
     /// As canonical JSON.
     public var json: JSONValue {

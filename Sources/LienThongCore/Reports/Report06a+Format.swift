@@ -69,15 +69,7 @@ extension Report06a {
     /// As CSV for Excel: UTF-8 with a byte-order mark, CRLF line ends, the heading lines first,
     /// then one header row of "group – column" titles.
     public var csv: String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        var lines = heading.map(field)
-        lines.append("")
-        lines.append((["STT", "Lĩnh vực"] + Self.columns.map { "\($0.group) - \($0.title)" }).map(field).joined(separator: ","))
-        for row in rows { lines.append(([row.number, row.name] + Self.cells(row.figures)).map(field).joined(separator: ",")) }
-        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
+        CSV.document(heading: heading, rows: [["STT", "Lĩnh vực"] + Self.columns.map { "\($0.group) - \($0.title)" }] + rows.map { [$0.number, $0.name] + Self.cells($0.figures) })
     }
 
     /// As canonical JSON (sorted keys, no spaces), one object.
@@ -115,5 +107,23 @@ extension String {
         var text = Substring(self)
         while text.last == " " { text.removeLast() }
         return String(text)
+    }
+}
+
+/// CSV as Excel opens it with Vietnamese intact: UTF-8 with a byte-order mark, CRLF line ends,
+/// RFC 4180 quoting.
+enum CSV {
+    /// `heading` lines (one cell each), an empty line, then `rows`.
+    static func document(heading: [String], rows: [[String]]) -> String {
+        let lines = heading.map(field) + [""] + rows.map { $0.map(field).joined(separator: ",") }
+        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// One cell, quoted when needed. A cell a spreadsheet would run as a formula (=, +, @) gets a
+    /// leading apostrophe: names come from the catalogue and the dossiers, not from us.
+    static func field(_ text: String) -> String {
+        let safe = text.first.map { "=+@".contains($0) } == true ? "'" + text : text
+        return safe.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : safe
     }
 }

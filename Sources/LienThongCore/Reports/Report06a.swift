@@ -111,7 +111,7 @@ public struct Report06a: Sendable, Hashable {
             figures.carriedOver = 1
         }
         if let finish = timeline.finish, finish.at < end {
-            let deadline = timeline.deadline(before: finish.at).deadline
+            let deadline = finish.deadline.deadline
             if finish.kind.countsOnTime || deadline == nil {
                 figures.onTime = 1
             } else if let deadline {
@@ -135,7 +135,7 @@ public struct Report06a: Sendable, Hashable {
     public init(_ timelines: some Sequence<DossierTimeline>, scope: Scope, communeNames: [String: String] = [:]) {
         self.scope = scope
         var figures: [Key: Figures] = [:]
-        var fieldNames: [String: String] = [:]
+        var fieldNames: [Key: String] = [:]
         var officeNames: [String: String] = [:]
         for timeline in timelines {
             if let field = scope.field, timeline.fieldCode != field { continue }
@@ -143,7 +143,7 @@ public struct Report06a: Sendable, Hashable {
             let key = Key(commune: timeline.agency, field: timeline.fieldCode)
             figures[key] = (figures[key] ?? Figures()) + counted
             // The smallest name wins, so the rows do not depend on the order of the dossiers.
-            fieldNames[timeline.fieldCode] = min(fieldNames[timeline.fieldCode] ?? timeline.fieldName, timeline.fieldName)
+            fieldNames[key] = min(fieldNames[key] ?? timeline.fieldName, timeline.fieldName)
             officeNames[timeline.agency] = min(officeNames[timeline.agency] ?? timeline.officeName, timeline.officeName)
         }
         let communes = Set(figures.keys.map(\.commune)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
@@ -162,7 +162,7 @@ public struct Report06a: Sendable, Hashable {
                 rows.append(
                     Row(
                         level: .field, number: several ? "\(index + 1).\(position + 1)" : String(position + 1), commune: commune, field: key.field,
-                        name: fieldNames[key.field] ?? key.field, figures: figures[key] ?? Figures()))
+                        name: fieldNames[key] ?? key.field, figures: figures[key] ?? Figures()))
             }
         }
         rows.append(Row(level: .total, number: "", commune: "", field: "", name: "Tổng cộng", figures: total))

@@ -74,7 +74,7 @@ public enum HubApplication {
         // limited per client address; a wrong pair and an unknown code get the same 404.
         router.get(RouterPath(SyncPaths.lookup)) { request, context -> Response in
             let client = context.remoteAddress?.ipAddress ?? "unknown"
-            if let wait = lookupLimiter.take(client: client, now: now()) { throw HubError.tooManyRequests(retryAfter: wait) }
+            if let wait = lookupLimiter.take(client: client) { throw HubError.tooManyRequests(retryAfter: wait) }
             let query = request.uri.queryParameters
             guard let code = query.get("code"), (1...40).contains(code.count), EventValidator.isSafeIdentifier(code, maxLength: 40) else {
                 throw HubError.badRequest("code: expected the dossier code printed on the receipt, such as 23059-261122-0001")

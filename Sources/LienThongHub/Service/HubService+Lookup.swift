@@ -27,8 +27,10 @@ public struct LookupAnswer: Sendable, Hashable {
 
 extension HubService {
     /// The lookup answer for dossier `code` when the applicant's ID number ends in `idLastFour`, or
-    /// nil when the code is unknown or the digits do not match — the caller answers both the same,
-    /// so a wrong pair tells nothing about whether the code exists. While a conflict over the
+    /// nil when the code is unknown or the digits do not match — the caller answers both with the
+    /// same bytes. (The time taken may differ: an unknown code is one index probe, a known one is
+    /// folded. Codes are sequential and guessable anyway; the four digits, and the per-address
+    /// limit on guessing them, are what protect the answer.) While a conflict over the
     /// dossier's status is open, the status is "Đang xử lý" (processing): which side stands is not
     /// settled, and the citizen is told nothing either side may take back.
     public func lookup(code: String, idLastFour: String) throws(StoreError) -> LookupAnswer? {

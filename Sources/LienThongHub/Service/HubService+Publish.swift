@@ -14,8 +14,8 @@ extension HubService {
     /// Publishes a calendar or catalogue file (`lienthong hub publish calendar|catalogue FILE`) as a
     /// signed hub event routed to every commune's feed; the hub's own decisions use it at once and
     /// each commune from the moment it pulls it. A version names one content: publishing other
-    /// content under the version in use is refused (give the file a new version), publishing the
-    /// same file again writes nothing.
+    /// content under any version published before is refused (give the file a new version);
+    /// publishing the newest file again writes nothing, an older one again makes it the newest.
     public func publish(
         _ kind: Publication.Kind, content: Data, file: String, actor: String, wallMilliseconds: @escaping () -> UInt64
     ) throws(StoreError) -> PublishOutcome {
@@ -33,11 +33,12 @@ extension HubService {
         }
         return try database.hubTransaction("publish a \(kind.rawValue)") { transaction in
             if let recovery = try transaction.openRecovery() { throw StoreError.refused(recovery.refusal) }
-            if let latest = try transaction.latestPublication(kind), latest.version == version {
-                guard latest.content == body["content"]?.stringValue else {
-                    throw StoreError.refused(
-                        "\(kind.rawValue) version \(version) was published already (\(latest.event)) with other content; give the file a new \"version\" and publish again")
-                }
+            let earlier = try transaction.publications(kind)
+            if let other = earlier.first(where: { $0.version == version && $0.content != body["content"] }) {
+                throw StoreError.refused(
+                    "\(kind.rawValue) version \(version) was published already (\(other.event)) with other content; give the file a new \"version\" and publish again")
+            }
+            if let latest = earlier.first, latest.version == version {
                 return .unchanged(version: version, event: latest.event)
             }
             let draft = EventDraft(dossier: nil, seen: [:], type: kind.eventType, actor: actor, body: body)

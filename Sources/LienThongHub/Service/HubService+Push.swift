@@ -128,9 +128,13 @@ extension HubService {
         var feeds: [String: [Int]] = [:]
         for (position, event) in stored {
             guard let code = event.dossier else {
-                // Hub-wide events of the hub itself (a published calendar) go to every node.
+                // Hub-wide events of the hub itself (a published calendar) go to every node. Only the
+                // hub publishes: a node's is kept as evidence, never delivered nor used.
                 if event.origin == identity.origin {
                     for node in try transaction.nodes() { feeds[node, default: []].append(position) }
+                } else {
+                    try transaction.quarantine(position: position, reason: "\(event.origin) may not write \(event.type): only the hub publishes")
+                    quarantined += 1
                 }
                 continue
             }

@@ -174,7 +174,7 @@ extension NodeDatabase {
         }
         if let now = filter.overdueAt {
             // Waiting for the citizen's supplement stops the clock: not overdue.
-            conditions.append("appointment IS NOT NULL AND appointment < ? AND \(unfinished) AND status <> '5'")
+            conditions.append("appointment IS NOT NULL AND appointment < ? AND \(unfinished) AND status <> '\(DossierStatus.supplementRequested.rawValue)'")
             _ = arguments.append(contentsOf: [now])
         }
         if let range = filter.dueBetween {

@@ -4,7 +4,8 @@ import LienThongCore
 
 /// A calendar or catalogue the hub published (`lienthong hub publish`): a signed hub event every
 /// feed carries, so the swapped working days announced late in the year reach offline offices
-/// through the same log as everything else.
+/// through the same log as everything else. The event's body holds the file as a JSON object (not
+/// as escaped text), so a file fits in one event up to ``EventValidator/maxEventBytes``.
 public struct Publication: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case calendar, catalogue
@@ -15,43 +16,68 @@ public struct Publication: Sendable, Hashable {
 
     public var kind: Kind
     public var version: String
-    /// The file's text, exactly as published.
-    public var content: String
+    /// The file, as a JSON object.
+    public var content: JSONValue
     /// The hub event that carries it: `origin-seq`.
     public var event: String
     public var at: Int64
 
-    /// The body of the event that publishes `content` of `kind` at `now`, after checking it
-    /// parses as that kind of file.
-    /// - Throws: ``ConfigError`` naming the field when the file is not a valid calendar or catalogue.
+    /// The event body that publishes `file`'s `content` of `kind` at `now`, after checking that it
+    /// parses as that kind of file and fits in one event.
+    /// - Throws: ``ConfigError`` naming the field when the file is not a valid calendar or catalogue,
+    ///   or is too large for one event.
     public static func body(kind: Kind, content: Data, file: String, now: Int64) throws(ConfigError) -> (body: JSONValue, version: String) {
         let version: String
         switch kind {
         case .calendar: version = try WorkingCalendar.load(content, file: file).version
         case .catalogue: version = try ProcedureCatalogue.load(content, file: file).version
         }
-        guard let text = String(data: content, encoding: .utf8) else {
-            throw ConfigError(file: file, field: "", expected: "UTF-8 text", found: "bytes that are not UTF-8")
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(Array(content))
+        } catch {
+            throw ConfigError(file: file, field: "", expected: "JSON an event can carry (integers only, ASCII keys)", found: "\(error)")
         }
-        return (["at": .integer(Int(now)), "version": .string(version), "content": .string(text)], version)
+        let body: JSONValue = ["at": .integer(Int(now)), "version": .string(version), "content": parsed]
+        // The event adds its envelope (origin, hashes, signature-free fields) to the body: keep a margin.
+        let size = CanonicalJSON.encode(body).count
+        guard size <= EventValidator.maxEventBytes - 2048 else {
+            throw ConfigError(
+                file: file, field: "", expected: "a file of at most \(EventValidator.maxEventBytes - 2048) bytes as compact JSON (one event carries it)",
+                found: "\(size) bytes; publish a smaller \(kind.rawValue) (a catalogue split by field is not supported yet)")
+        }
+        return (body, version)
     }
+
+    /// The file as bytes a loader reads.
+    public var data: Data { Data(CanonicalJSON.encode(content)) }
 }
 
 extension NodeDatabase {
-    /// The newest publication of `kind` stored here (by the hybrid clock of the hub event), if any.
+    /// The newest publication of `kind` stored here by the one origin trusted to publish (this hub
+    /// itself, or at a node the hub it is enrolled with), if any; newest by that hub's own order.
     public func latestPublication(_ kind: Publication.Kind) throws(StoreError) -> Publication? {
-        try snapshot("read the published \(kind.rawValue)") { db in try Self.fetchLatestPublication(db, kind) }
+        try snapshot("read the published \(kind.rawValue)") { db in try Self.fetchPublications(db, kind, limit: 1).first }
     }
 
-    static func fetchLatestPublication(_ db: Database, _ kind: Publication.Kind) throws -> Publication? {
-        guard
-            let data = try Data.fetchOne(
-                db, sql: "SELECT canonical FROM event WHERE type = ? AND dossier IS NULL ORDER BY hlc DESC, origin LIMIT 1",
-                arguments: [kind.eventType])
-        else { return nil }
-        let event = try decodeStored(data)
-        guard let version = event.body["version"]?.stringValue, let content = event.body["content"]?.stringValue else { return nil }
-        return Publication(kind: kind, version: version, content: content, event: DossierFold.id(event), at: DossierFold.at(event))
+    /// Who may publish here: a hub itself, or the hub a node is enrolled with (nil before enrolment).
+    static func publisher(_ db: Database) throws -> String? {
+        guard let identity = try fetchIdentity(db) else { return nil }
+        if identity.origin.hasPrefix("hub-") { return identity.origin }
+        return try String.fetchOne(db, sql: "SELECT hub FROM hubLink WHERE id = 1")
+    }
+
+    /// The trusted publisher's publications of `kind`, newest first (by seq: one origin's own order).
+    static func fetchPublications(_ db: Database, _ kind: Publication.Kind, limit: Int = .max) throws -> [Publication] {
+        guard let publisher = try publisher(db) else { return [] }
+        let rows = try Data.fetchAll(
+            db, sql: "SELECT canonical FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY seq DESC LIMIT ?",
+            arguments: [kind.eventType, publisher, limit])
+        return try rows.compactMap { data in
+            let event = try decodeStored(data)
+            guard let version = event.body["version"]?.stringValue, let content = event.body["content"], content.objectValue != nil else { return nil }
+            return Publication(kind: kind, version: version, content: content, event: DossierFold.id(event), at: DossierFold.at(event))
+        }
     }
 
     /// `workflow` with the newest published calendar and catalogue in place of its files', when the
@@ -63,13 +89,13 @@ extension NodeDatabase {
 
     static func currentWorkflow(_ db: Database, _ base: Workflow) throws -> Workflow {
         var workflow = base
-        if let calendar = try fetchLatestPublication(db, .calendar), calendar.version != base.calendar.version,
-            let parsed = try? WorkingCalendar.load(Data(calendar.content.utf8), file: "published calendar \(calendar.event)")
+        if let calendar = try fetchPublications(db, .calendar, limit: 1).first,
+            let parsed = try? WorkingCalendar.load(calendar.data, file: "published calendar \(calendar.event)")
         {
             workflow.calendar = parsed
         }
-        if let catalogue = try fetchLatestPublication(db, .catalogue), catalogue.version != base.catalogue.version,
-            let parsed = try? ProcedureCatalogue.load(Data(catalogue.content.utf8), file: "published catalogue \(catalogue.event)")
+        if let catalogue = try fetchPublications(db, .catalogue, limit: 1).first,
+            let parsed = try? ProcedureCatalogue.load(catalogue.data, file: "published catalogue \(catalogue.event)")
         {
             workflow.catalogue = parsed
         }

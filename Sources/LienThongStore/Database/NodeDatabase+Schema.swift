@@ -460,7 +460,7 @@ extension NodeDatabase {
         // Hub-wide events (published calendars and catalogues) are read at every dossier write: a
         // small partial index finds the newest without scanning the log.
         migrator.registerMigration("v9.publications") { db in
-            try db.execute(sql: "CREATE INDEX event_hubWide ON event(type, hlc) WHERE dossier IS NULL")
+            try db.execute(sql: "CREATE INDEX event_hubWide ON event(type, origin, seq) WHERE dossier IS NULL")
         }
         return migrator
     }

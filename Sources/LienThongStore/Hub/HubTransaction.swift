@@ -166,8 +166,8 @@ public struct HubTransaction {
         try NodeDatabase.refreshProjection(db, code: dossier, events: events)
     }
 
-    /// The newest publication of `kind` this hub holds.
-    public func latestPublication(_ kind: Publication.Kind) throws -> Publication? { try NodeDatabase.fetchLatestPublication(db, kind) }
+    /// This hub's publications of `kind`, newest first.
+    public func publications(_ kind: Publication.Kind) throws -> [Publication] { try NodeDatabase.fetchPublications(db, kind) }
 
     /// `workflow` with the newest calendar and catalogue this hub published.
     public func currentWorkflow(_ workflow: Workflow) throws -> Workflow { try NodeDatabase.currentWorkflow(db, workflow) }

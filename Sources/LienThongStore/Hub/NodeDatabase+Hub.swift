@@ -223,7 +223,7 @@ extension NodeDatabase {
         for kind in Publication.Kind.allCases {
             guard
                 let position = try Int.fetchOne(
-                    db, sql: "SELECT position FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY hlc DESC LIMIT 1",
+                    db, sql: "SELECT position FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY seq DESC LIMIT 1",
                     arguments: [kind.eventType, hub])
             else { continue }
             let delivered = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM feed WHERE node = ? AND eventPosition = ?)", arguments: [node, position])

@@ -176,12 +176,9 @@ struct DossierPrintCommand: ParsableCommand {
         let node = try NodeContext(data)
         let state = try node.dossier(code)
         let events = try node.database.events(ofDossier: code)
-        var offices: [String: String] = [:]
-        for agency in node.workflow.topology?.agencies ?? [] { offices[agency.origin] = agency.name }
-        offices[node.identity.origin] = node.identity.officeName
         let document: PrintedDocument
         do {
-            document = try DossierForms.document(form, state: state, events: events, names: DossierForms.Names(staff: node.staffNames, offices: offices))
+            document = try DossierForms.document(form, state: state, events: events, names: DossierForms.Names(staff: node.staffNames, offices: node.officeNames))
         } catch {
             FileHandle.standardError.write(Data("error: --form \(form.rawValue): \(error.description)\n".utf8))
             throw ExitCode(65)

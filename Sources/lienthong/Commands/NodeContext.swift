@@ -23,6 +23,14 @@ struct NodeContext {
         staffNames = Dictionary(try directory.loadStaff().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// Office names by origin: the topology's, and this office's own.
+    var officeNames: [String: String] {
+        var names: [String: String] = [:]
+        for agency in workflow.topology?.agencies ?? [] { names[agency.origin] = agency.name }
+        names[identity.origin] = identity.officeName
+        return names
+    }
+
     /// The folded state of dossier `code`; an unknown code is a message and exit code 64.
     func dossier(_ code: String) throws -> DossierState {
         guard let state = try database.dossier(code) else {

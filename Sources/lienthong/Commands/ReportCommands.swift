@@ -40,7 +40,9 @@ struct ReportOptions: ParsableArguments {
             try node.database.forEachDossier(agency: node.identity.agencyCode) { state, events in
                 if state.receivingOffice == node.identity.origin { try collect(state, events) }
             }
-            return Self.unit(names, code: node.identity.agencyCode, fallback: node.identity.officeName)
+            // With no dossier, the topology's name, as the hub prints it.
+            let fallback = node.workflow.topology?.agency(code: node.identity.agencyCode)?.name ?? node.identity.officeName
+            return Self.unit(names, code: node.identity.agencyCode, fallback: fallback)
         }
         guard let commune else {
             try node.database.forEachDossier(body)
@@ -151,8 +153,5 @@ func dueList(_ node: NodeContext, options: ReportOptions, dueBy: Int64?, now: In
     _ = try options.forEachDossier(node) { state, _ in
         if let status = state.status, !status.isFinished, state.appointment != nil { open.append(state) }
     }
-    var officeNames: [String: String] = [:]
-    for agency in node.workflow.topology?.agencies ?? [] { officeNames[agency.origin] = agency.name }
-    officeNames[node.identity.origin] = node.identity.officeName
-    return DueList(open, now: now, dueBy: dueBy, officeNames: officeNames, staffNames: node.staffNames)
+    return DueList(open, now: now, dueBy: dueBy, officeNames: node.officeNames, staffNames: node.staffNames)
 }
