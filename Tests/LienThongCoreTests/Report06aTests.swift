@@ -191,6 +191,18 @@ import Testing
         #expect(figures.onTimeRate == "3.13")
     }
 
+    /// A name a spreadsheet would run as a formula is printed as text.
+    @Test func aCSVCellThatLooksLikeAFormulaIsDefused() throws {
+        var log = EventLogBuilder(origin: "xa-23059")
+        let received = log.add(
+            try Fixtures.workflow().receive(Fixtures.intake(procedure: "1.001193"), code: "23059-260105-0006", actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
+        var timeline = try #require(DossierTimeline(code: "23059-260105-0006", events: [received]))
+        timeline.fieldName = "=HYPERLINK(\"http://example.invalid\",\"x\")"
+        let csv = Report06a([timeline], scope: Report06a.Scope(from: Self.january.from, to: Self.january.to, unit: "test")).csv
+        #expect(csv.contains(",\"'=HYPERLINK(\"\"http://example.invalid\"\",\"\"x\"\")\","))
+        #expect(!csv.contains(",=HYPERLINK"))
+    }
+
     /// The report follows the fold: a withdrawal the owner applied by settling its conflict is
     /// what finished the dossier, whatever was decided before.
     @Test func aFinishAppliedBySettlingAConflictIsTheOneTheReportCounts() throws {

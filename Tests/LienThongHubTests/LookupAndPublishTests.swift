@@ -275,6 +275,17 @@ import Testing
             Issue.record("v1 and v2 were not published")
             return
         }
+        // A file too large for one event: refused with the figure, nothing written.
+        guard case .object(var huge) = try JSONParser.parse(Array(try Fixtures.calendarFile(version: "v3"))) else { return }
+        huge["about"] = .string(String(repeating: "Lịch làm việc. ", count: 5_000))
+        let events = try pair.hub.database.eventCount()
+        do {
+            _ = try district.publish(.calendar, content: Data(CanonicalJSON.encode(.object(huge))), file: "big.json", actor: "vh-hethong", wallMilliseconds: tick)
+            Issue.record("a calendar too large for one event was published")
+        } catch {
+            #expect(error.description.contains("one event carries it"), "\(error)")
+        }
+        #expect(try pair.hub.database.eventCount() == events)
         // v1 again with other content, although v2 is the newest: refused.
         #expect(throws: StoreError.self) { try publish("v1", [LocalDate(iso: "2026-12-01")!]) }
         // v1 again with its own content makes it the newest again (a rollback).
