@@ -125,6 +125,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "lienthong-bench",
+            dependencies: [
+                "LienThongCore", "LienThongStore", "LienThongWire", "LienThongSync", "LienThongHub", "LienThongTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "lienthong-sim",
             dependencies: ["LienThongCore", "LienThongTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# LienThong benchmarks (issue 9), not run in CI: a release build of `lienthong-bench`, which
+# measures the hub against the machine's own limit in the same run (only ratios hold on noisy
+# machines) and prints a table; the figures also go to a JSON file.
+#
+#   Scripts/bench.sh [--quick] [--json FILE] [--only ingest,catch-up]
+#
+# Measured so far: the ceiling (the same event rows straight into SQLite, WAL, synchronous=FULL,
+# 2,000 a transaction), hub ingest with 1, 10 and 50 communes pushing 1,000,000 events over HTTP
+# (every check on) and its ratio to the ceiling, the projector's catch-up, bytes on the wire per
+# event, and a commune's catch-up after a month offline. --quick scales it down to about 2 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+Scripts/install-deps.sh >/dev/null
+echo "== release build of lienthong-bench (its own build directory, .build/release)"
+swift build -c release --product lienthong-bench
+bin="$(swift build -c release --show-bin-path)/lienthong-bench"
+json=bench-results.json
+args=()
+while (($#)); do
+  case "$1" in
+    --json) json="$2"; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
+"$bin" --json "$json" "${args[@]}"

@@ -1,0 +1,339 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import LienThongCore
+import LienThongHub
+import LienThongStore
+import LienThongSync
+import LienThongTesting
+import LienThongWire
+import Logging
+import Synchronization
+
+/// `lienthong-bench`: how close the hub comes to the machine's limit, measured against a baseline in
+/// the same run (these machines are noisy; only ratios hold). Build it in release
+/// (`Scripts/bench.sh`); it prints a table and writes the figures as JSON.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lienthong-bench", abstract: "Benchmarks of the LienThong hub against the machine's own limit (issue 9).")
+
+    @Flag(help: "Scaled down to run in about two minutes.") var quick = false
+    @Option(help: "Where to write the figures as JSON.") var json = "bench-results.json"
+    @Option(help: "A scratch directory (removed afterwards); default: a new one under the temporary directory.") var directory: String?
+    @Option(help: "Only these measurements, comma-separated: ingest (with its ceiling), catch-up.") var only: String?
+
+    func wants(_ name: String) -> Bool { only.map { $0.split(separator: ",").contains(Substring(name)) } ?? true }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        let root = URL(fileURLWithPath: directory ?? NSTemporaryDirectory()).appendingPathComponent("lienthong-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var results = BenchResults(quick: quick)
+
+        if wants("ingest") { try await ingest(into: &results, root: root) }
+        if wants("catch-up") { try await catchUp(into: &results, root: root) }
+
+        let data = Data(CanonicalJSON.encode(results.json))
+        try data.write(to: URL(fileURLWithPath: json))
+        print("figures written to \(json)")
+    }
+
+    func ingest(into results: inout BenchResults, root: URL) async throws {
+        let total = quick ? 60_000 : 1_000_000
+        let sizes = quick ? [1, 10] : [1, 10, 50]
+        print("== ceiling: the same event rows inserted straight into SQLite (WAL, synchronous=FULL, 2,000 a transaction)")
+        let ceilingEvents = try Workload.events(communes: 1, total: total)
+        let ceiling = try Ceiling.measure(ceilingEvents.flatMap(\.events), directory: root.appendingPathComponent("ceiling"))
+        results.add("ceiling", ["events": .integer(ceiling.events), "seconds": .string(format(ceiling.seconds)), "eventsPerSecond": .integer(Int(ceiling.rate))])
+        print("  \(ceiling.events) events in \(format(ceiling.seconds)) s: \(Int(ceiling.rate)) events/s")
+
+        for communes in sizes {
+            print("== hub ingest: \(communes) commune(s) pushing \(total) events over HTTP, every check on")
+            let workload = try Workload.events(communes: communes, total: total)
+            let ingest = try await Ingest.measure(workload, directory: root.appendingPathComponent("ingest-\(communes)"))
+            let ratio = ingest.rate / ceiling.rate
+            results.add(
+                "ingest-\(communes)",
+                [
+                    "communes": .integer(communes), "events": .integer(ingest.events), "seconds": .string(format(ingest.seconds)),
+                    "eventsPerSecond": .integer(Int(ingest.rate)), "ratioToCeiling": .string(format(ratio)),
+                    "projectorCatchUpSeconds": .string(format(ingest.projectorSeconds)), "bytesPerEvent": .string(format(ingest.bytesPerEvent)),
+                ])
+            print(
+                "  \(Int(ingest.rate)) events/s = \(format(ratio * 100)) % of the ceiling (target ≥ 60 %); projector caught up \(format(ingest.projectorSeconds)) s later; \(format(ingest.bytesPerEvent)) bytes on the wire per event (target ≤ 120)"
+            )
+        }
+
+    }
+
+    func catchUp(into results: inout BenchResults, root: URL) async throws {
+        // ~3,000 events written over the month (DESIGN's 100 dossiers a day, most of them short):
+        // 500 dossiers of 6 events; a tenth of them forwarded before and decided meanwhile.
+        let dossiers = quick ? 100 : 500
+        print("== catch-up: a commune offline for a month (\(dossiers * 6) events) reconnects; the district decided meanwhile")
+        let catchUp = try await CatchUp.measure(dossiers: dossiers, directory: root.appendingPathComponent("catch-up"))
+        results.add(
+            "catch-up",
+            [
+                "events": .integer(catchUp.events), "decisions": .integer(catchUp.decisions), "seconds": .string(format(catchUp.seconds)),
+                "bytesPerEvent": .string(format(catchUp.bytesPerEvent)),
+            ])
+        print(
+            "  \(catchUp.events) events up and \(catchUp.decisions) decisions down in \(format(catchUp.seconds)) s (target < 1 s on loopback); \(format(catchUp.bytesPerEvent)) bytes on the wire per event"
+        )
+    }
+}
+
+func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+/// The figures of a run, as JSON.
+struct BenchResults {
+    var quick: Bool
+    var items: [(String, JSONValue)] = []
+
+    mutating func add(_ name: String, _ fields: [String: JSONValue]) { items.append((name, .object(fields))) }
+
+    var json: JSONValue {
+        let host = ProcessInfo.processInfo
+        return [
+            "date": .string(ISO8601DateFormatter().string(from: Date())), "quick": .bool(quick),
+            "machine": ["cores": .integer(host.activeProcessorCount), "memoryBytes": .integer(Int(host.physicalMemory))],
+            "results": .object(Dictionary(uniqueKeysWithValues: items)),
+        ]
+    }
+}
+
+/// Realistic events: each dossier received through the real workflow (a `dossier.received` of
+/// about 1 KB), then five later events (hand-overs and notes), chained and signed as a node would.
+enum Workload {
+    struct Commune {
+        var origin: String
+        var agency: String
+        var epoch: String
+        var key: SigningKey
+        var events: [Event]
+        /// One checkpoint per batch of 2,000 (the hub's cap), signed by the commune's key.
+        var batches: [PushBatch]
+    }
+
+    static let batchSize = 2_000
+
+    /// The agency codes of `count` synthetic communes (`9xxxx`), under district 597.
+    static func agencies(_ count: Int) -> [String] { (0..<count).map { String(90_001 + $0) } }
+
+    /// A topology file naming the communes, so the hub routes their dossiers to them.
+    static func topology(communes: Int) -> Data {
+        var agencies: [JSONValue] = [["code": "597", "name": "UBND huyện Hàm Thuận Bắc", "level": "district"]]
+        for code in Self.agencies(communes) {
+            agencies.append(["code": .string(code), "name": .string("UBND xã thử nghiệm \(code)"), "level": "commune", "parent": "597"])
+        }
+        return Data(CanonicalJSON.encode(["about": "benchmark communes", "agencies": .array(agencies)]))
+    }
+
+    static func events(communes: Int, total: Int) throws -> [Commune] {
+        let perCommune = total / communes
+        return try agencies(communes).map { agency in
+            let origin = "xa-\(agency)"
+            let workflow = try Fixtures.workflow(origin: origin, agency: agency, office: "UBND xã thử nghiệm \(agency)")
+            let key = SigningKey()
+            let epoch = LocalIdentity.newEpoch()
+            var events: [Event] = []
+            events.reserveCapacity(perCommune)
+            var prev = Event.genesisHash
+            var clock = HLC.zero
+            var now: Int64 = 1_795_000_000_000
+            var dossier = 0
+            func append(_ draft: EventDraft) {
+                now += 60_000
+                clock = HybridClock.tick(last: clock, wallMilliseconds: UInt64(now))
+                let event = Event(
+                    origin: origin, epoch: epoch, seq: events.count + 1, hlc: clock, dossier: draft.dossier, seen: draft.seen, type: draft.type,
+                    actor: draft.actor, body: draft.body, prev: prev)
+                prev = event.hash
+                events.append(event)
+            }
+            while events.count < perCommune {
+                dossier += 1
+                let day = LocalDate(vietnamTimeOf: now)
+                let code = "\(agency)-\(day.compact)-\(LocalDate.pad(dossier % 10_000_000, 7))"
+                let intake = Fixtures.intake(procedure: "1.001193", applicant: "Nguyễn Văn \(dossier)")
+                append(try workflow.receive(intake, code: code, actor: "cb-tiepnhan-01", now: now))
+                for index in 0..<5 where events.count < perCommune {
+                    let body: JSONValue = ["at": .integer(Int(now)), "text": .string("Ghi chú xử lý hồ sơ số \(index + 1)")]
+                    append(EventDraft(dossier: code, seen: [origin: events.count], type: "dossier.note", actor: "cb-tuphap-01", body: body))
+                }
+            }
+            var batches: [PushBatch] = []
+            var start = 0
+            while start < events.count {
+                let slice = Array(events[start..<min(start + batchSize, events.count)])
+                let last = slice[slice.count - 1]
+                batches.append(PushBatch(events: slice, checkpoint: try key.checkpoint(origin: origin, epoch: epoch, seq: last.seq, hash: last.hash)))
+                start += batchSize
+            }
+            return Commune(origin: origin, agency: agency, epoch: epoch, key: key, events: events, batches: batches)
+        }
+    }
+}
+
+/// The physical limit for the hub's store on this machine: the same rows, the same schema and
+/// durability, no protocol, no checks.
+enum Ceiling {
+    static func measure(_ events: [Event], directory: URL) throws -> (events: Int, seconds: Double, rate: Double) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try NodeDatabase(path: directory.appendingPathComponent("ceiling.sqlite").path)
+        let start = ContinuousClock.now
+        var index = 0
+        while index < events.count {
+            let slice = events[index..<min(index + Workload.batchSize, events.count)]
+            try database.writer.write { db in
+                let insert = try db.cachedStatement(
+                    sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                for event in slice {
+                    try insert.execute(arguments: [
+                        event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
+                    ])
+                }
+            }
+            index += Workload.batchSize
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        return (events.count, seconds, Double(events.count) / seconds)
+    }
+}
+
+/// Hub ingest over HTTP with the real client: N communes push concurrently, each batch acknowledged
+/// only after the hub's commit (every check on: credential, chain, hashes, checkpoint signature, gzip).
+enum Ingest {
+    struct Figures {
+        var events: Int
+        var seconds: Double
+        var rate: Double
+        var projectorSeconds: Double
+        var bytesPerEvent: Double
+    }
+
+    static func measure(_ communes: [Workload.Commune], directory: URL) async throws -> Figures {
+        let topology = directory.appendingPathComponent("topology.json")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Workload.topology(communes: communes.count).write(to: topology)
+        let service = try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology)
+        let hub = try await LiveHub.serve(service)
+        let wire = WireCounter()
+        var clients: [(Workload.Commune, HubClient)] = []
+        for commune in communes {
+            let token = try service.issueEnrolmentToken(node: commune.origin, now: Int64(Date().timeIntervalSince1970 * 1000))
+            let answer = try await HubClient(baseURL: hub.url, credential: nil).enroll(
+                EnrollRequest(node: commune.origin, token: token, epoch: commune.epoch, publicKey: commune.key.publicKey.hex))
+            clients.append((commune, HubClient(baseURL: hub.url, credential: answer.credential, node: commune.origin, timeout: 120) { wire.add($0) }))
+        }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (commune, client) in clients {
+                group.addTask {
+                    for batch in commune.batches {
+                        let response = try await client.push(PushRequest(node: commune.origin, batches: [batch]))
+                        guard let result = response.results.first, result.outcome == .stored else {
+                            throw BenchError(description: "\(commune.origin): the hub answered \(String(describing: response.results.first))")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        let events = communes.reduce(0) { $0 + $1.events.count }
+        let stored = try service.database.eventCount()
+        guard stored == events else { throw BenchError(description: "the hub stored \(stored) of \(events) events") }
+        let projectorStart = ContinuousClock.now
+        while true {
+            let progress = try service.database.projectorProgress()
+            if progress.projected >= progress.stored { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let projectorSeconds = (ContinuousClock.now - projectorStart).seconds
+        await hub.stop()
+        return Figures(
+            events: events, seconds: seconds, rate: Double(events) / seconds, projectorSeconds: projectorSeconds,
+            bytesPerEvent: Double(wire.bytes) / Double(events))
+    }
+}
+
+/// One commune back after a month offline, with the real node (SQLite file, `NodeSync`, the
+/// engine's batch growth) and the real hub: the time from reconnection until the hub stored every
+/// event and the commune holds every decision.
+enum CatchUp {
+    static func measure(dossiers: Int, directory: URL) async throws -> (events: Int, decisions: Int, seconds: Double, bytesPerEvent: Double) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let topology = directory.appendingPathComponent("topology.json")
+        try Workload.topology(communes: 1).write(to: topology)
+        let agency = Workload.agencies(1)[0]
+        let hub = try await LiveHub.serve(try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology))
+        let node = try LiveNode(directory: directory.appendingPathComponent("node"), origin: "xa-\(agency)", agency: agency, office: "UBND xã thử nghiệm", topology: topology)
+        let sync = try await node.enroll(with: hub)
+        // Before the link went down: a tenth of the month's dossiers forwarded to the district.
+        var forwarded: [String] = []
+        for index in 0..<max(1, dossiers / 10) {
+            let code = try node.receive(procedure: "1.001776", applicant: "Trần Thị \(index)")
+            try node.perform(.forward(agency: "597", reason: "Thẩm quyền của huyện"), on: code)
+            forwarded.append(code)
+        }
+        try await sync.once()
+        // Offline: the district decides each forwarded dossier; the commune works on.
+        let district = hub.service
+        let wall: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+        for code in forwarded {
+            _ = try district.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: wall)
+            _ = try district.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: wall)
+        }
+        let before = try node.database.head(origin: node.identity.origin)?.seq ?? 0
+        for index in 0..<dossiers {
+            let code = try node.receive(procedure: "1.001193", applicant: "Nguyễn Văn \(index)")
+            for step in 1...5 { try node.perform(.note("Ghi chú xử lý \(step)"), on: code) }
+        }
+        let head = try node.database.head(origin: node.identity.origin)?.seq ?? 0
+        let decisions = try hub.service.database.head(origin: hub.service.identity.origin)?.seq ?? 0
+        let wire = WireCounter()
+        let counted = NodeSync(
+            database: node.database, client: HubClient(baseURL: hub.url, credential: sync.client.credential, node: node.identity.origin, timeout: 60) { wire.add($0) },
+            key: node.key, identity: node.identity, link: sync.link, logger: Logger(label: "lienthong.bench-node"))
+        let start = ContinuousClock.now
+        try await counted.once()
+        let seconds = (ContinuousClock.now - start).seconds
+        guard try hub.service.database.head(origin: node.identity.origin)?.seq == head else { throw BenchError(description: "the hub did not store everything") }
+        let held = try node.database.head(origin: hub.service.identity.origin)?.seq ?? 0
+        guard held == decisions else { throw BenchError(description: "the commune holds \(held) of \(decisions) decisions") }
+        await hub.stop()
+        return (head - before, decisions, seconds, Double(wire.bytes) / Double(head - before + decisions))
+    }
+}
+
+/// Bytes on the wire: request and response bodies as sent (gzip when the client or the hub
+/// compresses them: requests over 1 KiB, answers over 512 bytes), headers not counted.
+final class WireCounter: Sendable {
+    private let total = Mutex(0)
+    var bytes: Int { total.withLock { $0 } }
+
+    func add(_ exchange: HubExchange) {
+        func sent(_ body: [UInt8], threshold: Int) -> Int {
+            body.count > threshold ? ((try? Gzip.compress(body))?.count ?? body.count) : body.count
+        }
+        let request = exchange.requestBody.map { sent($0, threshold: 1024) } ?? 0
+        let response = sent(exchange.responseBody, threshold: 512)
+        total.withLock { $0 += request + response }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
