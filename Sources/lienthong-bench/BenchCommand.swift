@@ -41,20 +41,20 @@ struct BenchCommand: AsyncParsableCommand {
 
         let data = Data(CanonicalJSON.encode(results.json))
         try data.write(to: URL(fileURLWithPath: json))
-        print("figures written to \(json)")
+        say("figures written to \(json)")
     }
 
     func ingest(into results: inout BenchResults, root: URL) async throws {
         let total = quick ? 60_000 : 1_000_000
         let sizes = quick ? [1, 10] : [1, 10, 50]
-        print("== ceiling: the same event rows inserted straight into SQLite (WAL, synchronous=FULL, 2,000 a transaction)")
+        say("== ceiling: the same event rows inserted straight into SQLite (WAL, synchronous=FULL, 2,000 a transaction)")
         let ceilingEvents = try Workload.events(communes: 1, total: total)
         let ceiling = try Ceiling.measure(ceilingEvents.flatMap(\.events), directory: root.appendingPathComponent("ceiling"))
         results.add("ceiling", ["events": .integer(ceiling.events), "seconds": .string(format(ceiling.seconds)), "eventsPerSecond": .integer(Int(ceiling.rate))])
-        print("  \(ceiling.events) events in \(format(ceiling.seconds)) s: \(Int(ceiling.rate)) events/s")
+        say("  \(ceiling.events) events in \(format(ceiling.seconds)) s: \(Int(ceiling.rate)) events/s")
 
         for communes in sizes {
-            print("== hub ingest: \(communes) commune(s) pushing \(total) events over HTTP, every check on")
+            say("== hub ingest: \(communes) commune(s) pushing \(total) events over HTTP, every check on")
             let workload = try Workload.events(communes: communes, total: total)
             let ingest = try await Ingest.measure(workload, directory: root.appendingPathComponent("ingest-\(communes)"))
             let ratio = ingest.rate / ceiling.rate
@@ -65,7 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
                     "eventsPerSecond": .integer(Int(ingest.rate)), "ratioToCeiling": .string(format(ratio)),
                     "projectorCatchUpSeconds": .string(format(ingest.projectorSeconds)), "bytesPerEvent": .string(format(ingest.bytesPerEvent)),
                 ])
-            print(
+            say(
                 "  \(Int(ingest.rate)) events/s = \(format(ratio * 100)) % of the ceiling (target ≥ 60 %); projector caught up \(format(ingest.projectorSeconds)) s later; \(format(ingest.bytesPerEvent)) bytes on the wire per event (target ≤ 120)"
             )
         }
@@ -76,7 +76,7 @@ struct BenchCommand: AsyncParsableCommand {
         // ~3,000 events written over the month (DESIGN's 100 dossiers a day, most of them short):
         // 500 dossiers of 6 events; a tenth of them forwarded before and decided meanwhile.
         let dossiers = quick ? 100 : 500
-        print("== catch-up: a commune offline for a month (\(dossiers * 6) events) reconnects; the district decided meanwhile")
+        say("== catch-up: a commune offline for a month (\(dossiers * 6) events) reconnects; the district decided meanwhile")
         let catchUp = try await CatchUp.measure(dossiers: dossiers, directory: root.appendingPathComponent("catch-up"))
         results.add(
             "catch-up",
@@ -84,11 +84,15 @@ struct BenchCommand: AsyncParsableCommand {
                 "events": .integer(catchUp.events), "decisions": .integer(catchUp.decisions), "seconds": .string(format(catchUp.seconds)),
                 "bytesPerEvent": .string(format(catchUp.bytesPerEvent)),
             ])
-        print(
+        say(
             "  \(catchUp.events) events up and \(catchUp.decisions) decisions down in \(format(catchUp.seconds)) s (target < 1 s on loopback); \(format(catchUp.bytesPerEvent)) bytes on the wire per event"
         )
     }
 }
+
+/// A line on standard output, written at once (not buffered into a pipe), so Scripts/bench.sh
+/// shows progress as it goes.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 func format(_ value: Double) -> String { String(format: "%.2f", value) }
 
