@@ -259,6 +259,9 @@ enum Ingest {
         while true {
             let progress = try service.database.projectorProgress()
             if progress.projected >= progress.stored { break }
+            guard ContinuousClock.now - projectorStart < .seconds(1_800) else {
+                throw BenchError(description: "the projector folded \(progress.projected) of \(progress.stored) events in 30 minutes")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         let projectorSeconds = (ContinuousClock.now - projectorStart).seconds
