@@ -10,6 +10,10 @@ import LienThongWire
 import Logging
 import Synchronization
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `lienthong-bench`: how close the hub comes to the machine's limit, measured against a baseline in
 /// the same run (these machines are noisy; only ratios hold). Build it in release
 /// (`Scripts/bench.sh`); it prints a table and writes the figures as JSON.
@@ -212,8 +216,10 @@ enum Ceiling {
     }
 }
 
-/// Hub ingest over HTTP with the real client: N communes push concurrently, each batch acknowledged
-/// only after the hub's commit (every check on: credential, chain, hashes, checkpoint signature, gzip).
+/// Hub ingest over HTTP: N communes push concurrently, each batch acknowledged only after the hub's
+/// commit (every check on: credential, chain, hashes, checkpoint signature, gzip). The batches are
+/// the real wire form (`PushRequest`, gzip), prepared before the timed phase; the communes enrol
+/// through the real client.
 enum Ingest {
     struct Figures {
         var events: Int
@@ -230,22 +236,38 @@ enum Ingest {
         let service = try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology)
         let hub = try await LiveHub.serve(service)
         let wire = WireCounter()
-        var clients: [(Workload.Commune, HubClient)] = []
+        // Each commune's batches are encoded and gzipped before the clock starts: the communes are
+        // other machines, and here they would otherwise take the hub's own two cores.
+        var senders: [(origin: String, credential: String, bodies: [Data])] = []
         for commune in communes {
             let token = try service.issueEnrolmentToken(node: commune.origin, now: Int64(Date().timeIntervalSince1970 * 1000))
             let answer = try await HubClient(baseURL: hub.url, credential: nil).enroll(
                 EnrollRequest(node: commune.origin, token: token, epoch: commune.epoch, publicKey: commune.key.publicKey.hex))
-            clients.append((commune, HubClient(baseURL: hub.url, credential: answer.credential, node: commune.origin, timeout: 120) { wire.add($0) }))
+            let bodies = try commune.batches.map { Data(try Gzip.compress(PushRequest(node: commune.origin, batches: [$0]).bytes)) }
+            senders.append((commune.origin, answer.credential, bodies))
         }
+        let session = URLSession(configuration: .ephemeral)
+        let url = hub.url.appendingPathComponent(SyncPaths.push)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (commune, client) in clients {
+            for sender in senders {
                 group.addTask {
-                    for batch in commune.batches {
-                        let response = try await client.push(PushRequest(node: commune.origin, batches: [batch]))
-                        guard let result = response.results.first, result.outcome == .stored else {
-                            throw BenchError(description: "\(commune.origin): the hub answered \(String(describing: response.results.first))")
+                    for body in sender.bodies {
+                        var request = URLRequest(url: url, timeoutInterval: 120)
+                        request.httpMethod = "POST"
+                        request.setValue("Bearer \(sender.credential)", forHTTPHeaderField: "Authorization")
+                        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                        request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+                        request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
+                        let (data, response) = try await session.upload(for: request, from: body)
+                        let received = [UInt8](data)
+                        let answer = Gzip.isCompressed(received) ? try Gzip.decompress(received, limit: 1 << 24) : received
+                        guard (response as? HTTPURLResponse)?.statusCode == 200, let result = try PushResponse(bytes: answer).results.first,
+                            result.outcome == .stored
+                        else {
+                            throw BenchError(description: "\(sender.origin): the hub answered \(String(decoding: answer, as: UTF8.self))")
                         }
+                        wire.add(request: body.count, response: answer)
                     }
                 }
             }
@@ -327,13 +349,19 @@ final class WireCounter: Sendable {
     private let total = Mutex(0)
     var bytes: Int { total.withLock { $0 } }
 
+    static func sent(_ body: [UInt8], threshold: Int) -> Int {
+        body.count > threshold ? ((try? Gzip.compress(body))?.count ?? body.count) : body.count
+    }
+
+    /// An exchange of the real client (bodies seen uncompressed): sized as it compresses them.
     func add(_ exchange: HubExchange) {
-        func sent(_ body: [UInt8], threshold: Int) -> Int {
-            body.count > threshold ? ((try? Gzip.compress(body))?.count ?? body.count) : body.count
-        }
-        let request = exchange.requestBody.map { sent($0, threshold: 1024) } ?? 0
-        let response = sent(exchange.responseBody, threshold: 512)
-        total.withLock { $0 += request + response }
+        let request = exchange.requestBody.map { Self.sent($0, threshold: 1024) } ?? 0
+        total.withLock { $0 += request + Self.sent(exchange.responseBody, threshold: 512) }
+    }
+
+    /// A request of `request` bytes as sent, and its answer (uncompressed), sized as the hub sends it.
+    func add(request: Int, response: [UInt8]) {
+        total.withLock { $0 += request + Self.sent(response, threshold: 512) }
     }
 }
 
