@@ -78,6 +78,11 @@ public enum Fixtures {
             topology: try Topology.load(try Data(contentsOf: topology), file: topology.path))
     }
 
+    /// The district hub's workflow (hub-597, UBND huyện Hàm Thuận Bắc, the example hub staff).
+    public static func districtWorkflow() throws -> Workflow {
+        try workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: hubStaff)
+    }
+
     /// The instant of a Vietnam local time written `yyyy-mm-dd HH:mm`.
     public static func vietnam(_ text: String) -> Int64 {
         let parts = text.split(separator: " ")

@@ -118,7 +118,7 @@ import Testing
 
     @Test func theControlSlipShowsTheTransfersBetweenOfficesInOrder() throws {
         let commune = try Fixtures.workflow()
-        let district = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+        let district = try Fixtures.districtWorkflow()
         var communeLog = EventLogBuilder(origin: "xa-23059")
         var districtLog = EventLogBuilder(origin: "hub-597")
         let code = "23059-260105-0002"

@@ -207,7 +207,7 @@ import Testing
     /// what finished the dossier, whatever was decided before.
     @Test func aFinishAppliedBySettlingAConflictIsTheOneTheReportCounts() throws {
         let commune = try Fixtures.workflow()
-        let district = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+        let district = try Fixtures.districtWorkflow()
         var communeLog = EventLogBuilder(origin: "xa-23059")
         var districtLog = EventLogBuilder(origin: "hub-597")
         let code = "23059-260105-0003"

@@ -45,11 +45,24 @@ import Testing
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let backup = directory.appendingPathComponent("hub-backup.sqlite").path
             _ = try hub.database.backup(to: backup)
-            let hubWorkflow = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+            let hubWorkflow = try Fixtures.districtWorkflow()
             let district = HubService(database: hub.database, identity: hub.identity, key: hubKey, topology: hub.topology, workflow: hubWorkflow)
             _ = try district.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
             _ = try district.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: tick)
             return (code, directory, backup, hubWorkflow)
+        }
+
+        /// Pulls the node's feed from `hub` after `since` and stores the page at the node, as the
+        /// engine does.
+        @discardableResult
+        func pull(from hub: HubService, since: Int = 0, tick: () -> UInt64) throws -> PullPage {
+            let page = try hub.pull(node: "xa-23059", since: since, limit: 100, now: now)
+            _ = try node.storePulled(
+                PulledPage(
+                    since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
+                    entries: page.entries.map { ($0.position, $0.event) }),
+                wallMilliseconds: tick, now: now)
+            return page
         }
 
         /// A wall clock one millisecond further at each read, from `now`.
@@ -186,12 +199,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
-        let page = try district.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now)
-        _ = try pair.node.storePulled(
-            PulledPage(
-                since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
-                entries: page.entries.map { ($0.position, $0.event) }),
-            wallMilliseconds: tick, now: pair.now)
+        try pair.pull(from: district, tick: tick)
         let decisions = try pair.hub.database.events(origin: "hub-597", fromSeq: 1)
         #expect(decisions.count == 2)
 
@@ -259,16 +267,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
-        func pull(_ hub: HubService, since: Int) throws -> PullPage {
-            let page = try hub.pull(node: "xa-23059", since: since, limit: 100, now: pair.now)
-            _ = try pair.node.storePulled(
-                PulledPage(
-                    since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
-                    entries: page.entries.map { ($0.position, $0.event) }),
-                wallMilliseconds: tick, now: pair.now)
-            return page
-        }
-        let before = try pull(district, since: 0)
+        let before = try pair.pull(from: district, since: 0, tick: tick)
         let decisions = try pair.hub.database.events(origin: "hub-597", fromSeq: 1)
         #expect(decisions.count == 2)
 
@@ -328,7 +327,7 @@ import Testing
         #expect(try restored.database.verify().firstProblem == nil)
 
         // The node pulls it: its old copy of seq 2 is moved aside, the new seq 1 replaces its seq 1.
-        let page = try pull(restored, since: before.to)
+        let page = try pair.pull(from: restored, since: before.to, tick: tick)
         #expect(page.entries.map(\.event.hash) == rewritten.map(\.hash))
         let held = try pair.node.events(origin: "hub-597", fromSeq: 1)
         #expect(held.map(\.hash) == rewritten.map(\.hash))

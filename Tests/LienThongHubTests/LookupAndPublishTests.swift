@@ -190,19 +190,14 @@ import Testing
         catalogue["version"] = "2026.3"
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
-            workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
+            workflow: try Fixtures.districtWorkflow())
         let outcome = try district.publish(.catalogue, content: Data(CanonicalJSON.encode(.object(catalogue))), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
         guard case .published(let event, _) = outcome else {
             Issue.record("not published: \(outcome)")
             return
         }
         #expect(event.type == "catalogue.published")
-        let page = try district.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now)
-        _ = try pair.node.storePulled(
-            PulledPage(
-                since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
-                entries: page.entries.map { ($0.position, $0.event) }),
-            wallMilliseconds: tick, now: pair.now)
+        try pair.pull(from: district, tick: tick)
         let next = try pair.receive(workflow: workflow, tick: tick)
         let state = try #require(try pair.node.dossier(next))
         #expect(state.catalogueVersion == "2026.3")
@@ -245,7 +240,7 @@ import Testing
         // Restored from a backup, the hub waits for its communes: nothing published meanwhile.
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
-            workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
+            workflow: try Fixtures.districtWorkflow())
         try pair.hub.database.startHubRecovery(backup: "test", hub: "hub-597", now: pair.now)
         #expect(try pair.hub.database.hubRecovery()?.finishedAt == nil)
         let events = try pair.hub.database.eventCount()
@@ -267,7 +262,7 @@ import Testing
         let tick = pair.ticker()
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
-            workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
+            workflow: try Fixtures.districtWorkflow())
         func publish(_ version: String, _ daysOff: [LocalDate] = []) throws -> PublishOutcome {
             try district.publish(.calendar, content: try Fixtures.calendarFile(version: version, daysOff: daysOff), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
         }
@@ -301,15 +296,10 @@ import Testing
         let content = try Fixtures.calendarFile(version: "2026.9-provisional", provisional: 2026)
         let district = HubService(
             database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
-            workflow: try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff))
+            workflow: try Fixtures.districtWorkflow())
         _ = try district.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: pair.ticker())
-        let page = try district.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now)
+        let page = try pair.pull(from: district, tick: pair.ticker())
         #expect(page.entries.map(\.event.type) == ["calendar.published"])
-        _ = try pair.node.storePulled(
-            PulledPage(
-                since: page.since, to: page.to, end: page.end, hub: page.hub, hubEpoch: page.hubEpoch, signature: page.signature,
-                entries: page.entries.map { ($0.position, $0.event) }),
-            wallMilliseconds: pair.ticker(), now: pair.now)
         let workflow = try pair.node.currentWorkflow(try Fixtures.workflow())
         #expect(workflow.calendar.version == "2026.9-provisional")
         let facts = try pair.node.statusFacts(now: pair.now, workingTime: workflow.workingTime)

@@ -130,9 +130,9 @@ public struct Report06a: Sendable, Hashable {
         return figures
     }
 
-    /// The report over `timelines` for `scope`, with `communeNames` (agency code → name) for the
-    /// commune rows when there is more than one commune.
-    public init(_ timelines: some Sequence<DossierTimeline>, scope: Scope, communeNames: [String: String] = [:]) {
+    /// The report over `timelines` for `scope`. Names come from the dossiers themselves (what the
+    /// receiving office wrote), so every replica holding the same events prints the same bytes.
+    public init(_ timelines: some Sequence<DossierTimeline>, scope: Scope) {
         self.scope = scope
         var figures: [Key: Figures] = [:]
         var fieldNames: [Key: String] = [:]
@@ -155,7 +155,7 @@ public struct Report06a: Sendable, Hashable {
             total = total + subtotal
             let several = communes.count > 1
             if several {
-                let name = communeNames[commune] ?? officeNames[commune] ?? commune
+                let name = officeNames[commune] ?? commune
                 rows.append(Row(level: .commune, number: String(index + 1), commune: commune, field: "", name: "\(name) (\(commune))", figures: subtotal))
             }
             for (position, key) in keys.enumerated() {

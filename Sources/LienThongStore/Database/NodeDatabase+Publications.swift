@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
+import Synchronization
 
 /// A calendar or catalogue the hub published (`lienthong hub publish`): a signed hub event every
 /// feed carries, so the swapped working days announced late in the year reach offline offices
@@ -89,16 +90,42 @@ extension NodeDatabase {
 
     static func currentWorkflow(_ db: Database, _ base: Workflow) throws -> Workflow {
         var workflow = base
-        if let calendar = try fetchPublications(db, .calendar, limit: 1).first,
-            let parsed = try? WorkingCalendar.load(calendar.data, file: "published calendar \(calendar.event)")
-        {
+        guard let publisher = try publisher(db) else { return workflow }
+        if let calendar = try newestParsed(db, .calendar, publisher: publisher, parse: { publication in
+            (try? WorkingCalendar.load(publication.data, file: "published calendar \(publication.event)")).map(Parsed.calendar)
+        }), case .calendar(let parsed) = calendar {
             workflow.calendar = parsed
         }
-        if let catalogue = try fetchPublications(db, .catalogue, limit: 1).first,
-            let parsed = try? ProcedureCatalogue.load(catalogue.data, file: "published catalogue \(catalogue.event)")
-        {
+        if let catalogue = try newestParsed(db, .catalogue, publisher: publisher, parse: { publication in
+            (try? ProcedureCatalogue.load(publication.data, file: "published catalogue \(publication.event)")).map(Parsed.catalogue)
+        }), case .catalogue(let parsed) = catalogue {
             workflow.catalogue = parsed
         }
         return workflow
+    }
+
+    /// A publication as the workflow uses it.
+    enum Parsed: Sendable {
+        case calendar(WorkingCalendar)
+        case catalogue(ProcedureCatalogue)
+    }
+
+    /// Parsed publications by event hash: every dossier write reads the newest publication, and
+    /// parsing a 10–60 KiB file each time would sit on the write path. An event's hash names its
+    /// content for good, so entries never go stale; one per publication ever read.
+    static let parsedPublications = Mutex<[String: Parsed]>([:])
+
+    /// The newest publication of `kind` by `publisher`, parsed (from the cache when its hash was
+    /// read before), or nil when there is none or this version cannot read it.
+    static func newestParsed(_ db: Database, _ kind: Publication.Kind, publisher: String, parse: (Publication) -> Parsed?) throws -> Parsed? {
+        guard
+            let hash = try String.fetchOne(
+                db, sql: "SELECT hash FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY seq DESC LIMIT 1",
+                arguments: [kind.eventType, publisher])
+        else { return nil }
+        if let cached = parsedPublications.withLock({ $0[hash] }) { return cached }
+        guard let publication = try fetchPublications(db, kind, limit: 1).first, let parsed = parse(publication) else { return nil }
+        parsedPublications.withLock { $0[hash] = parsed }
+        return parsed
     }
 }

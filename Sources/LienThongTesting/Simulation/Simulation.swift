@@ -240,7 +240,7 @@ public final class Simulation {
         func seededEpoch() -> String { Digest.hex((0..<16).map { _ in UInt8(truncatingIfNeeded: keyRandom.next()) }) }
         hubKey = try seededKey()
         hubIdentity = LocalIdentity(origin: "hub-597", epoch: seededEpoch(), agencyCode: "597", officeName: "UBND huyện Hàm Thuận Bắc", createdAt: 0)
-        hubWorkflow = try Fixtures.workflow(origin: "hub-597", agency: "597", office: "UBND huyện Hàm Thuận Bắc", staff: Fixtures.hubStaff)
+        hubWorkflow = try Fixtures.districtWorkflow()
         guard let topology = hubWorkflow.topology else { throw HarnessError(description: "the fixture workflow has no topology") }
         self.topology = topology
         let hubDatabase = try NodeDatabase(path: hubPath)

@@ -27,9 +27,10 @@ struct ReportOptions: ParsableArguments {
     /// Reads the dossiers the report covers, one at a time (`body` gets each folded state and its
     /// events), and returns the reporting unit's name as the title prints it.
     func forEachDossier(_ node: NodeContext, _ body: (DossierState, [Event]) throws -> Void) throws -> String {
-        var names: [String] = []
+        // The smallest office name written on the unit's dossiers (see `unit`).
+        var name: String?
         func collect(_ state: DossierState, _ events: [Event]) throws {
-            if !state.officeName.isEmpty { names.append(state.officeName) }
+            if !state.officeName.isEmpty { name = min(name ?? state.officeName, state.officeName) }
             try body(state, events)
         }
         if node.directory.role == .node {
@@ -42,7 +43,7 @@ struct ReportOptions: ParsableArguments {
             }
             // With no dossier, the topology's name, as the hub prints it.
             let fallback = node.workflow.topology?.agency(code: node.identity.agencyCode)?.name ?? node.identity.officeName
-            return Self.unit(names, code: node.identity.agencyCode, fallback: fallback)
+            return Self.unit(name, code: node.identity.agencyCode, fallback: fallback)
         }
         guard let commune else {
             try node.database.forEachDossier(body)
@@ -56,13 +57,13 @@ struct ReportOptions: ParsableArguments {
         try node.database.forEachDossier(agency: agency.code) { state, events in
             if state.receivingOffice == agency.origin { try collect(state, events) }
         }
-        return Self.unit(names, code: agency.code, fallback: agency.name)
+        return Self.unit(name, code: agency.code, fallback: agency.name)
     }
 
     /// The unit's name from its dossiers (what the receiving office wrote on them, so a commune and
     /// the hub print the same title), else `fallback`.
-    static func unit(_ names: [String], code: String, fallback: String) -> String {
-        "\(names.min() ?? fallback) (\(code))"
+    static func unit(_ name: String?, code: String, fallback: String) -> String {
+        "\(name ?? fallback) (\(code))"
     }
 
     func print(table: String, csv: String, json: JSONValue) {
