@@ -127,9 +127,10 @@ let package = Package(
         .executableTarget(
             name: "lienthong-bench",
             dependencies: [
-                "LienThongCore", "LienThongStore", "LienThongWire", "LienThongSync", "LienThongHub", "LienThongTesting",
+                "LienThongCore", "LienThongStore", "LienThongWire", "LienThongSync", "LienThongHub", "LienThongLocalAPI", "LienThongTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -20,12 +20,14 @@ import Synchronization
 @main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lienthong-bench", abstract: "Benchmarks of the LienThong hub against the machine's own limit (issue 9).")
+        commandName: "lienthong-bench", abstract: "Benchmarks of the LienThong hub against the machine's own limit (issue 9).",
+        subcommands: [ServeHubCommand.self])
 
     @Flag(help: "Scaled down to run in about two minutes.") var quick = false
     @Option(help: "Where to write the figures as JSON.") var json = "bench-results.json"
     @Option(help: "A scratch directory (removed afterwards); default: a new one under the temporary directory.") var directory: String?
-    @Option(help: "Only these measurements, comma-separated: ingest (with its ceiling), catch-up.") var only: String?
+    @Option(help: "Only these measurements, comma-separated: breakdown, ingest (with its ceiling), catch-up, latency (with the local write), scale, replay.")
+    var only: String?
 
     func wants(_ name: String) -> Bool { only.map { $0.split(separator: ",").contains(Substring(name)) } ?? true }
 
@@ -40,8 +42,16 @@ struct BenchCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: root) }
         var results = BenchResults(quick: quick)
 
+        if wants("breakdown") { try breakdown(into: &results, root: root) }
         if wants("ingest") { try await ingest(into: &results, root: root) }
         if wants("catch-up") { try await catchUp(into: &results, root: root) }
+        if wants("latency") { try await latency(into: &results, root: root) }
+        if wants("scale") { try await scale(into: &results, root: root) }
+        if wants("replay") { try await replay(into: &results, root: root) }
+        if !results.growth.isEmpty {
+            say("== growth: each measurement at two sizes (a time ratio of 2.00 for twice the size is linear)")
+            for (name, line) in results.growth { say("  \(name): \(line)") }
+        }
 
         let data = Data(CanonicalJSON.encode(results.json))
         try data.write(to: URL(fileURLWithPath: json))
@@ -51,6 +61,7 @@ struct BenchCommand: AsyncParsableCommand {
     func ingest(into results: inout BenchResults, root: URL) async throws {
         let total = quick ? 60_000 : 1_000_000
         let sizes = quick ? [1, 10] : [1, 10, 50]
+        var tenAtFull: Ingest.Figures?
         say("== ceiling: the same event rows inserted straight into SQLite (WAL, synchronous=FULL, 2,000 a transaction)")
         let ceilingEvents = try Workload.events(communes: 1, total: total)
         let ceiling = try Ceiling.measure(ceilingEvents.flatMap(\.events), directory: root.appendingPathComponent("ceiling"))
@@ -72,8 +83,32 @@ struct BenchCommand: AsyncParsableCommand {
             say(
                 "  \(Int(ingest.rate)) events/s = \(format(ratio * 100)) % of the ceiling (target ≥ 60 %); projector caught up \(format(ingest.projectorSeconds)) s later; \(format(ingest.bytesPerEvent)) bytes on the wire per event (target ≤ 120)"
             )
+            if communes == 10 { tenAtFull = ingest }
         }
+        // Growth: 10 communes again at half the events.
+        guard let large = tenAtFull else { return }
+        say("== hub ingest at half the size: 10 communes pushing \(total / 2) events")
+        let small = try await Ingest.measure(try Workload.events(communes: 10, total: total / 2), directory: root.appendingPathComponent("ingest-10-half"))
+        say("  \(Int(small.rate)) events/s")
+        results.addGrowth("ingest", small: (total / 2, small.seconds), large: (total, large.seconds))
+    }
 
+    /// Where a pushed event's time goes at the hub, stage by stage on one thread (no HTTP): inflate,
+    /// parse, decide (hashes, validation, signature), then store and route in the transaction.
+    func breakdown(into results: inout BenchResults, root: URL) throws {
+        let total = quick ? 20_000 : 100_000
+        say("== where a pushed event's time goes at the hub, one thread, \(total) events")
+        let workload = try Workload.events(communes: 1, total: total)
+        let figures = try Breakdown.measure(workload[0], directory: root.appendingPathComponent("breakdown"))
+        var fields: [String: JSONValue] = ["events": .integer(total)]
+        var line: [String] = []
+        for (stage, seconds) in figures {
+            let micro = seconds * 1e6 / Double(total)
+            fields[stage + "MicrosecondsPerEvent"] = .string(format(micro))
+            line.append("\(stage) \(format(micro)) µs")
+        }
+        results.add("breakdown", fields)
+        say("  per event: " + line.joined(separator: ", "))
     }
 
     func catchUp(into results: inout BenchResults, root: URL) async throws {
@@ -82,6 +117,8 @@ struct BenchCommand: AsyncParsableCommand {
         let dossiers = quick ? 100 : 500
         say("== catch-up: a commune offline for a month (\(dossiers * 6) events) reconnects; the district decided meanwhile")
         let catchUp = try await CatchUp.measure(dossiers: dossiers, directory: root.appendingPathComponent("catch-up"))
+        let half = try await CatchUp.measure(dossiers: dossiers / 2, directory: root.appendingPathComponent("catch-up-half"))
+        results.addGrowth("catch-up", small: (half.events, half.seconds), large: (catchUp.events, catchUp.seconds))
         results.add(
             "catch-up",
             [
@@ -91,6 +128,75 @@ struct BenchCommand: AsyncParsableCommand {
         say(
             "  \(catchUp.events) events up and \(catchUp.decisions) decisions down in \(format(catchUp.seconds)) s (target < 1 s on loopback); \(format(catchUp.bytesPerEvent)) bytes on the wire per event"
         )
+    }
+}
+
+extension BenchCommand {
+    func latency(into results: inout BenchResults, root: URL) async throws {
+        let samples = quick ? 30 : 200
+        say("== link up: \(samples) receipts through the local API with the sync daemon running, and \(samples) district decisions")
+        let figures = try await LinkUp.measure(samples: samples, directory: root.appendingPathComponent("latency"))
+        func row(_ values: [Double]) -> JSONValue {
+            ["samples": .integer(values.count), "p50Ms": .string(format(Percentile.of(values, 50))), "p99Ms": .string(format(Percentile.of(values, 99)))]
+        }
+        results.add("local-write", row(figures.localWrite).objectValue ?? [:])
+        results.add("latency-commune-to-hub", row(figures.communeToHub).objectValue ?? [:])
+        results.add("latency-decision-to-commune", row(figures.decisionToCommune).objectValue ?? [:])
+        say("  local write (POST /v1/dossiers): p50 \(format(Percentile.of(figures.localWrite, 50))) ms, p99 \(format(Percentile.of(figures.localWrite, 99))) ms")
+        say(
+            "  commune → hub stored: p50 \(format(Percentile.of(figures.communeToHub, 50))) ms, p99 \(format(Percentile.of(figures.communeToHub, 99))) ms (target p99 < 250 ms)"
+        )
+        say(
+            "  district decision → commune: p50 \(format(Percentile.of(figures.decisionToCommune, 50))) ms, p99 \(format(Percentile.of(figures.decisionToCommune, 99))) ms (target p99 < 500 ms)"
+        )
+    }
+
+    func scale(into results: inout BenchResults, root: URL) async throws {
+        let communes = quick ? 100 : 1_000
+        let seconds = quick ? 10 : 60
+        say("== scale: \(communes) communes long-polling one hub (its own process) for \(seconds) s; each pushes once; a publication halfway wakes them all")
+        let figures = try await Scale.measure(communes: communes, seconds: seconds, directory: root.appendingPathComponent("scale"))
+        let mebibytes = Double(figures.peakResidentBytes) / 1_048_576
+        results.add(
+            "scale",
+            [
+                "communes": .integer(communes), "seconds": .integer(seconds), "enrolSeconds": .string(format(figures.enrolSeconds)),
+                "pulls": .integer(figures.pulls), "pushes": .integer(figures.pushes), "errors": .integer(figures.errors),
+                "communesGotPublication": .integer(figures.communesGotPublication), "peakResidentMiB": .string(format(mebibytes)),
+                "residentAtEndMiB": .string(format(Double(figures.residentAtEndBytes) / 1_048_576)),
+            ])
+        say(
+            "  hub peak resident memory \(format(mebibytes)) MiB (target < 256 MB); \(figures.errors) errors (target 0); \(figures.pulls) pulls, \(figures.pushes) pushes; publication reached \(figures.communesGotPublication) of \(communes); enrolment took \(format(figures.enrolSeconds)) s"
+        )
+        if let first = figures.firstError { say("  first error: \(first)") }
+    }
+
+    /// A province-year replayed into a fresh hub: 272,000 dossiers × ~6 events from 100 communes,
+    /// pushed over HTTP, until stored and until folded; and the database's size per event.
+    func replay(into results: inout BenchResults, root: URL) async throws {
+        let total = quick ? 160_000 : 1_600_000
+        let communes = quick ? 20 : 100
+        var figures: [Int: Ingest.Figures] = [:]
+        for size in [total / 2, total] {
+            say("== replay: \(size) events from \(communes) communes into a fresh hub")
+            let replay = try await Ingest.measure(try Workload.events(communes: communes, total: size), directory: root.appendingPathComponent("replay-\(size)"))
+            figures[size] = replay
+            let perEvent = Double(replay.databaseBytes) / Double(replay.events)
+            results.add(
+                "replay-\(size)",
+                [
+                    "communes": .integer(communes), "events": .integer(replay.events), "storedSeconds": .string(format(replay.seconds)),
+                    "foldedSeconds": .string(format(replay.seconds + replay.projectorSeconds)), "databaseBytes": .integer(replay.databaseBytes),
+                    "databaseBytesPerEvent": .string(format(perEvent)),
+                ])
+            say(
+                "  stored in \(format(replay.seconds)) s (\(Int(replay.rate)) events/s), folded \(format(replay.projectorSeconds)) s later (\(format(replay.seconds + replay.projectorSeconds)) s in all); database \(format(Double(replay.databaseBytes) / 1_048_576)) MiB = \(format(perEvent)) bytes per event"
+            )
+        }
+        if let small = figures[total / 2], let large = figures[total] {
+            results.addGrowth(
+                "replay (stored and folded)", small: (total / 2, small.seconds + small.projectorSeconds), large: (total, large.seconds + large.projectorSeconds))
+        }
     }
 }
 
@@ -105,7 +211,24 @@ struct BenchResults {
     var quick: Bool
     var items: [(String, JSONValue)] = []
 
+    /// Lines of the growth table, in order.
+    var growth: [(String, String)] = []
+
     mutating func add(_ name: String, _ fields: [String: JSONValue]) { items.append((name, .object(fields))) }
+
+    /// A measurement at two sizes: the ratio of times next to the ratio of sizes.
+    mutating func addGrowth(_ name: String, small: (size: Int, seconds: Double), large: (size: Int, seconds: Double)) {
+        let sizeRatio = Double(large.size) / Double(small.size)
+        let timeRatio = large.seconds / small.seconds
+        add(
+            "growth-\(name.split(separator: " ").first ?? "")",
+            [
+                "smallSize": .integer(small.size), "smallSeconds": .string(format(small.seconds)), "largeSize": .integer(large.size),
+                "largeSeconds": .string(format(large.seconds)), "sizeRatio": .string(format(sizeRatio)), "timeRatio": .string(format(timeRatio)),
+            ])
+        growth.append(
+            (name, "\(small.size) → \(large.size) (× \(format(sizeRatio))): \(format(small.seconds)) s → \(format(large.seconds)) s (× \(format(timeRatio)))"))
+    }
 
     var json: JSONValue {
         let host = ProcessInfo.processInfo
@@ -196,23 +319,59 @@ enum Ceiling {
     static func measure(_ events: [Event], directory: URL) throws -> (events: Int, seconds: Double, rate: Double) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try NodeDatabase(path: directory.appendingPathComponent("ceiling.sqlite").path)
+        // The rows are made before the clock starts: only SQLite's work is timed.
+        let rows: [StatementArguments] = events.map { event in
+            [event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes)]
+        }
         let start = ContinuousClock.now
         var index = 0
-        while index < events.count {
-            let slice = events[index..<min(index + Workload.batchSize, events.count)]
+        while index < rows.count {
+            let slice = rows[index..<min(index + Workload.batchSize, rows.count)]
             try database.writer.write { db in
                 let insert = try db.cachedStatement(
                     sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                for event in slice {
-                    try insert.execute(arguments: [
-                        event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
-                    ])
-                }
+                for row in slice { try insert.execute(arguments: row) }
             }
             index += Workload.batchSize
         }
         let seconds = (ContinuousClock.now - start).seconds
         return (events.count, seconds, Double(events.count) / seconds)
+    }
+}
+
+/// The stages of a push at the hub, timed one by one on one thread over the same batches.
+enum Breakdown {
+    static func measure(_ commune: Workload.Commune, directory: URL) throws -> [(String, Double)] {
+        let topology = directory.appendingPathComponent("topology.json")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Workload.topology(communes: 1).write(to: topology)
+        let service = try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let token = try service.issueEnrolmentToken(node: commune.origin, now: now)
+        _ = try service.enroll(EnrollRequest(node: commune.origin, token: token, epoch: commune.epoch, publicKey: commune.key.publicKey.hex), now: now)
+        let bodies = try commune.batches.map { Data(try Gzip.compress(PushRequest(node: commune.origin, batches: [$0]).bytes)) }
+        var inflate = Duration.zero, parse = Duration.zero, decide = Duration.zero, push = Duration.zero
+        let clock = ContinuousClock()
+        var head = ChainHead.empty
+        for body in bodies {
+            var start = clock.now
+            let bytes = try Gzip.decompress(body, limit: 1 << 26)
+            inflate += clock.now - start
+            start = clock.now
+            let request = try PushRequest(bytes: bytes)
+            parse += clock.now - start
+            start = clock.now
+            let verdict = BatchCheck.decide(request.batches[0], head: head, headHLC: nil, held: { _ in nil }, key: commune.key.publicKey, fenced: false)
+            decide += clock.now - start
+            guard case .append(_, let checkpoint, _) = verdict else { throw BenchError(description: "the batch was not accepted: \(verdict)") }
+            head = ChainHead(seq: checkpoint.seq, hash: checkpoint.hash)
+            start = clock.now
+            let answer = try service.push(request, node: commune.origin, now: now)
+            push += clock.now - start
+            guard answer.results.first?.outcome == .stored else { throw BenchError(description: "the hub did not store a batch") }
+        }
+        // `push` decides again before it stores: the store's share is what remains.
+        return [("inflate", inflate.seconds), ("parse", parse.seconds), ("decide", decide.seconds), ("store", (push - decide).seconds)]
     }
 }
 
@@ -227,6 +386,8 @@ enum Ingest {
         var rate: Double
         var projectorSeconds: Double
         var bytesPerEvent: Double
+        /// The hub's database file once folded, its WAL checkpointed.
+        var databaseBytes: Int
     }
 
     static func measure(_ communes: [Workload.Commune], directory: URL) async throws -> Figures {
@@ -288,9 +449,14 @@ enum Ingest {
         }
         let projectorSeconds = (ContinuousClock.now - projectorStart).seconds
         await hub.stop()
+        try await service.database.writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        let path = directory.appendingPathComponent("hub/hub.sqlite").path
+        let databaseBytes = ["", "-wal"].reduce(0) { total, suffix in
+            total + (((try? FileManager.default.attributesOfItem(atPath: path + suffix))?[.size] as? Int) ?? 0)
+        }
         return Figures(
             events: events, seconds: seconds, rate: Double(events) / seconds, projectorSeconds: projectorSeconds,
-            bytesPerEvent: Double(wire.bytes) / Double(events))
+            bytesPerEvent: Double(wire.bytes) / Double(events), databaseBytes: databaseBytes)
     }
 }
 

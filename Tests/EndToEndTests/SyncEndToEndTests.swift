@@ -141,8 +141,8 @@ import Testing
                 try database.events(ofDossier: code).contains { $0.type == "dossier.accepted" }
             }
         }
-        // A dossier received by the CLI (another process) while the daemon runs: noticed through
-        // SQLite's data_version and pushed, with no restart and no `node sync`.
+        // A dossier received by the CLI (another process) while the daemon runs:
+        // noticed at the daemon's next tick (it reads the log's head) and pushed, with no restart and no `node sync`.
         let late = try Self.receive(site, "xa-23059", applicant: "Đặng Văn Nam")
         heads["xa-23059"] = try nodeDatabases["xa-23059"]?.head(origin: "xa-23059")?.seq
         try Eventually.wait(for: "the hub to hold \(late)", interval: .milliseconds(250)) { try hubDatabase.dossier(late) != nil }

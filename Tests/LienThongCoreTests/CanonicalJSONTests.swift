@@ -1,3 +1,4 @@
+import Foundation
 import LienThongCore
 import Testing
 
@@ -34,6 +35,47 @@ import Testing
             dossier: "D-1", type: "dossier.note", actor: "cb-01", body: ["text": "Trần Văn Hùng"], prev: Event.genesisHash)
         #expect(a.hash == b.hash)
         #expect(a == b)
+    }
+
+    /// The event's own writer (member by member) against the generic encoder of its JSON, over
+    /// events that take every branch: no dossier, non-ASCII and decomposed text set after init
+    /// (the writer normalises), escapes, nested bodies, several `seen` origins, negative numbers.
+    @Test func eventWriterMatchesTheGenericEncoder() {
+        let decomposed = "Nguyễn Thị Ánh Tuyết".decomposedStringWithCanonicalMapping
+        let bodies: [JSONValue] = [
+            [:],
+            ["text": "Hồ sơ \"đủ\" \\ điều kiện\n\u{01}", "n": -42, "ok": true, "none": nil],
+            ["applicant": ["name": .string(decomposed), "docs": ["Tờ khai", "CCCD", .array([1, 2])]], "Zeta": "z", "_": 0, "ưu tiên": "có"],
+            ["emoji": "👩🏽‍💼 ΩΔ 漢字 한국어", "ohm": "\u{2126}"],
+        ]
+        var checked = 0
+        for (index, body) in bodies.enumerated() {
+            for dossier in [nil, "23059-260105-0000001"] as [String?] {
+                var event = Event(
+                    origin: "xa-23059", epoch: String(repeating: "a", count: 32), seq: index + 1, hlc: HLC(physical: UInt64(1_700_000_000_000 + index), counter: 3),
+                    dossier: dossier, seen: index.isMultiple(of: 2) ? [:] : ["hub-597": 3, "xa-23060": 12, "xa-2306": 1], type: "dossier.note",
+                    actor: index == 3 ? "cán bộ" : "cb-01", body: body, prev: index == 0 ? Event.genesisHash : String(repeating: "1", count: 64))
+                if index == 2 { event.actor = decomposed }  // set after init: not normalised yet
+                #expect(event.canonicalBytes == CanonicalJSON.encode(event.unhashedJSON))
+                #expect(event.storedBytes == CanonicalJSON.encode(event.json))
+                let sealed = event.sealed()
+                #expect(sealed.hash == Digest.sha256Hex(CanonicalJSON.encode(event.unhashedJSON)))
+                var hashed = event
+                hashed.hash = sealed.hash
+                #expect(sealed.stored == CanonicalJSON.encode(hashed.json))
+                checked += 1
+            }
+        }
+        #expect(checked == 8)
+    }
+
+    @Test func textOutsideTheQuickCheckIsStillNormalised() {
+        // A combining mark after a letter of each quick range, and Ω written as OHM SIGN (U+2126, not NFC).
+        for text in ["e\u{0301}", "\u{01A1}\u{0303}", "\u{1EA1}\u{0302}", "\u{2126}", "Ωmega e\u{0301}"] {
+            // Bytes compared, not Strings: Swift's String equality is canonical equivalence.
+            #expect(CanonicalJSON.encode(.string(text)) == Array("\"\(text.precomposedStringWithCanonicalMapping)\"".utf8))
+            #expect(CanonicalJSON.encode(.string(text)) != Array("\"\(text)\"".utf8))
+        }
     }
 
     @Test func anyChangedFieldChangesTheHash() {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LienThongCore
 import LienThongHub
 import LienThongStore
@@ -76,6 +77,42 @@ import Testing
         #expect(report.pageCount >= 1)
         #expect(report.eventCount == (try node.database.eventCount()))
         #expect(try hub.service.database.verify().isIntact)
+        try await Self.finish(hub)
+    }
+
+    /// Regression: a write made in the daemon's own process (the local API of `node run` shares
+    /// its database connection) reached the hub only after a restart, since the daemon watched
+    /// SQLite's `data_version`, which another connection's commits change but its own do not.
+    @Test func theDaemonPushesAWriteMadeInItsOwnProcessAndBringsTheDecisionBack() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        var logger = Logger(label: "lienthong.test-node")
+        logger.logLevel = .error
+        let daemon = Task { try await NodeSyncService(sync: sync, mode: .daemon, logger: logger).run() }
+        defer { daemon.cancel() }
+        // The daemon beats once it has read the log's head: only later writes test the bug.
+        try await Eventually.poll(for: "the daemon's first heartbeat", timeout: .seconds(30)) {
+            try node.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM heartbeat") ?? 0 } > 0
+        }
+
+        // The same NodeDatabase (and writer connection) the daemon syncs from.
+        let code = try node.receive(applicant: "Nguyễn Thị Lan")
+        try node.perform(.forward(agency: "597", reason: "Thẩm quyền của huyện"), on: code)
+        let head = try #require(try node.database.head(origin: "xa-23059"))
+        try await Eventually.poll(for: "the hub to store seq \(head.seq)", timeout: .seconds(30)) {
+            try hub.service.database.head(origin: "xa-23059")?.seq == head.seq
+        }
+        let wall: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+        _ = try hub.service.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: wall)
+        _ = try hub.service.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: wall)
+        try await Eventually.poll(for: "the commune to hold the decision", timeout: .seconds(30)) {
+            try node.database.dossier(code)?.status == .resolved
+        }
+        daemon.cancel()
+        _ = await daemon.result
         try await Self.finish(hub)
     }
 

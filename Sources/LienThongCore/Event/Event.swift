@@ -55,7 +55,9 @@ public struct Event: Sendable, Hashable {
         self.seq = seq
         self.hlc = hlc
         self.dossier = dossier.map(CanonicalJSON.nfc)
-        self.seen = Dictionary(seen.map { (CanonicalJSON.nfc($0.key), $0.value) }, uniquingKeysWith: max)
+        self.seen =
+            seen.keys.allSatisfy(CanonicalJSON.isCertainlyNFC)
+            ? seen : Dictionary(seen.map { (CanonicalJSON.nfc($0.key), $0.value) }, uniquingKeysWith: max)
         self.type = CanonicalJSON.nfc(type)
         self.actor = CanonicalJSON.nfc(actor)
         self.body = CanonicalJSON.normalized(body)
@@ -83,7 +85,7 @@ public struct Event: Sendable, Hashable {
     }
 
     /// The canonical bytes the hash covers: RFC 8785 JSON of every field but `hash`.
-    public var canonicalBytes: [UInt8] { CanonicalJSON.encode(unhashedJSON) }
+    public var canonicalBytes: [UInt8] { canonicalParts().bytes }
 
     /// The whole event, `hash` included, as a JSON object: the stored and wire form.
     public var json: JSONValue {
@@ -93,7 +95,74 @@ public struct Event: Sendable, Hashable {
     }
 
     /// The canonical bytes of ``json``.
-    public var storedBytes: [UInt8] { CanonicalJSON.encode(json) }
+    public var storedBytes: [UInt8] {
+        let (bytes, hashAt) = canonicalParts()
+        return Self.splice(hash: hash, into: bytes, at: hashAt)
+    }
+
+    /// The event's hash and its stored bytes (``storedBytes`` with that hash) from one encoding:
+    /// what a hub computes for every pushed event, which travels without its hash.
+    public func sealed() -> (hash: String, stored: [UInt8]) {
+        let (bytes, hashAt) = canonicalParts()
+        let hash = Digest.sha256Hex(bytes)
+        return (hash, Self.splice(hash: hash, into: bytes, at: hashAt))
+    }
+
+    /// `canonical` with the member `"hash":…` inserted at `offset`, where it sorts.
+    static func splice(hash: String, into canonical: [UInt8], at offset: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(canonical.count + 80)
+        out.append(contentsOf: canonical[..<offset])
+        out.append(contentsOf: #","hash":"#.utf8)
+        CanonicalJSON.writeString(hash, into: &out)
+        out.append(contentsOf: canonical[offset...])
+        return out
+    }
+
+    /// `CanonicalJSON.encode(unhashedJSON)`, written member by member in the canonical key order
+    /// instead of through a dictionary (every event is encoded at least twice on its way into a
+    /// hub, and this was most of a push's cost; a test holds the two equal), and the offset where
+    /// the `hash` member goes in the stored form: before `,"hlc":`.
+    func canonicalParts() -> (bytes: [UInt8], hashAt: Int) {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        func member(_ key: StaticString, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: "\":".utf8)
+        }
+        // Keys compared by UTF-16 code units: actor < body < dossier < epoch < (hash) < hlc < origin
+        // < prev < seen < seq < type < v.
+        out.append(UInt8(ascii: "{"))
+        member("actor", first: true)
+        CanonicalJSON.writeString(actor, into: &out)
+        member("body")
+        CanonicalJSON.write(body, into: &out)
+        if let dossier {
+            member("dossier")
+            CanonicalJSON.writeString(dossier, into: &out)
+        }
+        member("epoch")
+        CanonicalJSON.writeString(epoch, into: &out)
+        let hashAt = out.count
+        member("hlc")
+        CanonicalJSON.writeString(hlc.hex, into: &out)
+        member("origin")
+        CanonicalJSON.writeString(origin, into: &out)
+        member("prev")
+        CanonicalJSON.writeString(prev, into: &out)
+        member("seen")
+        CanonicalJSON.write(.object(seen.mapValues { .integer($0) }), into: &out)
+        member("seq")
+        out.append(contentsOf: String(seq).utf8)
+        member("type")
+        CanonicalJSON.writeString(type, into: &out)
+        member("v")
+        out.append(contentsOf: String(v).utf8)
+        out.append(UInt8(ascii: "}"))
+        return (out, hashAt)
+    }
 
     /// Whether `hash` is the SHA-256 of this event's canonical bytes.
     public var hashIsValid: Bool { Digest.sha256Hex(canonicalBytes) == hash }

@@ -25,8 +25,9 @@ public struct EventValidator: Sendable {
         self.knownTypes = knownTypes
     }
 
-    /// Checks `event`; throws naming the first field that is wrong.
-    public func validate(_ event: Event) throws(EventValidationError) -> Verdict {
+    /// Checks `event`; throws naming the first field that is wrong. `storedSize`, when the caller
+    /// has just encoded the event's ``Event/storedBytes``, spares encoding them again.
+    public func validate(_ event: Event, storedSize: Int? = nil) throws(EventValidationError) -> Verdict {
         guard event.v >= 1 else {
             throw EventValidationError(field: "v", expected: "an event format version of 1 or more", found: .integer(event.v))
         }
@@ -70,7 +71,7 @@ public struct EventValidator: Sendable {
         guard Self.isLowerHex(event.hash, count: 64) else {
             throw EventValidationError(field: "hash", expected: "64 lowercase hex digits", found: .string(event.hash))
         }
-        let size = event.storedBytes.count
+        let size = storedSize ?? event.storedBytes.count
         guard size <= maxEventBytes else {
             throw EventValidationError(
                 field: "event", expected: "at most \(maxEventBytes) bytes of canonical JSON, found \(size) bytes; attach large content by reference")

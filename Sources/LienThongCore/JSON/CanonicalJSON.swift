@@ -26,13 +26,60 @@ public enum CanonicalJSON {
 
     /// `string` in Unicode Normalization Form C.
     public static func nfc(_ string: String) -> String {
-        // Fast path: ASCII is always in NFC.
-        if string.utf8.allSatisfy({ $0 < 0x80 }) { return string }
+        if isCertainlyNFC(string) { return string }
         return string.precomposedStringWithCanonicalMapping
+    }
+
+    /// Whether `string` is in NFC without asking Foundation: true when every scalar is below
+    /// U+0300 or in Latin Extended Additional (U+1E00–U+1EFF), which covers Vietnamese written
+    /// precomposed (ơ, ư, đ, ạ, ế …). Each of those is its own NFC form, has combining class 0 and
+    /// is never the second half of a composition, so any sequence of them is NFC (UAX #15's
+    /// quick check); checked against Python's `unicodedata` for every scalar of both ranges. Other
+    /// text (a combining mark, another script) takes Foundation's normalisation, which is slow.
+    @inline(__always)
+    static func isCertainlyNFC(_ string: String) -> Bool {
+        var utf8 = string.utf8.makeIterator()
+        while let byte = utf8.next() {
+            if byte < 0x80 { continue }
+            if byte < 0xCC {
+                // U+0080–U+02FF: a lead byte C2…CB and one continuation byte.
+                _ = utf8.next()
+                continue
+            }
+            // U+1E00–U+1EFF: E1 B8…BB, then one continuation byte.
+            guard byte == 0xE1, let second = utf8.next(), (0xB8...0xBB).contains(second) else { return false }
+            _ = utf8.next()
+        }
+        return true
+    }
+
+    /// Over a string's UTF-8, in one pass: whether ``isCertainlyNFC(_:)`` holds and, if so, whether
+    /// the string needs no escape (no `"`, `\\` or control character).
+    static func scanPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> (plain: Bool, nfc: Bool) {
+        var plain = true
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { plain = false }
+                index += 1
+            } else if byte < 0xCC {
+                index += 2
+            } else if byte == 0xE1, index + 1 < count, (0xB8...0xBB).contains(bytes[index + 1]) {
+                index += 3
+            } else {
+                // Maybe not NFC: the caller normalises and escapes byte by byte.
+                return (false, false)
+            }
+        }
+        return (plain, true)
     }
 
     /// `value` with every string, and every object key, in NFC.
     public static func normalized(_ value: JSONValue) -> JSONValue {
+        // Most values (everything a node wrote) already are: kept as they are, not rebuilt.
+        if isNormalized(value) { return value }
         switch value {
         case .null, .bool, .integer: return value
         case .string(let s): return .string(nfc(s))
@@ -44,11 +91,11 @@ public enum CanonicalJSON {
         }
     }
 
-    private static func write(_ value: JSONValue, into out: inout [UInt8]) {
+    static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
-        case .null: out.append(contentsOf: Array("null".utf8))
-        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .integer(let i): out.append(contentsOf: Array(String(i).utf8))
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .integer(let i): out.append(contentsOf: String(i).utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -59,23 +106,56 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let keys = members.keys.map(nfc).sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
-            let normalizedMembers = Dictionary(members.map { (nfc($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
-            for (index, key) in keys.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(normalizedMembers[key] ?? .null, into: &out)
+            if members.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
+                // ASCII keys (every key an event holds): in NFC already, and their UTF-16 order
+                // is their byte order, which is String's order for ASCII.
+                for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(member.key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(member.value, into: &out)
+                }
+            } else {
+                let keys = members.keys.map(nfc).sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+                let normalizedMembers = Dictionary(members.map { (nfc($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
+                for (index, key) in keys.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(normalizedMembers[key] ?? .null, into: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    /// Whether every string and key in `value` is in NFC (a read-only walk).
+    static func isNormalized(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .bool, .integer: return true
+        case .string(let s): return isCertainlyNFC(s) || s.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(s.unicodeScalars)
+        case .array(let items): return items.allSatisfy(isNormalized)
+        case .object(let members):
+            return members.allSatisfy { key, member in
+                (isCertainlyNFC(key) || key.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(key.unicodeScalars))
+                    && isNormalized(member)
+            }
+        }
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ s: String, into out: inout [UInt8]) {
+    static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in nfc(s).utf8 {
+        // Most strings are in NFC and need no escape (one pass finds out): copied whole.
+        let scan = s.utf8.withContiguousStorageIfAvailable(scanPlain)
+        if let scan, scan.plain && scan.nfc {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let text = scan?.nfc == true ? s : nfc(s)
+        for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])

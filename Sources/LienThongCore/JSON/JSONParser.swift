@@ -33,7 +33,12 @@ public struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -115,14 +120,14 @@ public struct JSONParser {
             let keyOffset = index
             let key = try parseString()
             let normalizedKey = CanonicalJSON.nfc(key)
-            guard members[normalizedKey] == nil else {
-                throw JSONParseError(offset: keyOffset, message: "duplicate key \"\(normalizedKey)\"")
-            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             index += 1
             skipWhitespace()
-            members[normalizedKey] = try parseValue(depth: depth)
+            let value = try parseValue(depth: depth)
+            guard members.updateValue(value, forKey: normalizedKey) == nil else {
+                throw JSONParseError(offset: keyOffset, message: "duplicate key \"\(normalizedKey)\"")
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -133,6 +138,16 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
+        // Most strings hold no escape: read whole from the bytes up to the closing quote.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let text = String(validating: bytes[index..<end], as: UTF8.self) else {
+                throw JSONParseError(offset: index, message: "invalid UTF-8 in a string")
+            }
+            index = end + 1
+            return text
+        }
         var scalars = String.UnicodeScalarView()
         var run = index  // start of the current run of unescaped bytes
         func flush(_ end: Int) throws(JSONParseError) {

@@ -74,7 +74,7 @@ extension HubService {
             // the operator fenced an epoch of the origin, a new epoch is held the same way: a fenced
             // machine that healed into a fresh epoch must not slip past the fence.
             var verdict = decided
-            if case .append(let events, _) = decided, guards.suspicion != nil || (newEpochKey != nil && guards.anyFenced) {
+            if case .append(let events, _, _) = decided, guards.suspicion != nil || (newEpochKey != nil && guards.anyFenced) {
                 verdict = .diverged(
                     .cloneSuspected,
                     "epoch \(batch.epoch) of \(batch.origin) is new, and the operator fenced an epoch of this origin before: "
@@ -88,9 +88,9 @@ extension HubService {
             }
             let result: OriginResult
             switch verdict {
-            case .append(let events, let checkpoint):
+            case .append(let events, let checkpoint, let stored):
                 if let newEpochKey { try transaction.addEpoch(origin: batch.origin, epoch: batch.epoch, publicKey: newEpochKey) }
-                let positions = try transaction.store(events, checkpoint: checkpoint)
+                let positions = try transaction.store(events, stored: stored, checkpoint: checkpoint)
                 let quarantined = try route(Array(zip(positions, events)), in: transaction, now: now)
                 result = OriginResult(
                     origin: batch.origin, outcome: .stored, head: ChainHead(seq: checkpoint.seq, hash: checkpoint.hash), stored: events.count,

@@ -94,15 +94,18 @@ public struct HubTransaction {
     }
 
     /// Stores verified events of another origin and the checkpoint that signs the last of them.
+    /// `stored`, when given, holds each event's ``Event/storedBytes`` (already encoded by the check).
     /// - Returns: each event's position at this hub.
-    public func store(_ events: [Event], checkpoint: Checkpoint) throws -> [Int] {
+    public func store(_ events: [Event], stored: [[UInt8]]? = nil, checkpoint: Checkpoint) throws -> [Int] {
+        precondition(stored == nil || stored?.count == events.count, "one stored form per event")
         let insert = try db.cachedStatement(
             sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         var positions: [Int] = []
         positions.reserveCapacity(events.count)
-        for event in events {
+        for (index, event) in events.enumerated() {
             try insert.execute(arguments: [
-                event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash, Data(event.storedBytes),
+                event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash,
+                Data(stored?[index] ?? event.storedBytes),
             ])
             positions.append(Int(db.lastInsertedRowID))
         }
@@ -138,11 +141,11 @@ public struct HubTransaction {
 
     /// The origins that may see and touch `dossier`.
     public func audience(of dossier: String) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT origin FROM dossierAudience WHERE dossier = ?", arguments: [dossier]))
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT origin FROM dossierAudience WHERE dossier = ?"), arguments: [dossier]))
     }
 
     public func addAudience(dossier: String, origin: String) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO dossierAudience (dossier, origin) VALUES (?, ?)", arguments: [dossier, origin])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO dossierAudience (dossier, origin) VALUES (?, ?)").execute(arguments: [dossier, origin])
     }
 
     /// Appends events, by their positions at the hub, to the end of `node`'s feed at `now`.

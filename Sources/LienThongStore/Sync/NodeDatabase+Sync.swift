@@ -264,14 +264,4 @@ extension NodeDatabase {
                 .map { ($0["kind"], $0["startedAt"], $0["endedAt"], $0["outcome"], $0["detail"]) }
         }
     }
-
-    /// SQLite's `data_version` on the writer connection: it changes when another connection (the
-    /// CLI, in another process) commits, so the daemon notices local writes without polling the log.
-    public func dataVersion() throws(StoreError) -> Int {
-        do {
-            return try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
-        } catch {
-            throw StoreError.database(operation: "read data_version", reason: String(describing: error))
-        }
-    }
 }

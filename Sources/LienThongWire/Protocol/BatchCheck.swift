@@ -18,8 +18,8 @@ public enum BatchCheck {
 
     public enum Verdict: Sendable, Hashable {
         /// Store these events (those after the hub's head, with `prev` and `hash` filled in) and
-        /// this checkpoint.
-        case append([Event], Checkpoint)
+        /// this checkpoint; `stored` holds each event's ``Event/storedBytes``, encoded once here.
+        case append([Event], Checkpoint, stored: [[UInt8]])
         /// The hub holds every event of the batch, identical.
         case duplicate
         /// Store nothing; answer this outcome and reason.
@@ -57,21 +57,25 @@ public enum BatchCheck {
         // Rebuild the chain from `base` and check the signature over its end.
         var chained: [Event] = []
         chained.reserveCapacity(batch.events.count)
+        var stored: [[UInt8]] = []
+        stored.reserveCapacity(batch.events.count)
         var prev = batch.base
         for var event in batch.events {
             let carried = event.hash
             event.prev = prev
-            event.hash = Digest.sha256Hex(event.canonicalBytes)
+            let (hash, bytes) = event.sealed()
+            event.hash = hash
             if !carried.isEmpty && carried != event.hash {
                 return .reject(.invalid, "seq \(event.seq): the hash the sender sent does not match the event's content")
             }
             do {
-                _ = try validator.validate(event)
+                _ = try validator.validate(event, storedSize: bytes.count)
             } catch {
                 return .reject(.invalid, "seq \(event.seq): \(error.description)")
             }
             prev = event.hash
             chained.append(event)
+            stored.append(bytes)
         }
         let checkpoint = Checkpoint(origin: origin, epoch: batch.epoch, seq: last.seq, hash: prev, signature: batch.signature)
         guard key.verifies(checkpoint) else {
@@ -88,7 +92,7 @@ public enum BatchCheck {
         if first.seq > head.seq + 1 {
             if fenced { return fencedOff }
             // Planted bug (debug builds only): a batch past the head is stored, leaving a hole.
-            if PlantedBug.acceptGap.isActive { return .append(chained, checkpoint) }
+            if PlantedBug.acceptGap.isActive { return .append(chained, checkpoint, stored: stored) }
             return .reject(.gap, "the hub holds \(origin) up to seq \(head.seq); send from seq \(head.seq + 1)")
         }
         // Where the batch overlaps what the hub holds, it must be the same chain.
@@ -120,7 +124,7 @@ public enum BatchCheck {
                 branch: branch)
         }
         // Planted bug (debug builds only): a re-sent batch is stored again instead of answered `duplicate`.
-        let new = PlantedBug.skipDuplicateCheck.isActive ? chained : chained.filter { $0.seq > head.seq }
-        return new.isEmpty ? .duplicate : .append(new, checkpoint)
+        let skip = PlantedBug.skipDuplicateCheck.isActive ? 0 : max(0, min(chained.count, head.seq - first.seq + 1))
+        return skip == chained.count ? .duplicate : .append(Array(chained[skip...]), checkpoint, stored: Array(stored[skip...]))
     }
 }
