@@ -20,7 +20,8 @@ import Synchronization
 struct ServeHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve-hub", abstract: "A benchmark hub in its own process (used by the scale measurement).", shouldDisplay: false)
 
-    @Option var directory: String
+    // Not `--directory`: the root command's option of that name would take it.
+    @Option var hubDirectory: String
     @Option var communes: Int
     @Option var readyFile: String
     @Option(help: "Publish a calendar (it reaches every feed) once this file exists.") var publishWhen: String?
@@ -31,7 +32,7 @@ struct ServeHubCommand: AsyncParsableCommand {
             handler.logLevel = .error
             return handler
         }
-        let root = URL(fileURLWithPath: directory)
+        let root = URL(fileURLWithPath: hubDirectory)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let topology = root.appendingPathComponent("topology.json")
         try Workload.topology(communes: communes).write(to: topology)
@@ -44,7 +45,8 @@ struct ServeHubCommand: AsyncParsableCommand {
         let hub = try await LiveHub.serve(service)
         let ready = URL(fileURLWithPath: readyFile)
         try Data(CanonicalJSON.encode(["port": .integer(hub.port), "tokens": .object(tokens)])).write(to: ready.appendingPathExtension("tmp"))
-        _ = try FileManager.default.replaceItemAt(ready, withItemAt: ready.appendingPathExtension("tmp"))
+        // Renamed into place, so the bench never reads half a file.
+        try FileManager.default.moveItem(at: ready.appendingPathExtension("tmp"), to: ready)
         if let publishWhen {
             while !FileManager.default.fileExists(atPath: publishWhen) { try await Task.sleep(for: .milliseconds(50)) }
             let calendar = try Fixtures.calendarFile(version: "bench-2")
@@ -81,7 +83,7 @@ enum Scale {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         process.arguments = [
-            "serve-hub", "--directory", directory.appendingPathComponent("hub").path, "--communes", "\(count)", "--ready-file", ready.path,
+            "serve-hub", "--hub-directory", directory.appendingPathComponent("hub").path, "--communes", "\(count)", "--ready-file", ready.path,
             "--publish-when", directory.appendingPathComponent("publish").path,
         ]
         try process.run()

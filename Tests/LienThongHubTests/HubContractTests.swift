@@ -368,6 +368,32 @@ import Testing
         try await Self.finish(hub)
     }
 
+    /// A decision written straight into the hub's database (as `lienthong hub dossier …` does from
+    /// another process, never through the push route) wakes the waiting long-polls: the feed
+    /// watcher sees the new event and bumps the notifier, which the push route alone used to do.
+    @Test func aDecisionWrittenOutsideThePushRouteWakesTheLongPolls() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        let code = try node.receive()
+        try node.perform(.forward(agency: "597", reason: "Thẩm quyền của huyện"), on: code)
+        try await sync.once()
+
+        let before = hub.notifier.generation
+        // Nothing arrives: the watcher leaves the notifier alone.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(hub.notifier.generation == before)
+        _ = try hub.service.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: { UInt64(Date().timeIntervalSince1970 * 1000) })
+        try await Eventually.poll(for: "the feed watcher to bump the notifier", timeout: .seconds(30), interval: .milliseconds(10)) {
+            hub.notifier.generation > before
+        }
+        let page = try await sync.client.pull(since: try node.database.syncCursor().pulled, limit: 10, wait: 5)
+        #expect(page.entries.map(\.event.type).contains("dossier.accepted"))
+        try await Self.finish(hub)
+    }
+
     @Test func aPageNotSignedByThePinnedHubKeyIsNotStored() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }

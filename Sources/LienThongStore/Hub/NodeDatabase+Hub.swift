@@ -176,6 +176,11 @@ extension NodeDatabase {
         }
     }
 
+    /// The newest stored event's position (0 for none): the last row of the event table.
+    public func lastEventPosition() throws(StoreError) -> Int {
+        try snapshot("read the newest event position") { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM event") ?? 0 }
+    }
+
     // MARK: Projector
 
     /// How far the projector has folded, and the last stored position.
