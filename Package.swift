@@ -135,6 +135,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "lienthong-chaos",
+            dependencies: [
+                "LienThongCore", "LienThongStore", "LienThongTesting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "lienthong-sim",
             dependencies: ["LienThongCore", "LienThongTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings

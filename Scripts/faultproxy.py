@@ -44,7 +44,7 @@ every 0.5 s while they change and on SIGTERM/SIGINT, which also prints them to s
 
 Response detection assumes request/response alternation, which is what a keep-alive HTTP/1.1
 client does; with pipelined requests, or a `100 Continue` interim answer, the count of
-"responses" differs from the count of HTTP exchanges (see _ServerToClient below).
+"responses" differs from the count of HTTP exchanges (see Connection.read_loop).
 """
 import argparse
 import asyncio
@@ -359,8 +359,9 @@ class Proxy:
         try:
             await connection.run()
         except asyncio.CancelledError:
+            # Only the shutdown cancels a connection. Ending normally rather than re-raising keeps
+            # asyncio's stream callback from logging the cancellation as an error (Python 3.11).
             connection.abort()
-            raise
         except Exception:
             # One connection's failure never stops the proxy.
             log(f"connection failed:\n{traceback.format_exc()}")
@@ -455,7 +456,11 @@ class Proxy:
             task.cancel()
         for connection in list(self.connections):
             connection.abort()
-        await asyncio.sleep(0)  # let the aborted connections' tasks see it
+        # Let the aborted connections' handlers end by themselves before asyncio.run cancels them.
+        for _ in range(100):
+            if not self.connections:
+                break
+            await asyncio.sleep(0.01)
         self.write_stats()
         print(json.dumps(self.stats), flush=True)
 

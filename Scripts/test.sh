@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every LienThong test that needs no other build: one debug build of the package and its tests,
 # then the independent Python check of the event vectors, the 06a report fixture, the configuration and OpenAPI documents,
-# the demo, the deterministic simulation (200 seeds, and the planted bugs it must catch), and the Swift tests (unit, property, store, contract, end-to-end with real `lienthong`
+# the demo, the deterministic simulation (200 seeds, and the planted bugs it must catch), the fault scenarios with real
+# processes at reduced sizes (Scripts/chaos.sh --quick), and the Swift tests (unit, property, store, contract, end-to-end with real `lienthong`
 # processes; the contract tests also validate every recorded request and answer against the
 # OpenAPI documents).
 #
@@ -41,6 +42,12 @@ Scripts/simulate.sh --seeds 200
 
 echo "== planted bugs: each must make the simulation fail (debug-build runtime switches)"
 Scripts/simulate.sh --planted-bugs --seeds 200 --jobs 1
+
+echo "== the fault-injecting proxy's own tests (Scripts/faultproxy.py, against a real local HTTP server)"
+python3 Scripts/test_faultproxy.py
+
+echo "== fault injection with real processes, reduced sizes (Scripts/chaos.sh --quick); each scenario's control run must fail"
+Scripts/chaos.sh --quick --only node-kill,hub-kill,ambiguous
 
 # Last, so that the test runner's summary closes the output. Two runs: the tests that serve a hub
 # inside the test process (contract, hub, sync) first, then the end-to-end tests, which block their

@@ -197,8 +197,19 @@ class ProxyTestCase(unittest.TestCase):
         connection.close()
         self.assertEqual(self.server.applied, 25)
         self.assertEqual(self.server.connections, 1, "one keep-alive connection end to end")
+
+        # Half-close: the client's EOF goes upstream, the answer still comes back, then the close.
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as raw:
+            raw.sendall(b"GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
+            raw.shutdown(socket.SHUT_WR)
+            received = b""
+            while chunk := raw.recv(4096):
+                received += chunk
+        self.assertTrue(received.startswith(b"HTTP/1.1 200"), received)
+        self.assertTrue(received.endswith(b"\r\n\r\nhello"), received)
+
         stats = self.stop_proxy()
-        self.assertEqual(stats["connections"], 1)
+        self.assertEqual(stats["connections"], 2)
         self.assertGreater(stats["bytes_server_to_client"], sum(1000 * i for i in range(0, 50, 2)))
         self.assertGreater(stats["bytes_client_to_server"], 0)
 

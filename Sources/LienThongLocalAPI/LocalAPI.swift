@@ -145,11 +145,11 @@ public enum LocalAPI {
                 email: try fields.optionalString("email"), address: try fields.optionalString("address") ?? "",
                 documents: try fields.strings("documents"), channel: channel)
             let actor = try fields.string("actor")
-            let answer = try await offloaded {
+            let answer = try await committedOrEarly { early in
                 try node.database.receive(
                     intake, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) }, idempotency: idempotency
                 ) { write in
-                    (201, CanonicalJSON.encode(["dossier": write.state.json, "receipt": .string(Receipt.text(write.state, staffNames: node.staffNames))]))
+                    early((201, CanonicalJSON.encode(["dossier": write.state.json, "receipt": .string(Receipt.text(write.state, staffNames: node.staffNames))])))
                 }
             }
             return respond(answer)
@@ -289,6 +289,34 @@ public enum LocalAPI {
         var headers: HTTPFields = [.contentType: "application/json"]
         if answer.replayed, let name = HTTPField.Name("Idempotent-Replayed") { headers[name] = "true" }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    /// Runs `write` (a write whose answer is made inside its transaction, passed through `early`)
+    /// and returns the answer once the transaction has committed: nothing is acknowledged before
+    /// it is saved.
+    ///
+    /// Planted bug `ack-before-commit` (debug builds only; the control run of the chaos scenario
+    /// that kills a node mid-write): the answer goes out as soon as it is made, and the
+    /// transaction commits half a second later.
+    static func committedOrEarly(
+        _ write: @escaping @Sendable (_ early: @escaping ((status: Int, body: [UInt8])) -> (status: Int, body: [UInt8])) throws -> WriteAnswer
+    ) async throws -> WriteAnswer {
+        guard PlantedBug.ackBeforeCommit.isActive else { return try await offloaded { try write { $0 } } }
+        let (answers, continuation) = AsyncStream<WriteAnswer>.makeStream()
+        Task.detached {
+            defer { continuation.finish() }
+            let final = try? await offloaded {
+                try write { answer in
+                    continuation.yield(WriteAnswer(status: answer.status, body: answer.body))
+                    Thread.sleep(forTimeInterval: 0.5)
+                    return answer
+                }
+            }
+            // A replayed answer is made without running the closure: it comes out here.
+            if let final { continuation.yield(final) }
+        }
+        for await answer in answers { return answer }
+        throw LocalAPIError(500, "internal", "the write failed")
     }
 
     /// SQLite work on NIO's thread pool, off the few cooperative threads (as at the hub): a write

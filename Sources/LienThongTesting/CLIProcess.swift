@@ -67,10 +67,14 @@ public struct CLIProcess {
         private var finished = false
         private let stderrFile: URL
 
-        public init(_ arguments: [String]) throws {
+        /// Starts `lienthong arguments…`; `environment` adds to (or overrides) this process's.
+        public init(_ arguments: [String], environment: [String: String] = [:]) throws {
             process = Process()
             process.executableURL = CLIProcess.binaryURL
             process.arguments = arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            }
             let pipe = Pipe()
             process.standardOutput = pipe
             stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-stderr-\(UUID().uuidString)")

@@ -16,6 +16,10 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     /// The hub stores a batch that starts past its head for the origin (a gap) instead of
     /// answering `gap`.
     case acceptGap = "accept-gap"
+    /// The node's local API answers a write before its transaction commits (half a second later).
+    case ackBeforeCommit = "ack-before-commit"
+    /// The hub answers a push before its transaction commits (half a second later).
+    case hubAckBeforeCommit = "hub-ack-before-commit"
 
     /// The variable that switches a planted bug on.
     public static let environmentVariable = "LIENTHONG_PLANTED_BUG"

@@ -103,7 +103,7 @@ public enum HubApplication {
                 throw HubError.badRequest(error.description)
             }
             let contact = Self.contact(of: request, now: now())
-            let response = try await Self.offloaded { try service.push(push, node: node, now: now(), contact: contact) }
+            let response = try await Self.pushCommittedOrEarly(service, push, node: node, now: now, contact: contact)
             if response.results.contains(where: { $0.stored > 0 }) { notifier.bump() }
             for result in response.results {
                 metrics.batch(outcome: result.outcome.rawValue)
@@ -216,6 +216,38 @@ public enum HubApplication {
 
     /// Unix milliseconds now.
     public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// `service.push` on the thread pool: its answer once every batch has committed.
+    ///
+    /// Planted bug `hub-ack-before-commit` (debug builds only; the control run of the chaos
+    /// scenario that kills the hub): the answer goes out while the last batch's transaction is
+    /// open, and it commits half a second later.
+    static func pushCommittedOrEarly(
+        _ service: HubService, _ push: PushRequest, node: String, now: @escaping @Sendable () -> Int64, contact: NodeContactRecord
+    ) async throws -> PushResponse {
+        guard PlantedBug.hubAckBeforeCommit.isActive else {
+            return try await offloaded { try service.push(push, node: node, now: now(), contact: contact) }
+        }
+        let (answers, continuation) = AsyncStream<Result<PushResponse, HubError>>.makeStream()
+        Task.detached {
+            defer { continuation.finish() }
+            do {
+                let response = try await offloaded {
+                    try service.push(push, node: node, now: now(), contact: contact) { early in
+                        continuation.yield(.success(early))
+                        Thread.sleep(forTimeInterval: 0.5)
+                    }
+                }
+                continuation.yield(.success(response))
+            } catch let error as HubError {
+                continuation.yield(.failure(error))
+            } catch {
+                continuation.yield(.failure(.badRequest("\(error)")))
+            }
+        }
+        for await answer in answers { return try answer.get() }
+        throw HubError.badRequest("the push was not answered")
+    }
 
     /// Runs blocking SQLite work on NIO's thread pool, so a push waiting for the write lock never
     /// holds one of the few cooperative threads that every other request (long-polls included)

@@ -9,7 +9,14 @@ extension HubService {
     ///
     /// A node pushes only its own origin (a relay, which forwards others' chains, is a later
     /// issue): a batch of another origin refuses the whole request with 403.
-    public func push(_ request: PushRequest, node: String, now: Int64, contact: NodeContactRecord = NodeContactRecord()) throws(HubError) -> PushResponse {
+    ///
+    /// `beforeCommit` is for the planted bug `hub-ack-before-commit` only (debug builds; the
+    /// control run of the chaos scenario that kills the hub): it gets the answer while the last
+    /// batch's transaction is still open.
+    public func push(
+        _ request: PushRequest, node: String, now: Int64, contact: NodeContactRecord = NodeContactRecord(),
+        beforeCommit: ((PushResponse) -> Void)? = nil
+    ) throws(HubError) -> PushResponse {
         guard request.node == node else {
             throw .forbidden("this credential belongs to \(node); it cannot push as \(request.node)")
         }
@@ -20,9 +27,14 @@ extension HubService {
             throw .tooLarge("\(request.eventCount) events in one push; the hub takes at most \(caps.maxEventsPerBatch)")
         }
         var results: [OriginResult] = []
-        for batch in request.batches {
+        for (index, batch) in request.batches.enumerated() {
             do {
-                results.append(try ingest(batch, now: now, contact: contact))
+                let earlier = results
+                let last = index == request.batches.count - 1
+                results.append(
+                    try ingest(batch, now: now, contact: contact) { result in
+                        if last, let beforeCommit { beforeCommit(PushResponse(results: earlier + [result], caps: self.caps)) }
+                    })
             } catch {
                 throw .store(error)
             }
@@ -38,7 +50,9 @@ extension HubService {
     }
 
     /// Decides on and stores one origin's batch in one IMMEDIATE transaction.
-    func ingest(_ batch: PushBatch, now: Int64, contact: NodeContactRecord) throws(StoreError) -> OriginResult {
+    func ingest(_ batch: PushBatch, now: Int64, contact: NodeContactRecord, beforeCommit: (OriginResult) -> Void = { _ in }) throws(StoreError)
+        -> OriginResult
+    {
         try database.hubTransaction("store a pushed batch") { transaction in
             let stored = try transaction.head(origin: batch.origin)
             let head = stored.map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
@@ -111,6 +125,7 @@ extension HubService {
             }
             // After the decision, so "caught up" compares the node's head with what is now stored.
             try transaction.touchNode(batch.origin, now: now, contact: contact)
+            beforeCommit(result)
             return result
         }
     }
