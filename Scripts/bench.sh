@@ -3,12 +3,16 @@
 # measures the hub against the machine's own limit in the same run (only ratios hold on noisy
 # machines) and prints a table; the figures also go to a JSON file.
 #
-#   Scripts/bench.sh [--quick] [--json FILE] [--only ingest,catch-up]
+#   Scripts/bench.sh [--quick] [--json FILE] [--only breakdown,ingest,catch-up,latency,scale,replay]
 #
-# Measured so far: the ceiling (the same event rows straight into SQLite, WAL, synchronous=FULL,
-# 2,000 a transaction), hub ingest with 1, 10 and 50 communes pushing 1,000,000 events over HTTP
-# (every check on) and its ratio to the ceiling, the projector's catch-up, bytes on the wire per
-# event, and a commune's catch-up after a month offline. --quick scales it down to about 2 minutes.
+# Measures: the ceiling (the same event rows straight into SQLite, WAL, synchronous=FULL, 2,000 a
+# transaction); a push's stages on one thread; hub ingest with 1, 10 and 50 communes pushing
+# 1,000,000 events over HTTP (every check on), its ratio to the ceiling, the projector's catch-up
+# and bytes on the wire per event; a commune's catch-up after a month offline; latency with the
+# link up (commune → hub, district decision → commune) and the local API's write, p50/p99; 1,000
+# communes long-polling a hub in its own process (resident memory, errors); a province-year
+# (1,600,000 events) replayed into a fresh hub; and growth (ingest, catch-up and replay at two
+# sizes). --quick scales it all down. The README's Performance section has the last full figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -17,9 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -x .build/debug/lienthong-chaos || ! -x .build/debug/lienthong ]]; then
-  swift build --product lienthong
-  swift build --product lienthong-chaos
-fi
+# Always built (a no-op when up to date, as after CI's `swift build --build-tests`): stale binaries
+# would test old code.
+swift build
 export LIENTHONG_BIN="$PWD/.build/debug/lienthong"
 exec .build/debug/lienthong-chaos "$@"

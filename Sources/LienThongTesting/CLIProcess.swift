@@ -59,6 +59,32 @@ public struct CLIProcess {
             stderr: String(decoding: errData.wait(), as: UTF8.self))
     }
 
+    /// Every process started through ``Running`` or ``register(_:)`` and not yet released, so a
+    /// watchdog can stop them all (each by its own pid) before giving up on a run.
+    private static let registry = Registry()
+
+    /// Adds a process this program started (another tool, such as the fault proxy) to those
+    /// ``killAll()`` stops.
+    public static func register(_ process: Process) { registry.add(process) }
+
+    /// SIGKILL to every registered process still running, by its own pid.
+    public static func killAll() { registry.killAll() }
+
+    final class Registry: @unchecked Sendable {
+        // Safe: `processes` is touched under `lock` only.
+        private let lock = NSLock()
+        private var processes: [ObjectIdentifier: Process] = [:]
+
+        func add(_ process: Process) { lock.withLock { processes[ObjectIdentifier(process)] = process } }
+        func remove(_ process: Process) { lock.withLock { processes[ObjectIdentifier(process)] = nil } }
+
+        func killAll() {
+            for process in lock.withLock({ Array(processes.values) }) where process.isRunning {
+                _ = kill(process.processIdentifier, SIGKILL)
+            }
+        }
+    }
+
     /// A running `lienthong` process whose stdout is read line by line.
     public final class Running {
         public let process: Process
@@ -82,6 +108,7 @@ public struct CLIProcess {
             process.standardError = try FileHandle(forWritingTo: stderrFile)
             output = pipe.fileHandleForReading
             try process.run()
+            CLIProcess.registry.add(process)
         }
 
         public var pid: Int32 { process.processIdentifier }
@@ -107,17 +134,24 @@ public struct CLIProcess {
             return lines
         }
 
-        /// Sends SIGKILL to this process (by its own pid) and reaps it.
+        /// Sends SIGKILL to this process (by its own pid) and reaps it. Nothing is sent once it has
+        /// exited: its pid may belong to another process by then.
         public func kill9() {
+            guard process.isRunning else { return }
             _ = kill(pid, SIGKILL)
             process.waitUntilExit()
         }
 
         /// Sends SIGTERM to this process (by its own pid, `Process.terminate()`) and returns its exit
         /// status once it has stopped: a graceful shutdown exits 0.
+        /// A process still running `grace` after SIGTERM gets SIGKILL (and a nonzero status).
         @discardableResult
-        public func terminate() -> Int32 {
+        public func terminate(grace: Duration = .seconds(60)) -> Int32 {
+            guard process.isRunning else { return process.terminationStatus }
             process.terminate()
+            let deadline = ContinuousClock.now + grace
+            while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if process.isRunning { kill9() }
             process.waitUntilExit()
             return process.terminationStatus
         }
@@ -133,6 +167,7 @@ public struct CLIProcess {
 
         deinit {
             if process.isRunning { _ = kill(pid, SIGKILL) }
+            CLIProcess.registry.remove(process)
             try? FileManager.default.removeItem(at: stderrFile)
         }
     }

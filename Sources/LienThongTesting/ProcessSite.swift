@@ -1,6 +1,11 @@
 import Foundation
 import GRDB
+import LienThongCore
 import LienThongStore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A hub and its communes as real `lienthong` processes in a scratch directory: what the fault
 /// scenarios (`lienthong-chaos`) start, kill and restart. Every process is stopped by its own pid.
@@ -127,5 +132,24 @@ public struct SiteError: Error, CustomStringConvertible {
 
     public init(description: String) {
         self.description = description
+    }
+}
+
+/// Requests to a node's local API as the office's software sends them.
+public enum LocalAPIRequests {
+    /// `POST /v1/dossiers`: a counter receipt for `applicant` (procedure 1.001193), with a fresh
+    /// Idempotency-Key.
+    public static func receipt(api: URL, token: String, applicant: String) -> URLRequest {
+        var request = URLRequest(url: api.appendingPathComponent("v1/dossiers"), timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key")
+        request.httpBody = Data(
+            CanonicalJSON.encode([
+                "actor": "cb-tiepnhan-01", "procedure": "1.001193", "applicant": .string(applicant), "idNumber": "060185004321",
+                "phone": "0912345678", "address": "thôn 1", "documents": ["Tờ khai"],
+            ]))
+        return request
     }
 }

@@ -64,7 +64,7 @@ enum LinkUp {
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw BenchError(description: "the local API did not start") }
-        let endpoint = URL(string: "http://127.0.0.1:\(port)/v1/dossiers")!
+        let apiURL = URL(string: "http://127.0.0.1:\(port)")!
         let session = URLSession(configuration: .ephemeral)
         let hubOrigin = hub.service.identity.origin
         var figures = Figures(localWrite: [], communeToHub: [], decisionToCommune: [])
@@ -72,16 +72,7 @@ enum LinkUp {
         for index in 0..<samples {
             // Writes come at random moments, not in step with the daemon's tick.
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...250, using: &generator)))
-            var request = URLRequest(url: endpoint, timeoutInterval: 30)
-            request.httpMethod = "POST"
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key")
-            request.httpBody = Data(
-                CanonicalJSON.encode([
-                    "actor": "cb-tiepnhan-01", "procedure": "1.001193", "applicant": .string("Nguyễn Văn \(index)"), "idNumber": "060185004321",
-                    "phone": "0912345678", "address": "thôn 1", "documents": ["Tờ khai"],
-                ]))
+            let request = LocalAPIRequests.receipt(api: apiURL, token: token, applicant: "Nguyễn Văn \(index)")
             let start = ContinuousClock.now
             let (data, response) = try await session.data(for: request)
             let written = ContinuousClock.now

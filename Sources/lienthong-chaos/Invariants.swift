@@ -12,9 +12,9 @@ enum Invariants {
     /// `PRAGMA integrity_check` says ok and the whole chain verifies (hashes, links, signatures).
     static func intact(_ path: String, _ what: String) throws {
         let integrity = try ProcessSite.integrity(of: path)
-        guard integrity == "ok" else { throw Violation("\(what): integrity_check says \(integrity)") }
+        guard integrity == "ok" else { throw Violation(.corrupt, "\(what): integrity_check says \(integrity)") }
         let report = try NodeDatabase(path: path).verify()
-        guard report.isIntact else { throw Violation("\(what): the chain does not verify: \(report.problems.prefix(3))") }
+        guard report.isIntact else { throw Violation(.corrupt, "\(what): the chain does not verify: \(report.problems.prefix(3))") }
     }
 
     /// The hub holds `node`'s chain exactly as the node does: every event once, the same hashes.
@@ -24,10 +24,10 @@ enum Invariants {
         let local = try site.database(node).events(origin: node, fromSeq: 1)
         let stored = try site.hubDatabase().events(origin: node, fromSeq: 1)
         guard stored.count == local.count else {
-            throw Violation("\(node): the node holds \(local.count) of its events, the hub \(stored.count)")
+            throw Violation(.diverged, "\(node): the node holds \(local.count) of its events, the hub \(stored.count)")
         }
         for (mine, theirs) in zip(local, stored) where mine.seq != theirs.seq || mine.hash != theirs.hash {
-            throw Violation("\(node) seq \(mine.seq): the hub holds \(theirs.seq) with hash \(theirs.hash.prefix(12)), the node \(mine.hash.prefix(12))")
+            throw Violation(.diverged, "\(node) seq \(mine.seq): the hub holds \(theirs.seq) with hash \(theirs.hash.prefix(12)), the node \(mine.hash.prefix(12))")
         }
         return local.count
     }
@@ -58,7 +58,7 @@ enum Invariants {
             // A server error is never a fault the scenarios inject: it fails the run at once.
             for (node, database) in zip(nodes, databases) {
                 if let error = try database.syncAttempts(limit: 50).first(where: { $0.detail?.contains("the hub answered 50") == true }) {
-                    throw Violation("the hub answered \(node)'s \(error.kind) with a server error: \(error.detail ?? "")")
+                    throw Violation(.serverError, "the hub answered \(node)'s \(error.kind) with a server error: \(error.detail ?? "")")
                 }
             }
             return try zip(nodes, databases).allSatisfy { node, database in
@@ -76,8 +76,8 @@ enum Invariants {
         var compared = 0
         for node in nodes {
             for (code, hash) in try site.database(node).stateHashes() {
-                guard let theirs = hub[code] else { throw Violation("dossier \(code) of \(node) is not at the hub") }
-                guard theirs == hash else { throw Violation("dossier \(code): state hash \(hash.prefix(12)) at \(node), \(theirs.prefix(12)) at the hub") }
+                guard let theirs = hub[code] else { throw Violation(.diverged, "dossier \(code) of \(node) is not at the hub") }
+                guard theirs == hash else { throw Violation(.diverged, "dossier \(code): state hash \(hash.prefix(12)) at \(node), \(theirs.prefix(12)) at the hub") }
                 compared += 1
             }
         }
@@ -93,6 +93,7 @@ final class CounterClerk: @unchecked Sendable {
     private let lock = NSLock()
     private var acknowledged: [String] = []
     private var stopping = false
+    private var answered: String?
     private let done = DispatchSemaphore(value: 0)
     private let node: ProcessSite.Node
     private let session: URLSession
@@ -128,6 +129,10 @@ final class CounterClerk: @unchecked Sendable {
         return lock.withLock { acknowledged }
     }
 
+    /// An answer of the local API other than 201 (a status and body), which stopped the clerk;
+    /// nil if it stopped on its limit, when told, or because the node was gone.
+    var failure: String? { lock.withLock { answered } }
+
     /// Waits until the clerk stops by itself (its limit, or the node gone) and returns the codes.
     func finish() -> [String] {
         done.wait()
@@ -137,21 +142,16 @@ final class CounterClerk: @unchecked Sendable {
 
     /// One receipt; its dossier code if the API answered 201, nil once the node is gone.
     private func receive(_ index: Int) -> String? {
-        var request = URLRequest(url: node.api.appendingPathComponent("v1/dossiers"))
-        request.httpMethod = "POST"
-        request.setValue("Bearer \(node.token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key")
-        request.httpBody = Data(
-            CanonicalJSON.encode([
-                "actor": "cb-tiepnhan-01", "procedure": "1.001193", "applicant": .string("Nguyễn Văn \(index)"), "idNumber": "060185004321",
-                "phone": "0912345678", "address": "thôn 1", "documents": ["Tờ khai"],
-            ]))
+        let request = LocalAPIRequests.receipt(api: node.api, token: node.token, applicant: "Nguyễn Văn \(index)")
         let finished = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var code: String?
-        session.dataTask(with: request) { data, response, _ in
-            if (response as? HTTPURLResponse)?.statusCode == 201, let data, let body = try? JSONParser.parse(Array(data)) {
+        session.dataTask(with: request) { [self] data, response, _ in
+            let status = (response as? HTTPURLResponse)?.statusCode
+            if status == 201, let data, let body = try? JSONParser.parse(Array(data)) {
                 code = body["dossier"]?["code"]?.stringValue
+            } else if let status {
+                // An answer, not a dead node: the API refused or failed.
+                lock.withLock { answered = "\(status): \(String(decoding: (data ?? Data()).prefix(300), as: UTF8.self))" }
             }
             finished.signal()
         }.resume()

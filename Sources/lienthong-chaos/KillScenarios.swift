@@ -11,7 +11,7 @@ import LienThongTesting
 enum NodeKill {
     static let scenario = Scenario(
         number: 1, name: "node-kill", summary: "SIGKILL a node at random moments (mid-write, mid-push), restart, repeat",
-        control: .ackBeforeCommit, controlMeaning: "the local API answers before its transaction commits"
+        control: .ackBeforeCommit, controlMeaning: "the local API answers before its transaction commits", controlKind: .lostAcknowledged
     ) { options, random in try run(options, &random) }
 
     static let node = ("xa-23059", "23059", "UBND thị trấn Ma Lâm")
@@ -31,12 +31,18 @@ enum NodeKill {
             let running = try site.startNode(node, environment: options.environment)
             let clerk = CounterClerk(running)
             Thread.sleep(forTimeInterval: Double.random(in: 0.3...1.5, using: &random))
+            guard running.process.process.isRunning else {
+                throw Violation("round \(round): node run exited by itself (\(running.process.process.terminationStatus)): \(running.process.stderr)")
+            }
             running.process.kill9()
-            acknowledged += clerk.stop()
+            let receipts = clerk.stop()
+            if let failure = clerk.failure { throw Violation("round \(round): the local API answered \(failure)") }
+            guard !receipts.isEmpty else { throw Violation("round \(round): no receipt was acknowledged before the kill") }
+            acknowledged += receipts
             try Invariants.intact(path, "\(node) after kill \(round)")
             let database = try site.database(node)
             for code in acknowledged where try database.dossier(code) == nil {
-                throw Violation("kill \(round): dossier \(code) was acknowledged (201) but is not saved")
+                throw Violation(.lostAcknowledged, "kill \(round): dossier \(code) was acknowledged (201) but is not saved")
             }
         }
         // Back for good: everything saved reaches the hub, once.
@@ -60,7 +66,7 @@ enum NodeKill {
 enum HubKill {
     static let scenario = Scenario(
         number: 2, name: "hub-kill", summary: "SIGKILL the hub at random moments during pushes from 3 nodes, restart, repeat",
-        control: .hubAckBeforeCommit, controlMeaning: "the hub answers a push before its transaction commits"
+        control: .hubAckBeforeCommit, controlMeaning: "the hub answers a push before its transaction commits", controlKind: .lostAcknowledged
     ) { options, random in try run(options, &random) }
 
     static let communes = [("xa-23059", "23059", "UBND thị trấn Ma Lâm"), ("xa-23062", "23062", "UBND thị trấn Phú Long"), ("xa-23065", "23065", "UBND xã La Dạ")]
@@ -88,6 +94,7 @@ enum HubKill {
         var checked = 0
         for round in 1...kills {
             Thread.sleep(forTimeInterval: Double.random(in: 0.2...1.2, using: &random))
+            guard site.hub?.process.isRunning == true else { throw Violation("kill \(round): the hub exited by itself: \(site.hub?.stderr ?? "")") }
             site.killHub()
             // What the hub acknowledged to each node, read after the kill: all of it must be there.
             let acknowledged = try databases.map { try $0.syncCursor().storedSeq }
@@ -95,12 +102,13 @@ enum HubKill {
             let hub = try site.hubDatabase()
             for (node, seq) in zip(nodes, acknowledged) {
                 let held = try hub.head(origin: node)?.seq ?? 0
-                guard held >= seq else { throw Violation("kill \(round): the hub acknowledged \(node) up to seq \(seq) but holds \(held)") }
+                guard held >= seq else { throw Violation(.lostAcknowledged, "kill \(round): the hub acknowledged \(node) up to seq \(seq) but holds \(held)") }
                 checked += seq
             }
             try site.startHub(environment: options.environment)
         }
         let receipts = clerks.reduce(0) { $0 + $1.stop().count }
+        if let failure = clerks.compactMap(\.failure).first { throw Violation("the local API answered \(failure)") }
         let start = ContinuousClock.now
         try Invariants.waitForConvergence(site, nodes, timeout: .seconds(options.quick ? 60 : 300))
         let converged = (ContinuousClock.now - start).seconds

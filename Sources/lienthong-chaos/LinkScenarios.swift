@@ -23,12 +23,19 @@ final class FaultProxy {
         ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        CLIProcess.register(process)
         var port: Int?
         let process = self.process
-        try Eventually.wait(for: "the fault proxy to listen", timeout: .seconds(30), interval: .milliseconds(20)) {
-            guard process.isRunning else { throw Violation("the fault proxy exited with \(process.terminationStatus)") }
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            return port != nil
+        do {
+            try Eventually.wait(for: "the fault proxy to listen", timeout: .seconds(30), interval: .milliseconds(20)) {
+                guard process.isRunning else { throw Violation("the fault proxy exited with \(process.terminationStatus)") }
+                port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                return port != nil
+            }
+        } catch {
+            // Not fully made: no deinit stops it.
+            if process.isRunning { process.terminate() }
+            throw error
         }
         self.port = port ?? 0
     }
@@ -65,7 +72,9 @@ final class FaultProxy {
 enum Ambiguous {
     static let scenario = Scenario(
         number: 3, name: "ambiguous", summary: "a proxy drops 30 % of responses after the hub applied the request and resets 10 % of connections",
-        control: .skipDuplicateCheck, controlMeaning: "the hub stores a re-sent batch again instead of answering duplicate"
+        control: .skipDuplicateCheck,
+        controlMeaning: "the hub takes a re-sent batch as new; the log's UNIQUE (origin, seq) refuses it, a server error",
+        controlKind: .serverError
     ) { options, random in try run(options, &random) }
 
     static func run(_ options: Scenario.Options, _ random: inout SeededGenerator) throws -> String {
@@ -86,13 +95,15 @@ enum Ambiguous {
         // ambiguous outcome.
         let clerk = CounterClerk(running, limit: target)
         let receipts = clerk.finish()
+        if let failure = clerk.failure { throw Violation("the local API answered \(failure)") }
+        guard receipts.count == target else { throw Violation("the clerk stopped after \(receipts.count) of \(target) receipts: node run died") }
         try Invariants.waitForConvergence(site, [node], timeout: .seconds(options.quick ? 120 : 900))
         let seconds = (ContinuousClock.now - start).seconds
         running.process.terminate()
         let stats = proxy.stop()
         let stored = try Invariants.hubHoldsChain(site, node)
         let database = try site.database(node)
-        for code in receipts where try database.dossier(code) == nil { throw Violation("dossier \(code) was acknowledged but is not saved") }
+        for code in receipts where try database.dossier(code) == nil { throw Violation(.lostAcknowledged, "dossier \(code) was acknowledged but is not saved") }
         try Invariants.intact(site.hubDirectory + "/hub.sqlite", "the hub")
         try Invariants.intact(site.directory(node) + "/node.sqlite", node)
         let dossiers = try Invariants.sameState(site, [node])

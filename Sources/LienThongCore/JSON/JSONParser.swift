@@ -120,14 +120,14 @@ public struct JSONParser {
             let keyOffset = index
             let key = try parseString()
             let normalizedKey = CanonicalJSON.nfc(key)
+            guard members[normalizedKey] == nil else {
+                throw JSONParseError(offset: keyOffset, message: "duplicate key \"\(normalizedKey)\"")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             index += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth)
-            guard members.updateValue(value, forKey: normalizedKey) == nil else {
-                throw JSONParseError(offset: keyOffset, message: "duplicate key \"\(normalizedKey)\"")
-            }
+            members[normalizedKey] = try parseValue(depth: depth)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

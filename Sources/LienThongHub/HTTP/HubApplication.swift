@@ -340,13 +340,17 @@ struct FeedWatcher: Service {
 
     func run() async throws {
         var last: Int?
+        var failing = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let newest = try await HubApplication.offloaded { try database.lastEventPosition() }
                 if let previous = last, newest != previous { notifier.bump() }
                 last = newest
+                failing = false
             } catch {
-                logger.error("cannot read the newest event position", metadata: ["error": "\(error)"])
+                // Once per run of failures, not every 50 ms.
+                if !failing { logger.error("cannot read the newest event position", metadata: ["error": "\(error)"]) }
+                failing = true
             }
             try? await Task.sleep(for: interval)
         }

@@ -58,7 +58,9 @@ public final class NodeSyncService: Service {
         // The log's head as last told to the engine. Read at every tick (one indexed read), it
         // sees every writer: the CLI in another process, and the local API in this one, whose
         // commits on the shared connection SQLite's `data_version` would not show.
-        var head = (try? database.head(origin: origin)?.seq) ?? 0
+        // Starts from the head the engine read, so a write committed between that read and this
+        // line is still noticed at the first tick.
+        var head = engine.localHead
         var lastBeat: Int64 = 0
         var failure: SyncEngine.Failure?
         // Once mode ends after a pull that found nothing new: its `since` tells the hub that
