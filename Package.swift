@@ -138,6 +138,7 @@ let package = Package(
             name: "lienthong-chaos",
             dependencies: [
                 "LienThongCore", "LienThongStore", "LienThongTesting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

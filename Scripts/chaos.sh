@@ -12,7 +12,8 @@
 #   Scripts/chaos.sh --seed S              # replay the random moments of a run (printed at its start)
 #
 # Scenarios built so far: 1 node-kill, 2 hub-kill, 3 ambiguous (through Scripts/faultproxy.py,
-# the project's own fault-injecting proxy: the kernel has no netem and toxiproxy is not packaged).
+# the project's own fault-injecting proxy: the kernel has no netem and toxiproxy is not packaged),
+# 6 disk-full (a small tmpfs: needs root, as on the project's machines).
 # Uses the debug build (the one `swift build --build-tests` makes): planted bugs exist only there.
 set -euo pipefail
 cd "$(dirname "$0")/.."

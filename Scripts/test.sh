@@ -47,7 +47,7 @@ echo "== the fault-injecting proxy's own tests (Scripts/faultproxy.py, against a
 python3 Scripts/test_faultproxy.py
 
 echo "== fault injection with real processes, reduced sizes (Scripts/chaos.sh --quick); each scenario's control run must fail"
-Scripts/chaos.sh --quick --only node-kill,hub-kill,ambiguous
+Scripts/chaos.sh --quick --only node-kill,hub-kill,ambiguous,disk-full
 
 # Last, so that the test runner's summary closes the output. Two runs: the tests that serve a hub
 # inside the test process (contract, hub, sync) first, then the end-to-end tests, which block their

@@ -73,6 +73,9 @@ public struct LocalAPIError: Error, Sendable {
             self.init(400, "bad-request", "\(workflow.description); nothing was written")
         case .idempotencyKeyReused:
             self.init(422, "idempotency-key-reused", error.description)
+        case .diskFull:
+            // The office's software shows this to the clerk: the cause, and that nothing was saved.
+            self.init(507, "disk-full", "\(error.description) (Ổ đĩa đầy: hồ sơ chưa được lưu)")
         case .invalidEvent, .notWritable:
             // Bad input the event validator caught (a field too long, a value out of range): the
             // same request will never succeed, so it is not "unavailable".
@@ -145,11 +148,13 @@ public enum LocalAPI {
                 email: try fields.optionalString("email"), address: try fields.optionalString("address") ?? "",
                 documents: try fields.strings("documents"), channel: channel)
             let actor = try fields.string("actor")
-            let answer = try await committedOrEarly { early in
-                try node.database.receive(
-                    intake, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) }, idempotency: idempotency
-                ) { write in
-                    early((201, CanonicalJSON.encode(["dossier": write.state.json, "receipt": .string(Receipt.text(write.state, staffNames: node.staffNames))])))
+            let answer = try await acknowledgingFailedWritesIfPlanted {
+                try await committedOrEarly { early in
+                    try node.database.receive(
+                        intake, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) }, idempotency: idempotency
+                    ) { write in
+                        early((201, CanonicalJSON.encode(["dossier": write.state.json, "receipt": .string(Receipt.text(write.state, staffNames: node.staffNames))])))
+                    }
                 }
             }
             return respond(answer)
@@ -317,6 +322,20 @@ public enum LocalAPI {
         }
         for await answer in answers { return answer }
         throw LocalAPIError(500, "internal", "the write failed")
+    }
+
+    /// `write`'s answer. Planted bug `acknowledge-failed-writes` (debug builds only; the control
+    /// run of the chaos scenario that fills the node's disk): a receipt the full disk refused is
+    /// answered 201 with a made-up dossier code.
+    static func acknowledgingFailedWritesIfPlanted(_ write: () async throws -> WriteAnswer) async throws -> WriteAnswer {
+        do {
+            return try await write()
+        } catch let error as StoreError {
+            if case .diskFull = error, PlantedBug.acknowledgeFailedWrites.isActive {
+                return WriteAnswer(status: 201, body: CanonicalJSON.encode(["dossier": ["code": .string("unsaved-\(UUID().uuidString)")]]))
+            }
+            throw error
+        }
     }
 
     /// SQLite work on NIO's thread pool, off the few cooperative threads (as at the hub): a write

@@ -25,6 +25,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case workflow(WorkflowError)
     /// SQLite failed.
     case database(operation: String, reason: String)
+    /// The disk holding the database is full (SQLite's `SQLITE_FULL`); the transaction was rolled
+    /// back, nothing was written.
+    case diskFull(operation: String)
     /// An idempotency key came back with a different request; nothing was written.
     case idempotencyKeyReused(key: String)
     /// An operator's request the stored state does not allow (the reason says what to do);
@@ -55,6 +58,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "\(error.description); nothing was written"
         case .database(let operation, let reason):
             "database error while trying to \(operation): \(reason)"
+        case .diskFull(let operation):
+            "the disk holding the database is full: nothing was written; free space on it, then do it again (it happened while trying to \(operation))"
         case .idempotencyKeyReused(let key):
             "Idempotency-Key \(key) was used for a different request; nothing was written: send a new key for a new request"
         case .refused(let reason):

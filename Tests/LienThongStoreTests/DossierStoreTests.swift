@@ -85,6 +85,46 @@ import Testing
         #expect(try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code == "23059-261123-0002")
     }
 
+    /// A full disk (SQLite's `SQLITE_FULL`, reached here through `max_page_count`, a limit SQLite
+    /// enforces as it would a full file system) refuses a write with `diskFull`, whose text says
+    /// so and that nothing was written; nothing was, and the next write after room returns works.
+    @Test func aFullDiskRefusesTheWriteAndNothingIsWritten() throws {
+        let directory = try FileDatabaseTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try Self.newDatabase(path: directory + "/node.sqlite")
+        let workflow = try Fixtures.workflow()
+        let clock = TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-11-23 08:00")))
+        func receive() throws -> String {
+            try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code
+        }
+        _ = try receive()
+        let pages = try database.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+        try database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)") }
+        var refusal: StoreError?
+        var written = 1
+        for _ in 0..<500 {
+            do {
+                _ = try receive()
+                written += 1
+            } catch {
+                refusal = error as? StoreError
+                break
+            }
+        }
+        let full = try #require(refusal)
+        guard case .diskFull = full else {
+            Issue.record("expected diskFull, got \(full)")
+            return
+        }
+        #expect(full.description.contains("disk holding the database is full"))
+        #expect(full.description.contains("nothing was written"))
+        #expect(try database.eventCount() == written)
+        #expect(try database.dossiers(DossierFilter()).count == written)
+        #expect(try database.verify().isIntact)
+        try database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        #expect(try receive() == "23059-261123-\(LocalDate.pad(written + 1, 4))")
+    }
+
     @Test func rebuildYieldsIdenticalProjections() throws {
         let database = try Self.newDatabase()
         let workflow = try Fixtures.workflow()

@@ -20,6 +20,8 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     case ackBeforeCommit = "ack-before-commit"
     /// The hub answers a push before its transaction commits (half a second later).
     case hubAckBeforeCommit = "hub-ack-before-commit"
+    /// The node's local API answers 201, with a made-up dossier, to a receipt the full disk refused.
+    case acknowledgeFailedWrites = "acknowledge-failed-writes"
 
     /// The variable that switches a planted bug on.
     public static let environmentVariable = "LIENTHONG_PLANTED_BUG"

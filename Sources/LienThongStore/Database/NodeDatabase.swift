@@ -85,6 +85,8 @@ public final class NodeDatabase: Sendable {
             }
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError.diskFull(operation: operation)
         } catch {
             throw StoreError.database(operation: operation, reason: String(describing: error))
         }
