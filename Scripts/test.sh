@@ -19,6 +19,9 @@ swift build --build-tests
 echo "== event vectors, independent Python implementation"
 python3 Scripts/vectors.py check
 
+echo "== the NFC quick check's ranges, against Python's unicodedata (Scripts/check-nfc-ranges.py)"
+python3 Scripts/check-nfc-ranges.py
+
 echo "== configuration files (calendar, procedure catalogue)"
 python3 Scripts/check-config.py
 

@@ -204,7 +204,7 @@ extension BenchCommand {
 /// shows progress as it goes.
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
-func format(_ value: Double) -> String { String(format: "%.2f", value) }
+func format(_ value: Double) -> String { Figures.format(value) }
 
 /// The figures of a run, as JSON.
 struct BenchResults {
@@ -535,6 +535,3 @@ struct BenchError: Error, CustomStringConvertible {
     var description: String
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -81,29 +81,20 @@ enum LinkUp {
             }
             figures.localWrite.append((written - start).milliseconds)
             let seq = try node.database.head(origin: node.identity.origin)?.seq ?? 0
-            try await until(timeout: .seconds(10), "the hub to store seq \(seq)") { (try hub.service.database.head(origin: node.identity.origin)?.seq ?? 0) >= seq }
+            try await Eventually.poll(for: "the hub to store seq \(seq)", timeout: .seconds(10), interval: .milliseconds(1)) { (try hub.service.database.head(origin: node.identity.origin)?.seq ?? 0) >= seq }
             figures.communeToHub.append((ContinuousClock.now - start).milliseconds)
 
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...250, using: &generator)))
             let decided = ContinuousClock.now
             let write = try hub.service.perform(.resolve(approved: true, reason: ""), on: forwarded[index], actor: "ld-ubnd-huyen", wallMilliseconds: wall)
             let hubSeq = write.events.map(\.seq).max() ?? 0
-            try await until(timeout: .seconds(10), "the commune to hold the decision") { (try node.database.head(origin: hubOrigin)?.seq ?? 0) >= hubSeq }
+            try await Eventually.poll(for: "the commune to hold the decision", timeout: .seconds(10), interval: .milliseconds(1)) { (try node.database.head(origin: hubOrigin)?.seq ?? 0) >= hubSeq }
             figures.decisionToCommune.append((ContinuousClock.now - decided).milliseconds)
         }
         await group.triggerGracefulShutdown()
         _ = try? await running.value
         await hub.stop()
         return figures
-    }
-
-    /// Waits, checking every millisecond, until `condition` holds.
-    static func until(timeout: Duration, _ what: String, _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try !condition() {
-            guard ContinuousClock.now < deadline else { throw BenchError(description: "gave up waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(1))
-        }
     }
 }
 
@@ -115,8 +106,4 @@ enum Percentile {
         let rank = Int((percent / 100 * Double(sorted.count)).rounded(.up))
         return sorted[min(sorted.count, max(1, rank)) - 1]
     }
-}
-
-extension Duration {
-    var milliseconds: Double { seconds * 1000 }
 }

@@ -125,8 +125,4 @@ enum HubKill {
     }
 }
 
-func format(_ value: Double) -> String { String(format: "%.2f", value) }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
+func format(_ value: Double) -> String { Figures.format(value) }

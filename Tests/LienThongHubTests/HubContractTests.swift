@@ -29,6 +29,19 @@ import Testing
         return (hub, a, b, try await a.enroll(with: hub), try await b.enroll(with: hub))
     }
 
+    /// A live district hub with Ma Lâm enrolled, and one of Ma Lâm's dossiers processed and
+    /// forwarded to the district, pushed.
+    static func forwardedToTheDistrict(in root: URL) async throws -> (hub: LiveHub, node: LiveNode, sync: NodeSync, code: String) {
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        let code = try node.receive()
+        try node.perform(.process(to: "cb-tuphap-01", step: nil), on: code, actor: "cb-tiepnhan-01")
+        try node.perform(.forward(agency: "597", reason: "Thẩm quyền của huyện"), on: code)
+        try await sync.once()
+        return (hub, node, sync, code)
+    }
+
     /// Every request the test's clients sent, and every answer, conforms to Docs/openapi-hub.json;
     /// then the hub stops.
     static func finish(_ hub: LiveHub, sourceLocation: SourceLocation = #_sourceLocation) async throws {
@@ -296,13 +309,7 @@ import Testing
     @Test func aWaitingLongPollHasItsPositionDeliveredOnArrival() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
-        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
-        let sync = try await node.enroll(with: hub)
-        let code = try node.receive()
-        try node.perform(.process(to: "cb-tuphap-01", step: nil), on: code, actor: "cb-tiepnhan-01")
-        try node.perform(.forward(agency: "597", reason: ""), on: code)
-        try await sync.once()
+        let (hub, node, sync, code) = try await Self.forwardedToTheDistrict(in: root)
         _ = try hub.service.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: { UInt64(Date().timeIntervalSince1970 * 1000) })
         // The node reads its feed from the start: the hub has delivered nothing past 0 so far.
         let client = sync.client
@@ -374,12 +381,7 @@ import Testing
     @Test func aDecisionWrittenOutsideThePushRouteWakesTheLongPolls() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
-        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
-        let sync = try await node.enroll(with: hub)
-        let code = try node.receive()
-        try node.perform(.forward(agency: "597", reason: "Thẩm quyền của huyện"), on: code)
-        try await sync.once()
+        let (hub, node, sync, code) = try await Self.forwardedToTheDistrict(in: root)
 
         let before = hub.notifier.generation
         // Nothing arrives: the watcher leaves the notifier alone.

@@ -34,7 +34,7 @@ public enum CanonicalJSON {
     /// U+0300 or in Latin Extended Additional (U+1E00–U+1EFF), which covers Vietnamese written
     /// precomposed (ơ, ư, đ, ạ, ế …). Each of those is its own NFC form, has combining class 0 and
     /// is never the second half of a composition, so any sequence of them is NFC (UAX #15's
-    /// quick check); checked against Python's `unicodedata` for every scalar of both ranges. Other
+    /// quick check); Scripts/check-nfc-ranges.py (in CI) checks this against Python's `unicodedata`. Other
     /// text (a combining mark, another script) takes Foundation's normalisation, which is slow.
     @inline(__always)
     static func isCertainlyNFC(_ string: String) -> Bool {
@@ -133,14 +133,16 @@ public enum CanonicalJSON {
     static func isNormalized(_ value: JSONValue) -> Bool {
         switch value {
         case .null, .bool, .integer: return true
-        case .string(let s): return isCertainlyNFC(s) || s.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(s.unicodeScalars)
+        case .string(let s): return isNFC(s)
         case .array(let items): return items.allSatisfy(isNormalized)
-        case .object(let members):
-            return members.allSatisfy { key, member in
-                (isCertainlyNFC(key) || key.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(key.unicodeScalars))
-                    && isNormalized(member)
-            }
+        case .object(let members): return members.allSatisfy { key, member in isNFC(key) && isNormalized(member) }
         }
+    }
+
+    /// Whether `string` is in NFC: the quick check, else Foundation's normal form compared scalar
+    /// by scalar (String's `==` is canonical equivalence and would always say yes).
+    static func isNFC(_ string: String) -> Bool {
+        isCertainlyNFC(string) || string.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(string.unicodeScalars)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
