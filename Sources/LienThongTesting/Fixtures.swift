@@ -46,11 +46,14 @@ public enum Fixtures {
         return Data(CanonicalJSON.encode(.object(root)))
     }
 
-    /// The next `count` working days after `date` by `calendar`.
-    public static func workingDays(_ count: Int, after date: LocalDate, calendar: WorkingCalendar) -> [LocalDate] {
+    /// The first `count` working days on or after `date` by `calendar`. Tests that make these days
+    /// off start from today: a receipt made before office hours on a working day falls due that same
+    /// day, so days off from tomorrow on would not move it (a test run just after midnight in Vietnam
+    /// failed that way).
+    public static func workingDays(_ count: Int, from date: LocalDate, calendar: WorkingCalendar) -> [LocalDate] {
         let time = WorkingTime(calendar: calendar)
         var days: [LocalDate] = []
-        var day = date.adding(days: 1)
+        var day = date
         while days.count < count {
             day = time.workingDay(onOrAfter: day)
             days.append(day)

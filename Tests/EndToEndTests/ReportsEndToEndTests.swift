@@ -100,11 +100,11 @@ import Testing
         try site.run(["node", "sync", "--data-dir", node])
 
         // The link goes down; the district publishes a calendar that makes the next three working
-        // days days off (a swap announced late).
+        // days, today first, days off (a swap announced late).
         #expect(site.hub?.terminate() == 0)
         let shipped = try Fixtures.calendar()
         let file = site.root + "/calendar-2026.2.json"
-        let content = try Fixtures.calendarFile(version: "2026.2-e2e", daysOff: Fixtures.workingDays(3, after: Self.today(), calendar: shipped))
+        let content = try Fixtures.calendarFile(version: "2026.2-e2e", daysOff: Fixtures.workingDays(3, from: Self.today(), calendar: shipped))
         try content.write(to: URL(fileURLWithPath: file))
         let bad = site.root + "/bad.json"
         try Data(#"{"calendar":"x","version":"1","timeZone":"Asia/Bangkok","officeHours":[],"weekendDays":[],"years":[]}"#.utf8).write(to: URL(fileURLWithPath: bad))

@@ -44,6 +44,27 @@ import Testing
         #expect(Fixtures.vietnamText(time.startOfCounting(instant)) == "2026-11-24 07:00")
     }
 
+    /// Regression: the publication tests make `Fixtures.workingDays(3, from: today)` days off and
+    /// expect the next receipt's appointment to move. Days off from tomorrow did not move a receipt
+    /// made before office hours on a working day (due the same day), and CI running at 00:02 in
+    /// Vietnam failed. Every hour of two weeks around a weekend, a worked Saturday and a holiday.
+    @Test func daysOffFromTodayMoveTheAppointmentOfAReceiptAtAnyHour() throws {
+        let shipped = try Fixtures.calendar()
+        let time = WorkingTime(calendar: shipped)
+        let start = Int64(LocalDate(iso: "2026-04-20")!.dayNumber) * 86_400_000 - 7 * 3_600_000  // 00:00 in Vietnam
+        for hour in 0..<(14 * 24) {
+            let instant = start + Int64(hour) * 3_600_000 + 17 * 60_000
+            let today = LocalDate(vietnamTimeOf: instant)
+            let off = Fixtures.workingDays(3, from: today, calendar: shipped)
+            let published = WorkingTime(calendar: try WorkingCalendar.load(try Fixtures.calendarFile(version: "t", daysOff: off), file: "t.json"))
+            for duration in [ProcedureDuration.workingDays(1), .workingDays(3)] {
+                let before = time.deadline(of: duration, from: instant)
+                let after = published.deadline(of: duration, from: instant)
+                #expect(before != nil && after != nil && after! > before!, "\(Fixtures.vietnamText(instant)), \(duration): \(before.map(Fixtures.vietnamText) ?? "none") → \(after.map(Fixtures.vietnamText) ?? "none")")
+            }
+        }
+    }
+
     @Test func supplementPausesOrRestartsTheClockAsTheProcedureSays() throws {
         for policy in SupplementPolicy.allCases {
             let procedure = Procedure(

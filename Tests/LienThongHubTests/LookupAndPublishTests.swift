@@ -122,9 +122,9 @@ import Testing
         let before = try #require(try node.database.dossier(earlier))
         #expect(before.calendarVersion == "2026.1")
 
-        // The next three working days become days off (a late-announced swap).
+        // Today and the next two working days become days off (a late-announced swap).
         let time = node.workflow.workingTime
-        let off = Fixtures.workingDays(3, after: LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000)), calendar: time.calendar)
+        let off = Fixtures.workingDays(3, from: LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000)), calendar: time.calendar)
         let content = try Fixtures.calendarFile(version: "2026.9-test", daysOff: off)
         let wall: () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
         // Bad input: a calendar that does not parse is refused and writes nothing.
