@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", exact: "1.35.2"),
     ],
     targets: [
         .target(
@@ -67,9 +68,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LienThongHTTP",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LienThongHub",
             dependencies: [
-                "LienThongCore", "LienThongStore", "LienThongWire",
+                "LienThongCore", "LienThongStore", "LienThongWire", "LienThongHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -87,7 +97,7 @@ let package = Package(
         .target(
             name: "LienThongLocalAPI",
             dependencies: [
-                "LienThongCore", "LienThongStore",
+                "LienThongCore", "LienThongStore", "LienThongHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "lienthong-chaos",
             dependencies: [
-                "LienThongCore", "LienThongStore", "LienThongTesting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LienThongCore", "LienThongStore", "LienThongTesting", "LienThongWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings

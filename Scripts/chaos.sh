@@ -11,9 +11,11 @@
 #   Scripts/chaos.sh --only 1,hub-kill     # some scenarios, by number or name
 #   Scripts/chaos.sh --seed S              # replay the random moments of a run (printed at its start)
 #
-# Scenarios built so far: 1 node-kill, 2 hub-kill, 3 ambiguous (through Scripts/faultproxy.py,
-# the project's own fault-injecting proxy: the kernel has no netem and toxiproxy is not packaged),
-# 6 disk-full (a small tmpfs: needs root, as on the project's machines).
+# Scenarios: 1 node-kill, 2 hub-kill, 3 ambiguous, 4 slow-link, 5 partition (3–5 through
+# Scripts/faultproxy.py, the project's own fault-injecting proxy: the kernel has no netem and
+# toxiproxy is not packaged), 6 disk-full (a small tmpfs: needs root, as on the project's
+# machines), 7 clock-skew (faketime), 11 security (the matrix of credentials, limits, slow
+# headers, secrets and file modes). 8 (schemathesis) is Scripts/schemathesis.sh.
 # Uses the debug build (the one `swift build --build-tests` makes): planted bugs exist only there.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LienThongCore
+import LienThongHTTP
 import LienThongStore
 import Logging
 import NIOCore
@@ -139,6 +140,7 @@ public enum LocalAPI {
         router.post(RouterPath(LocalAPIPaths.dossiers)) { request, _ -> Response in
             let (idempotency, body) = try await writeRequest(request)
             let fields = try Body(body)
+            try fields.refuseOthers(than: Body.intakeMembers)
             guard let channel = Channel(rawValue: try fields.optionalString("channel") ?? "counter") else {
                 throw LocalAPIError.badRequest("channel: expected counter, online or post")
             }
@@ -164,6 +166,7 @@ public enum LocalAPI {
             let action = try context.parameters.require("action")
             let (idempotency, body) = try await writeRequest(request)
             let fields = try Body(body)
+            try fields.refuseOthers(than: Body.actionMembers)
             let command = try Self.command(action, fields)
             let actor = try fields.string("actor")
             let answer = try await offloaded {
@@ -189,6 +192,8 @@ public enum LocalAPI {
     ) -> some ApplicationProtocol {
         Application(
             router: buildRouter(node: node, settings: settings, logger: logger),
+            // A client must send each request head in time (slowloris; see RequestHeadDeadline).
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestHeadDeadline()])),
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "lienthong-node"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
@@ -358,6 +363,20 @@ struct Body {
         }
         guard let members = value.objectValue else { throw LocalAPIError.badRequest("body: expected a JSON object") }
         self.members = members
+    }
+
+    /// The members of a receipt (`POST /v1/dossiers`) and of an action, as the OpenAPI document
+    /// lists them (`additionalProperties: false`).
+    static let intakeMembers: Set<String> = ["actor", "procedure", "applicant", "idNumber", "phone", "email", "address", "documents", "channel"]
+    static let actionMembers: Set<String> = ["actor", "to", "step", "reason", "documents", "note", "decision", "until", "phone", "email", "text"]
+
+    /// Refuses a member the request does not have: a client that sends `code`, `status` or
+    /// `appointment` learns that the node sets them, instead of seeing them silently dropped.
+    func refuseOthers(than known: Set<String>) throws {
+        guard let unknown = members.keys.sorted().first(where: { !known.contains($0) }) else { return }
+        throw LocalAPIError.badRequest(
+            "\(unknown): not a member of this request (expected only \(known.sorted().joined(separator: ", "))); the node sets codes, "
+                + "statuses, times and appointments itself; nothing was written")
     }
 
     func string(_ key: String) throws -> String {

@@ -80,7 +80,11 @@ public struct CLIProcess {
 
         func killAll() {
             for process in lock.withLock({ Array(processes.values) }) where process.isRunning {
-                _ = kill(process.processIdentifier, SIGKILL)
+                // A wrapper's child first (faketime passes no signal on), then the process.
+                let pid = process.processIdentifier
+                let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+                for child in children.split(separator: " ").compactMap({ Int32($0) }) { _ = kill(child, SIGKILL) }
+                _ = kill(pid, SIGKILL)
             }
         }
     }
@@ -94,10 +98,19 @@ public struct CLIProcess {
         private let stderrFile: URL
 
         /// Starts `lienthong arguments…`; `environment` adds to (or overrides) this process's.
-        public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        /// `wrapper` runs it through another program, e.g. `["/usr/bin/faketime", "-f", "+1d"]`,
+        /// which must start `lienthong` as its only child and wait for it: signals then go to that
+        /// child, by its own pid, found in /proc (faketime passes none on).
+        public init(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws {
             process = Process()
-            process.executableURL = CLIProcess.binaryURL
-            process.arguments = arguments
+            if let launcher = wrapper.first {
+                process.executableURL = URL(fileURLWithPath: launcher)
+                process.arguments = wrapper.dropFirst() + [CLIProcess.binaryURL.path] + arguments
+            } else {
+                process.executableURL = CLIProcess.binaryURL
+                process.arguments = arguments
+            }
+            wrapped = !wrapper.isEmpty
             if !environment.isEmpty {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
             }
@@ -111,7 +124,28 @@ public struct CLIProcess {
             CLIProcess.registry.add(process)
         }
 
+        private let wrapped: Bool
+
         public var pid: Int32 { process.processIdentifier }
+
+        /// The pid of `lienthong` itself: the process's own, or, under a wrapper, its child's (nil
+        /// if the wrapper has none, yet or any more).
+        public var lienthongPID: Int32? {
+            guard wrapped else { return pid }
+            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            return children.split(separator: " ").first.flatMap { Int32($0) }
+        }
+
+        /// Sends `signal` to `lienthong` (see ``lienthongPID``) while the process runs.
+        private func send(_ signal: Int32) {
+            guard process.isRunning else { return }
+            if wrapped {
+                // Once the wrapper has reaped its child it exits too; until then the child is its.
+                if let child = lienthongPID { _ = kill(child, signal) } else if signal == SIGKILL { _ = kill(pid, SIGKILL) }
+            } else {
+                _ = kill(pid, signal)
+            }
+        }
 
         /// The next line of stdout, waiting for it; nil at end of output.
         public func nextLine() -> String? {
@@ -138,7 +172,7 @@ public struct CLIProcess {
         /// exited: its pid may belong to another process by then.
         public func kill9() {
             guard process.isRunning else { return }
-            _ = kill(pid, SIGKILL)
+            send(SIGKILL)
             process.waitUntilExit()
         }
 
@@ -148,7 +182,7 @@ public struct CLIProcess {
         @discardableResult
         public func terminate(grace: Duration = .seconds(60)) -> Int32 {
             guard process.isRunning else { return process.terminationStatus }
-            process.terminate()
+            if wrapped { send(SIGTERM) } else { process.terminate() }
             let deadline = ContinuousClock.now + grace
             while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
             if process.isRunning { kill9() }
@@ -166,7 +200,7 @@ public struct CLIProcess {
         public var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
 
         deinit {
-            if process.isRunning { _ = kill(pid, SIGKILL) }
+            send(SIGKILL)
             CLIProcess.registry.remove(process)
             try? FileManager.default.removeItem(at: stderrFile)
         }

@@ -48,6 +48,17 @@ struct Fields {
         return text
     }
 
+    /// A node id (`xa-23059`): checked here so that no answer ever quotes a malformed one back.
+    func node(_ key: String) throws(WireError) -> String {
+        let text = try string(key)
+        do throws(EventValidationError) {
+            try EventValidator.checkOrigin(text, field: key)
+        } catch {
+            throw WireError(field: name(key), expected: "a node id of 1 to 64 lowercase letters, digits and '-', such as xa-23059")
+        }
+        return text
+    }
+
     func optionalString(_ key: String) throws(WireError) -> String? {
         guard let value = members[key], value != .null else { return nil }
         guard let text = value.stringValue else { throw WireError(field: name(key), expected: "a string") }

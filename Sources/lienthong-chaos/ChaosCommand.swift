@@ -31,18 +31,9 @@ struct ChaosCommand: ParsableCommand {
         var failures: [String] = []
         for scenario in scenarios {
             say("== \(scenario.number) \(scenario.name): \(scenario.summary)")
-            // A scenario that hangs stops the run (its processes killed by pid) instead of CI.
-            let limit = quick ? 600 : 3_600
-            let watchdog = DispatchWorkItem {
-                say("  FAIL: \(scenario.name) ran past \(limit) s; stopping its processes")
-                CLIProcess.killAll()
-                Foundation.exit(1)
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(limit), execute: watchdog)
-            defer { watchdog.cancel() }
             var random = SeededGenerator(seed: seed &+ UInt64(scenario.number))
             do {
-                let figures = try scenario.run(Scenario.Options(quick: quick, control: nil), &random)
+                let figures = try watched(scenario.name) { try scenario.run(Scenario.Options(quick: quick, control: nil), &random) }
                 say("  ok: \(figures)")
             } catch {
                 say("  FAIL: \(error)")
@@ -53,7 +44,7 @@ struct ChaosCommand: ParsableCommand {
                     say("  control run: planted bug \(bug.rawValue) (\(scenario.controlMeaning)); it must fail")
                     var random = SeededGenerator(seed: seed &+ UInt64(scenario.number) &+ 1000)
                     do {
-                        let figures = try scenario.run(Scenario.Options(quick: quick, control: bug), &random)
+                        let figures = try watched("the control run of \(scenario.name)") { try scenario.run(Scenario.Options(quick: quick, control: bug), &random) }
                         say("  CONTROL PASSED, which it must not: \(figures)")
                         failures.append("\(scenario.name): the control run with \(bug.rawValue) passed")
                     } catch let violation as Violation where violation.kind == scenario.controlKind {
@@ -69,6 +60,20 @@ struct ChaosCommand: ParsableCommand {
         say("== summary: \(scenarios.count - Set(failures.map { $0.prefix { $0 != ":" } }).count) of \(scenarios.count) scenarios passed")
         for failure in failures { say("  FAIL \(failure)") }
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Runs `work` under a watchdog: one that hangs stops the whole run (its processes killed by
+    /// pid) instead of CI. Each run, normal or control, has its own limit.
+    func watched<T>(_ name: String, _ work: () throws -> T) throws -> T {
+        let limit = quick ? 600 : 3_600
+        let watchdog = DispatchWorkItem {
+            say("  FAIL: \(name) ran past \(limit) s; stopping its processes")
+            CLIProcess.killAll()
+            Foundation.exit(1)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(limit), execute: watchdog)
+        defer { watchdog.cancel() }
+        return try work()
     }
 }
 
@@ -93,7 +98,7 @@ struct Scenario: Sendable {
     var controlKind: Violation.Kind
     var run: @Sendable (Options, inout SeededGenerator) throws -> String
 
-    static let all: [Scenario] = [NodeKill.scenario, HubKill.scenario, Ambiguous.scenario, DiskFull.scenario]
+    static let all: [Scenario] = [NodeKill.scenario, HubKill.scenario, Ambiguous.scenario, SlowLink.scenario, Partition.scenario, DiskFull.scenario, ClockSkew.scenario, Security.scenario]
 }
 
 /// An invariant that does not hold (or a run that could not finish), and which kind it is.
@@ -107,6 +112,8 @@ struct Violation: Error, CustomStringConvertible {
         case corrupt
         /// The hub answered a server error.
         case serverError = "server-error"
+        /// A request that must be refused was served, or another commune's data or a secret came back.
+        case breach
         /// Anything else: a timeout, a process that died by itself, an unexpected answer.
         case other
     }

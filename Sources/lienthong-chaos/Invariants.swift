@@ -98,8 +98,9 @@ final class CounterClerk: @unchecked Sendable {
     private let node: ProcessSite.Node
     private let session: URLSession
 
-    /// Starts writing at once; stops by itself after `limit` acknowledged receipts, if given.
-    init(_ node: ProcessSite.Node, limit: Int = .max) {
+    /// Starts writing at once; stops by itself after `limit` acknowledged receipts, if given, and
+    /// waits `pause` after each (a clerk's pace, so that the daemon pushes many small batches).
+    init(_ node: ProcessSite.Node, limit: Int = .max, pause: Duration = .zero) {
         self.node = node
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 10
@@ -110,6 +111,7 @@ final class CounterClerk: @unchecked Sendable {
                 index += 1
                 guard let code = receive(index) else { break }
                 lock.withLock { acknowledged.append(code) }
+                if pause > .zero { Thread.sleep(forTimeInterval: pause.seconds) }
             }
             done.signal()
         }

@@ -200,6 +200,12 @@ import Testing
         let unknownProcedure = try await api.call(
             "POST", "/v1/dossiers", body: .object((Self.intake.objectValue ?? [:]).merging(["procedure": "9.999999"]) { $1 }), key: "r3")
         #expect(unknownProcedure.status == 400, "\(unknownProcedure.text)")
+        // A member the request does not have (the node sets codes and appointments): refused, named.
+        let serverOwned = try await api.call(
+            "POST", "/v1/dossiers", body: .object((Self.intake.objectValue ?? [:]).merging(["appointment": 1, "code": "23059-261122-9999"]) { $1 }), key: "r4")
+        #expect(serverOwned.status == 400 && serverOwned.json?["message"]?.stringValue?.hasPrefix("appointment: not a member") == true, "\(serverOwned.text)")
+        let statusInAction = try await api.call("POST", "/v1/dossiers/\(code)/note", body: ["actor": "cb-tiepnhan-01", "text": "x", "status": "10"], key: "n0")
+        #expect(statusInAction.status == 400 && statusInAction.json?["message"]?.stringValue?.hasPrefix("status: not a member") == true, "\(statusInAction.text)")
         #expect(try api.eventCount == 1)
 
         let handed = try await api.call(

@@ -1,3 +1,4 @@
+import Foundation
 extension DossierState {
     /// The folded dossier as canonical-ready JSON, conflicts included: what ``stateHash`` covers
     /// and what `dossier show --json` prints.
@@ -85,7 +86,13 @@ extension DossierState {
     }
 
     /// SHA-256 of the canonical folded dossier, conflicts included (DESIGN §3).
-    public var stateHash: String { Digest.sha256Hex(CanonicalJSON.encode(json)) }
+    public var stateHash: String {
+        if PlantedBug.foldStampsLocalDate.isActive, case .object(var object) = json {
+            object["foldedOn"] = .string(LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000)).iso)
+            return Digest.sha256Hex(CanonicalJSON.encode(.object(object)))
+        }
+        return Digest.sha256Hex(CanonicalJSON.encode(json))
+    }
 
     /// A replica's hash over the dossiers being compared: SHA-256 of their sorted
     /// `code stateHash` lines.

@@ -22,6 +22,15 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     case hubAckBeforeCommit = "hub-ack-before-commit"
     /// The node's local API answers 201, with a made-up dossier, to a receipt the full disk refused.
     case acknowledgeFailedWrites = "acknowledge-failed-writes"
+    /// The node's sync stops pushing after three failed pushes in a row, for good (a circuit
+    /// breaker that never closes again).
+    case giveUpAfterFailures = "give-up-after-failures"
+    /// The folded state takes the replica's own date (its clock, at fold time) into its state hash:
+    /// replicas whose clocks show different days disagree.
+    case foldStampsLocalDate = "fold-stamps-local-date"
+    /// The hub serves a pull or own request the feed of the node it names (`node=`), whoever's
+    /// credential came with it.
+    case servesNamedFeed = "serves-named-feed"
 
     /// The variable that switches a planted bug on.
     public static let environmentVariable = "LIENTHONG_PLANTED_BUG"

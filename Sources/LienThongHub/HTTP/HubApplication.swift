@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import LienThongCore
+import LienThongHTTP
 import LienThongStore
 import LienThongWire
 import Logging
@@ -113,9 +114,8 @@ public enum HubApplication {
             return Self.respond(response.bytes, to: request)
         }
         router.get(RouterPath(SyncPaths.pull)) { request, context -> Response in
-            let node = try service.authenticate(credential: Self.bearer(request))
             let query = request.uri.queryParameters
-            try Self.checkFeedOwner(query.get("node"), credentialNode: node)
+            let node = try Self.feedNode(query.get("node"), credentialNode: try service.authenticate(credential: Self.bearer(request)))
             let since = try Self.integer(query.get("since"), name: "since", default: 0)
             let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
             let wait = min(try Self.integer(query.get("wait"), name: "wait", default: 0), service.caps.maxWaitSeconds)
@@ -162,9 +162,8 @@ public enum HubApplication {
             return Self.respond(response.bytes, to: request)
         }
         router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
-            let node = try service.authenticate(credential: Self.bearer(request))
             let query = request.uri.queryParameters
-            try Self.checkFeedOwner(query.get("node"), credentialNode: node)
+            let node = try Self.feedNode(query.get("node"), credentialNode: try service.authenticate(credential: Self.bearer(request)))
             let fromSeq = try Self.integer(query.get("fromSeq"), name: "fromSeq", default: 1)
             let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
             let own = try await Self.offloaded { try service.own(node: node, fromSeq: fromSeq, limit: limit) }
@@ -181,7 +180,9 @@ public enum HubApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let router = buildRouter(service: service, notifier: notifier, logger: logger, metrics: metrics, lookupLimiter: lookupLimiter)
-        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        // A client must send each request head in time (slowloris; see RequestHeadDeadline).
+        let http1: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [RequestHeadDeadline()]))
+        let server: HTTPServerBuilder = try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1
         return Application(
             router: router, server: server, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
             services: [FeedWatcher(database: service.database, notifier: notifier, logger: logger)],
@@ -269,9 +270,13 @@ public enum HubApplication {
 
     /// A pull or own request may name the node whose feed it reads (`node=`); a credential reads
     /// only its own node's (403 otherwise), so a misconfigured node learns it at once.
-    static func checkFeedOwner(_ asked: String?, credentialNode: String) throws(HubError) {
-        guard let asked, asked != credentialNode else { return }
-        throw .forbidden("this credential belongs to \(credentialNode); it cannot read the feed of \(asked)")
+    /// - Returns: the node whose feed to serve: the credential's (or, with the planted bug
+    ///   `serves-named-feed`, debug builds only, the one named).
+    static func feedNode(_ asked: String?, credentialNode: String) throws(HubError) -> String {
+        guard let asked, asked != credentialNode else { return credentialNode }
+        if PlantedBug.servesNamedFeed.isActive { return asked }
+        let named = asked.count > 64 ? String(asked.prefix(61)) + "..." : asked
+        throw .forbidden("this credential belongs to \(credentialNode); it cannot read the feed of \(named)")
     }
 
     static func integer(_ text: String?, name: String, default value: Int) throws(HubError) -> Int {

@@ -1,3 +1,4 @@
+import LienThongCore
 import LienThongWire
 
 /// The node's sync loop as a state machine with no I/O (DESIGN §5): ``next(now:)`` says what to do,
@@ -257,6 +258,7 @@ public struct SyncEngine: Sendable {
                 if case .timeout = failure { batchSize = max(1, batchSize / 2) }
                 pushFailures += 1
                 pushNotBefore = now + backoff(failures: pushFailures)
+                if PlantedBug.giveUpAfterFailures.isActive, pushFailures >= 3 { pushNotBefore = now + 365 * 86_400_000 }
             }
         case .pulled(let to, let end):
             pullInFlight = false

@@ -25,7 +25,7 @@ public struct EnrollRequest: Sendable, Hashable {
     public init(bytes: some Collection<UInt8>) throws(WireError) {
         let fields = try Fields(bytes: bytes)
         self.init(
-            node: try fields.string("node"), token: try fields.string("token"), epoch: try fields.string("epoch"),
+            node: try fields.node("node"), token: try fields.string("token"), epoch: try fields.string("epoch"),
             publicKey: try fields.string("publicKey"))
     }
 }

@@ -59,7 +59,7 @@ public struct ReturnRequest: Sendable, Hashable {
 
     public init(bytes: some Collection<UInt8>) throws(WireError) {
         let fields = try Fields(bytes: bytes)
-        let node = try fields.string("node")
+        let node = try fields.node("node")
         let events = try fields.list("events") { value, path throws(WireError) in try Event(wire: value, path: path) }
         let pages = try fields.list("pages") { value, path throws(WireError) in
             try PageSignature.SignedPage(fields: try Fields(value, path: path), node: node)
