@@ -38,10 +38,12 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/lienthong-schemathesis.XXXXXX")"
 chmod 700 "$work"
-pids=() # every process this script starts; cleanup stops only these, by pid
+pids=() # every process this script starts and that may still run; cleanup stops only these, by pid
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do
+    # Still this script's child (not a reused pid)? Then SIGTERM, and SIGKILL after 10 s.
+    [ "$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$$" ] || continue
     kill -TERM "$pid" 2>/dev/null || continue
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
@@ -130,15 +132,20 @@ run_api() {
     # --checks all turns on max_response_time at 10 s; a debug build on a busy 2-core machine can
     # take that long for a 400, so the limit is 30 s (the hub's longest designed answer is a
     # 30 s long-poll, which the hook avoids).
+    # In the background and waited for, so a SIGTERM/SIGINT to this script stops it at once.
     (
       cd "$dir"
-      SCHEMATHESIS_HOOKS=schemathesis_site LIENTHONG_ST_SPEC="$spec" PYTHONPATH="$root/Scripts" PYTHONDONTWRITEBYTECODE=1 \
-        python3 -m schemathesis.cli --config-file "$dir/config.toml" run "$spec" \
+      exec env SCHEMATHESIS_HOOKS=schemathesis_site LIENTHONG_ST_SPEC="$spec" PYTHONPATH="$root/Scripts" \
+        PYTHONDONTWRITEBYTECODE=1 python3 -m schemathesis.cli --config-file "$dir/config.toml" run "$spec" \
         --url "$url" --checks all --continue-on-failure --max-examples "$max" --seed "$seed" \
         --workers 1 --request-timeout 40 --max-response-time 30 --generation-database none --no-color \
         --report json,ndjson --report-json-path "$dir/run-$round.json" --report-ndjson-path "$dir/run-$round.ndjson" \
         </dev/null
-    ) || true # the summary decides
+    ) &
+    local st_pid=$!
+    pids+=("$st_pid")
+    wait "$st_pid" || true # the summary decides
+    unset 'pids[-1]'
     [ -s "$dir/run-$round.json" ] || fail "schemathesis $name wrote no report"
     generated=$((generated + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_cases"]["generated"])' "$dir/run-$round.json")))
     max=$((max * 2))

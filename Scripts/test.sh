@@ -2,7 +2,7 @@
 # Runs every LienThong test that needs no other build: one debug build of the package and its tests,
 # then the independent Python check of the event vectors, the 06a report fixture, the configuration and OpenAPI documents,
 # the demo, the deterministic simulation (200 seeds, and the planted bugs it must catch), the fault scenarios with real
-# processes at reduced sizes (Scripts/chaos.sh --quick), and the Swift tests (unit, property, store, contract, end-to-end with real `lienthong`
+# processes at reduced sizes (Scripts/chaos.sh --quick), schemathesis on both APIs (200 cases), and the Swift tests (unit, property, store, contract, end-to-end with real `lienthong`
 # processes; the contract tests also validate every recorded request and answer against the
 # OpenAPI documents).
 #
@@ -50,7 +50,10 @@ echo "== the fault-injecting proxy's own tests (Scripts/faultproxy.py, against a
 python3 Scripts/test_faultproxy.py
 
 echo "== fault injection with real processes, reduced sizes (Scripts/chaos.sh --quick); each scenario's control run must fail"
-Scripts/chaos.sh --quick --only node-kill,hub-kill,ambiguous,disk-full
+Scripts/chaos.sh --quick --only node-kill,hub-kill,ambiguous,disk-full,clock-skew,security
+
+echo "== schemathesis, every check, 200 cases or more per API, on a real hub and a real node (Scripts/schemathesis.sh)"
+Scripts/schemathesis.sh --cases 200
 
 # Last, so that the test runner's summary closes the output. Two runs: the tests that serve a hub
 # inside the test process (contract, hub, sync) first, then the end-to-end tests, which block their

@@ -118,7 +118,11 @@ public enum LocalAPI {
                 filter.status = parsed
             }
             let at = now()
-            if query.get("overdue") == "true" { filter.overdueAt = at }
+            switch query.get("overdue") {
+            case nil, "false": break
+            case "true": filter.overdueAt = at
+            case let other?: throw LocalAPIError.badRequest("overdue: expected true or false; found \"\(other.prefix(40))\"")
+            }
             if let days = query.get("dueWithin") {
                 let days = try integer(days, name: "dueWithin", default: 0, range: 0...365)
                 filter.dueBetween = at...node.workflow.workingTime.endOfWorkingDays(days, after: LocalDate(vietnamTimeOf: at))
@@ -161,28 +165,33 @@ public enum LocalAPI {
             }
             return respond(answer)
         }
-        router.post(RouterPath("/v1/dossiers/:code/:action")) { request, context -> Response in
-            let code = try context.parameters.require("code")
-            let action = try context.parameters.require("action")
-            let (idempotency, body) = try await writeRequest(request)
-            let fields = try Body(body)
-            try fields.refuseOthers(than: Body.actionMembers)
-            let command = try Self.command(action, fields)
-            let actor = try fields.string("actor")
-            let answer = try await offloaded {
-                try node.database.perform(
-                    command, on: code, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) },
-                    idempotency: idempotency
-                ) { write in
-                    let event = write.events.last
-                    let summary: JSONValue = [
-                        "type": .string(event?.type ?? ""), "origin": .string(event?.origin ?? ""), "seq": .integer(event?.seq ?? 0),
-                    ]
-                    return (200, CanonicalJSON.encode(["event": summary, "dossier": write.state.json]))
+        // One route per action, as the OpenAPI document lists them (an unknown action is an
+        // unknown path: 404).
+        for action in actions {
+            router.post(RouterPath("/v1/dossiers/:code/\(action)")) { request, context -> Response in
+                let code = try context.parameters.require("code")
+                let (idempotency, body) = try await writeRequest(request)
+                let fields = try Body(body)
+                try fields.refuseOthers(than: Body.actionMembers)
+                let command = try Self.command(action, fields)
+                let actor = try fields.string("actor")
+                let answer = try await offloaded {
+                    try node.database.perform(
+                        command, on: code, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) },
+                        idempotency: idempotency
+                    ) { write in
+                        let event = write.events.last
+                        let summary: JSONValue = [
+                            "type": .string(event?.type ?? ""), "origin": .string(event?.origin ?? ""), "seq": .integer(event?.seq ?? 0),
+                        ]
+                        return (200, CanonicalJSON.encode(["event": summary, "dossier": write.state.json]))
+                    }
                 }
+                return respond(answer)
             }
-            return respond(answer)
         }
+        // Last, after every route: a known path with another method is 405, not 404.
+        router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         return router
     }
 
@@ -372,11 +381,27 @@ struct Body {
 
     /// Refuses a member the request does not have: a client that sends `code`, `status` or
     /// `appointment` learns that the node sets them, instead of seeing them silently dropped.
+    /// Also checks the type of every member present, read by this request or not (`documents` an
+    /// array of strings, `decision` approved or refused, the others strings), so that a wrong one
+    /// is never silently dropped.
     func refuseOthers(than known: Set<String>) throws {
-        guard let unknown = members.keys.sorted().first(where: { !known.contains($0) }) else { return }
-        throw LocalAPIError.badRequest(
-            "\(unknown): not a member of this request (expected only \(known.sorted().joined(separator: ", "))); the node sets codes, "
-                + "statuses, times and appointments itself; nothing was written")
+        for key in members.keys.sorted() {
+            guard known.contains(key) else {
+                throw LocalAPIError.badRequest(
+                    "\(key): not a member of this request (expected only \(known.sorted().joined(separator: ", "))); the node sets codes, "
+                        + "statuses, times and appointments itself; nothing was written")
+            }
+            if key == "documents" {
+                _ = try strings(key)
+            } else if let text = try optionalString(key) {
+                if key == "decision", !["approved", "refused"].contains(text) {
+                    throw LocalAPIError.badRequest("decision: expected approved or refused; found \"\(text.prefix(40))\"")
+                }
+                if key == "until", text.utf8.count != 10 || LocalDate(iso: text) == nil {
+                    throw LocalAPIError.badRequest("until: expected a date as yyyy-mm-dd; found \"\(text.prefix(40))\"")
+                }
+            }
+        }
     }
 
     func string(_ key: String) throws -> String {
@@ -459,7 +484,10 @@ struct LocalAPIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if mapped.status >= 500 { logger.error("local API storage failed", metadata: ["error": "\(error)"]) }
             return Self.answer(mapped)
         } catch let error as any HTTPResponseError {
-            return Self.answer(LocalAPIError(Int(error.status.code), "http-\(error.status.code)", error.status.reasonPhrase))
+            var response = Self.answer(LocalAPIError(Int(error.status.code), "http-\(error.status.code)", error.status.reasonPhrase))
+            // 405 names the methods the path has.
+            if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
+            return response
         } catch {
             logger.error("local API request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
             return Self.answer(LocalAPIError(500, "internal", "the node failed; sending the request again with the same Idempotency-Key is safe"))

@@ -116,19 +116,19 @@ enum Ambiguous {
 }
 
 /// Scenario 4: a slow lossy link, like a commune's 3G on a bad day. The proxy delays every chunk
-/// 500 ± 100 ms each way (a round trip of about 1 s), caps each direction at 256 kbit/s, resets
-/// 15 % of connections mid-stream and drops 15 % of the answers after the hub applied the request
-/// (about 30 % of exchanges lost). The clerk's receipts are saved at once, whatever the link; each
-/// must reach the hub exactly once.
+/// 500 ± 100 ms each way (a round trip of about 1 s), caps each direction at 256 kbit/s, drops
+/// 30 % of the answers after the hub applied the request (the worst loss: the node cannot know
+/// whether its push counted) and resets 30 % of new connections mid-stream. The clerk's receipts
+/// are saved at once, whatever the link; each must reach the hub exactly once.
 enum SlowLink {
     static let scenario = Scenario(
-        number: 4, name: "slow-link", summary: "≈1 s round trip, 256 kbit/s, 30 % of exchanges lost (resets and dropped answers)",
+        number: 4, name: "slow-link", summary: "≈1 s round trip, 256 kbit/s, 30 % of answers lost after the hub applied the request, 30 % of connections reset",
         control: .skipDuplicateCheck,
         controlMeaning: "the hub takes a batch re-sent after a lost answer as new; the log's UNIQUE (origin, seq) refuses it, a server error",
         controlKind: .serverError
     ) { options, random in try run(options, &random) }
 
-    static let faults = #"{"latency_ms": 500, "jitter_ms": 100, "bandwidth_bytes_per_second": 32000, "reset_probability": 0.15, "drop_response_probability": 0.15}"#
+    static let faults = #"{"latency_ms": 500, "jitter_ms": 100, "bandwidth_bytes_per_second": 32000, "reset_probability": 0.3, "drop_response_probability": 0.3}"#
 
     static func run(_ options: Scenario.Options, _ random: inout SeededGenerator) throws -> String {
         let target = options.quick ? 100 : 500

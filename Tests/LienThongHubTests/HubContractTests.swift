@@ -254,6 +254,31 @@ import Testing
         try await Self.finish(hub)
     }
 
+    /// Found by schemathesis (Scripts/schemathesis.sh): a known path asked with another method was
+    /// a 404 like an unknown path, and a negative `wait` was served.
+    @Test func anotherMethodIs405WithAllowAndANegativeWaitIs400() async throws {
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hub = try await LiveHub.start(directory: root.appendingPathComponent("hub"))
+        let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
+        let sync = try await node.enroll(with: hub)
+        var request = URLRequest(url: hub.url.appendingPathComponent(SyncPaths.caps))
+        request.httpMethod = "POST"
+        let (_, posted) = try await URLSession.shared.data(for: request)
+        #expect((posted as? HTTPURLResponse)?.statusCode == 405)
+        #expect((posted as? HTTPURLResponse)?.value(forHTTPHeaderField: "Allow") == "GET")
+        let (_, unknown) = try await URLSession.shared.data(from: hub.url.appendingPathComponent("/v1/sync/nothing"))
+        #expect((unknown as? HTTPURLResponse)?.statusCode == 404)
+        var components = URLComponents(url: hub.url.appendingPathComponent(SyncPaths.pull), resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "wait", value: "-1")]
+        var pull = URLRequest(url: components.url!)
+        pull.setValue("Bearer \(try #require(sync.client.credential))", forHTTPHeaderField: "Authorization")
+        let (body, waited) = try await URLSession.shared.data(for: pull)
+        #expect((waited as? HTTPURLResponse)?.statusCode == 400, "\(String(decoding: body, as: UTF8.self))")
+        #expect(String(decoding: body, as: UTF8.self).contains("wait: expected an integer from 0"))
+        try await Self.finish(hub)
+    }
+
     @Test func healthAnswersWithoutACredential() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -116,9 +116,9 @@ public enum HubApplication {
         router.get(RouterPath(SyncPaths.pull)) { request, context -> Response in
             let query = request.uri.queryParameters
             let node = try Self.feedNode(query.get("node"), credentialNode: try service.authenticate(credential: Self.bearer(request)))
-            let since = try Self.integer(query.get("since"), name: "since", default: 0)
-            let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
-            let wait = min(try Self.integer(query.get("wait"), name: "wait", default: 0), service.caps.maxWaitSeconds)
+            let since = try Self.integer(query.get("since"), name: "since", default: 0, minimum: 0)
+            let limit = try Self.integer(query.get("limit"), name: "limit", default: 500, minimum: 1)
+            let wait = min(try Self.integer(query.get("wait"), name: "wait", default: 0, minimum: 0), service.caps.maxWaitSeconds)
             let contact = Self.contact(of: request, now: now())
             // Read (and record the delivery up to `since`) on arrival: a node that holds position N
             // has it delivered now, not when its long-poll ends up to 25 s later.
@@ -164,11 +164,13 @@ public enum HubApplication {
         router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
             let query = request.uri.queryParameters
             let node = try Self.feedNode(query.get("node"), credentialNode: try service.authenticate(credential: Self.bearer(request)))
-            let fromSeq = try Self.integer(query.get("fromSeq"), name: "fromSeq", default: 1)
-            let limit = try Self.integer(query.get("limit"), name: "limit", default: 500)
+            let fromSeq = try Self.integer(query.get("fromSeq"), name: "fromSeq", default: 1, minimum: 1)
+            let limit = try Self.integer(query.get("limit"), name: "limit", default: 500, minimum: 1)
             let own = try await Self.offloaded { try service.own(node: node, fromSeq: fromSeq, limit: limit) }
             return Self.respond(own.bytes, to: request)
         }
+        // Last, after every route: a known path with another method is 405, not 404.
+        router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         return router
     }
 
@@ -279,9 +281,14 @@ public enum HubApplication {
         throw .forbidden("this credential belongs to \(credentialNode); it cannot read the feed of \(named)")
     }
 
-    static func integer(_ text: String?, name: String, default value: Int) throws(HubError) -> Int {
+    static func integer(_ text: String?, name: String, default value: Int, minimum: Int) throws(HubError) -> Int {
         guard let text else { return value }
-        guard let number = Int(text) else { throw .badRequest("\(name): expected an integer; found \"\(text)\"") }
+        let shown = text.count > 40 ? String(text.prefix(37)) + "..." : text
+        guard let number = Int(text) else { throw .badRequest("\(name): expected an integer; found \"\(shown)\"") }
+        // At most 2^53 − 1, as in events and the OpenAPI document.
+        guard (minimum...9_007_199_254_740_991).contains(number) else {
+            throw .badRequest("\(name): expected an integer from \(minimum) to 9007199254740991; found \(number)")
+        }
         return number
     }
 
@@ -428,7 +435,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // The request was cut short (the hub is stopping): nothing failed, nothing to log.
             return Self.answer(status: 503, body: ErrorBody(code: "unavailable", message: "the hub is stopping; send the request again later"))
         } catch let error as any HTTPResponseError {
-            return Self.answer(status: Int(error.status.code), body: ErrorBody(code: "http-\(error.status.code)", message: "\(error.status.reasonPhrase)"))
+            var response = Self.answer(status: Int(error.status.code), body: ErrorBody(code: "http-\(error.status.code)", message: "\(error.status.reasonPhrase)"))
+            // 405 names the methods the path has.
+            if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
+            return response
         } catch {
             logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
             return Self.answer(status: 500, body: ErrorBody(code: "internal", message: "the hub failed; sending the request again is safe"))

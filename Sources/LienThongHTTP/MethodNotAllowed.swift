@@ -1,0 +1,26 @@
+import HTTPTypes
+import Hummingbird
+
+/// Answers a request for a known path with a method none of its routes has with 405 Method Not
+/// Allowed and an `Allow` header, where the router alone would answer 404 as for an unknown path.
+/// Add it last, after every route: it takes the routes as they are then.
+public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Each route's path, split at "/" (a `:name` segment matches any one segment), and its methods.
+    let routes: [(segments: [String], methods: Set<HTTPRequest.Method>)]
+
+    public init(router: Router<Context>) {
+        var grouped: [String: Set<HTTPRequest.Method>] = [:]
+        for route in router.routes { grouped["\(route.path)", default: []].insert(route.method) }
+        routes = grouped.map { path, methods in (path.split(separator: "/", omittingEmptySubsequences: false).map(String.init), methods) }
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
+        let allowed = routes.filter { route in
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix(":") ? !segment.isEmpty : pattern == segment }
+        }.reduce(into: Set<HTTPRequest.Method>()) { $0.formUnion($1.methods) }
+        guard !allowed.isEmpty, !allowed.contains(request.method) else { return try await next(request, context) }
+        throw HTTPError(.methodNotAllowed, headers: [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
+    }
+}
