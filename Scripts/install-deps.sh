@@ -33,7 +33,8 @@ case "${1:-}" in
 esac
 
 # faketime: the clock-skew end-to-end tests run `lienthong` processes a day behind and ahead.
-packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 python3 openssl ca-certificates faketime)
+# fiu-utils: the chaos scenario io-error makes the node's fsync/fdatasync fail with fiu-run -x.
+packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 python3 openssl ca-certificates faketime fiu-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -50,7 +50,7 @@ echo "== the fault-injecting proxy's own tests (Scripts/faultproxy.py, against a
 python3 Scripts/test_faultproxy.py
 
 echo "== fault injection with real processes, reduced sizes (Scripts/chaos.sh --quick); each scenario's control run must fail"
-Scripts/chaos.sh --quick --only node-kill,hub-kill,ambiguous,disk-full,clock-skew,security
+Scripts/chaos.sh --quick --only node-kill,hub-kill,ambiguous,disk-full,io-error,clock-skew,security
 
 echo "== schemathesis, every check, 200 cases or more per API, on a real hub and a real node (Scripts/schemathesis.sh)"
 Scripts/schemathesis.sh --cases 200

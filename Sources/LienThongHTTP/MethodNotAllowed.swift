@@ -5,22 +5,28 @@ import Hummingbird
 /// Allowed and an `Allow` header, where the router alone would answer 404 as for an unknown path.
 /// Add it last, after every route: it takes the routes as they are then.
 public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Each route's path, split at "/" (a `:name` segment matches any one segment), and its methods.
+    /// Each route's path, split at "/" as the router splits it (empty segments dropped; a capture,
+    /// which Hummingbird writes `{name}`, matches any one segment), and its methods.
     let routes: [(segments: [String], methods: Set<HTTPRequest.Method>)]
 
     public init(router: Router<Context>) {
         var grouped: [String: Set<HTTPRequest.Method>] = [:]
         for route in router.routes { grouped["\(route.path)", default: []].insert(route.method) }
-        routes = grouped.map { path, methods in (path.split(separator: "/", omittingEmptySubsequences: false).map(String.init), methods) }
+        routes = grouped.map { path, methods in (path.split(separator: "/").map(String.init), methods) }
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
+        let segments = request.uri.path.split(separator: "/")
         let allowed = routes.filter { route in
             route.segments.count == segments.count
-                && zip(route.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix(":") ? !segment.isEmpty : pattern == segment }
+                && zip(route.segments, segments).allSatisfy { pattern, segment in
+                    pattern.hasPrefix("{") || pattern.hasPrefix(":") || pattern == segment
+                }
         }.reduce(into: Set<HTTPRequest.Method>()) { $0.formUnion($1.methods) }
-        guard !allowed.isEmpty, !allowed.contains(request.method) else { return try await next(request, context) }
+        // HEAD goes on to the router where a GET route exists (it answers as before).
+        guard !allowed.isEmpty, !allowed.contains(request.method), !(request.method == .head && allowed.contains(.get)) else {
+            return try await next(request, context)
+        }
         throw HTTPError(.methodNotAllowed, headers: [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
     }
 }

@@ -28,6 +28,11 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The disk holding the database is full (SQLite's `SQLITE_FULL`); the transaction was rolled
     /// back, nothing was written.
     case diskFull(operation: String)
+    /// The disk failed while SQLite wrote or synced the transaction (`SQLITE_IOERR`). SQLite
+    /// rolled it back, but a commit whose sync failed may still be found in the write-ahead log
+    /// after a crash: the write may or may not have been saved, so the same request (with the same
+    /// Idempotency-Key) must be sent again.
+    case diskFailed(operation: String)
     /// An idempotency key came back with a different request; nothing was written.
     case idempotencyKeyReused(key: String)
     /// An operator's request the stored state does not allow (the reason says what to do);
@@ -60,6 +65,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "database error while trying to \(operation): \(reason)"
         case .diskFull(let operation):
             "the disk holding the database is full: nothing was written; free space on it, then do it again (it happened while trying to \(operation))"
+        case .diskFailed(let operation):
+            "the disk failed while saving (an I/O error, while trying to \(operation)): it may not have been saved; check the disk, "
+                + "then send the same request again (with the same Idempotency-Key it is never saved twice)"
         case .idempotencyKeyReused(let key):
             "Idempotency-Key \(key) was used for a different request; nothing was written: send a new key for a new request"
         case .refused(let reason):

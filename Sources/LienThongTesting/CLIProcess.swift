@@ -98,10 +98,11 @@ public struct CLIProcess {
         private let stderrFile: URL
 
         /// Starts `lienthong arguments…`; `environment` adds to (or overrides) this process's.
-        /// `wrapper` runs it through another program, e.g. `["/usr/bin/faketime", "-f", "+1d"]`,
-        /// which must start `lienthong` as its only child and wait for it: signals then go to that
-        /// child, by its own pid, found in /proc (faketime passes none on).
-        public init(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws {
+        /// `wrapper` runs it through another program. One that forks (`wrapperForks`), such as
+        /// `["/usr/bin/faketime", "-f", "+1d"]`, must start `lienthong` as its only child and wait
+        /// for it: signals then go to that child, by its own pid, found in /proc (faketime passes
+        /// none on). One that execs `lienthong` in its own process (`fiu-run`) keeps the pid.
+        public init(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = [], wrapperForks: Bool = true) throws {
             process = Process()
             if let launcher = wrapper.first {
                 process.executableURL = URL(fileURLWithPath: launcher)
@@ -110,7 +111,7 @@ public struct CLIProcess {
                 process.executableURL = CLIProcess.binaryURL
                 process.arguments = arguments
             }
-            wrapped = !wrapper.isEmpty
+            wrapped = !wrapper.isEmpty && wrapperForks
             if !environment.isEmpty {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
             }
@@ -141,7 +142,14 @@ public struct CLIProcess {
             guard process.isRunning else { return }
             if wrapped {
                 // Once the wrapper has reaped its child it exits too; until then the child is its.
-                if let child = lienthongPID { _ = kill(child, signal) } else if signal == SIGKILL { _ = kill(pid, SIGKILL) }
+                // Just started, the wrapper may not have forked yet: wait for the child a little.
+                var child = lienthongPID
+                let deadline = ContinuousClock.now + .seconds(2)
+                while child == nil, process.isRunning, ContinuousClock.now < deadline {
+                    Thread.sleep(forTimeInterval: 0.01)
+                    child = lienthongPID
+                }
+                if let child { _ = kill(child, signal) } else if signal == SIGKILL { _ = kill(pid, SIGKILL) }
             } else {
                 _ = kill(pid, signal)
             }

@@ -60,10 +60,12 @@ public final class ProcessSite {
 
     /// `wrapper` (here and in ``enroll(_:via:wrapper:)`` and ``startNode(_:environment:wrapper:)``)
     /// runs the node's commands through another program, e.g. faketime for a machine whose clock is off.
-    public func initNode(_ node: String, agency: String, office: String, _ options: [String] = [], wrapper: [String] = []) throws {
+    public func initNode(
+        _ node: String, agency: String, office: String, _ options: [String] = [], environment: [String: String] = [:], wrapper: [String] = []
+    ) throws {
         try run(
             ["node", "init", "--config", Fixtures.packageRoot.path + "/Config/node.example.json", "--node-id", node, "--agency", agency,
-             "--office", office, "--data-dir", directory(node)] + options, wrapper: wrapper)
+             "--office", office, "--data-dir", directory(node)] + options, environment: environment, wrapper: wrapper)
     }
 
     /// Starts `hub run` (on the same port as before, or a free one the first time) and waits for
@@ -89,9 +91,9 @@ public final class ProcessSite {
     }
 
     /// Enrols `node` with the hub at `url` (the hub's own, unless a proxy stands between).
-    public func enroll(_ node: String, via url: String? = nil, wrapper: [String] = []) throws {
+    public func enroll(_ node: String, via url: String? = nil, environment: [String: String] = [:], wrapper: [String] = []) throws {
         let token = try run(["hub", "enroll", node, "--data-dir", hubDirectory]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try run(["node", "enroll", "--hub", url ?? self.url, "--token", token, "--data-dir", directory(node)], wrapper: wrapper)
+        try run(["node", "enroll", "--hub", url ?? self.url, "--token", token, "--data-dir", directory(node)], environment: environment, wrapper: wrapper)
     }
 
     /// A running `node run` and its local API.
@@ -102,8 +104,9 @@ public final class ProcessSite {
     }
 
     /// Starts `node run` with its local API on a free port and waits until the API is announced.
-    public func startNode(_ node: String, environment: [String: String] = [:], wrapper: [String] = []) throws -> Node {
-        let process = try CLIProcess.Running(["node", "run", "--api-port", "0", "--data-dir", directory(node)], environment: environment, wrapper: wrapper)
+    public func startNode(_ node: String, environment: [String: String] = [:], wrapper: [String] = [], wrapperForks: Bool = true) throws -> Node {
+        let process = try CLIProcess.Running(
+            ["node", "run", "--api-port", "0", "--data-dir", directory(node)], environment: environment, wrapper: wrapper, wrapperForks: wrapperForks)
         started.append(process)
         nodes.append(process)
         let prefix = "local API on http://127.0.0.1:"

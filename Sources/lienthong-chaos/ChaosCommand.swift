@@ -98,7 +98,7 @@ struct Scenario: Sendable {
     var controlKind: Violation.Kind
     var run: @Sendable (Options, inout SeededGenerator) throws -> String
 
-    static let all: [Scenario] = [NodeKill.scenario, HubKill.scenario, Ambiguous.scenario, SlowLink.scenario, Partition.scenario, DiskFull.scenario, ClockSkew.scenario, Security.scenario]
+    static let all: [Scenario] = [NodeKill.scenario, HubKill.scenario, Ambiguous.scenario, SlowLink.scenario, Partition.scenario, DiskFull.scenario, IOError.scenario, ClockSkew.scenario, Security.scenario]
 }
 
 /// An invariant that does not hold (or a run that could not finish), and which kind it is.

@@ -39,8 +39,8 @@ enum ClockSkew {
         let start = ContinuousClock.now
         for (node, agency, office, offset, _) in communes {
             let clock = ["/usr/bin/faketime", "-f", offset]
-            try site.initNode(node, agency: agency, office: office, wrapper: clock)
-            try site.enroll(node, wrapper: clock)
+            try site.initNode(node, agency: agency, office: office, environment: environment, wrapper: clock)
+            try site.enroll(node, environment: environment, wrapper: clock)
             let daemon = try site.startNode(node, environment: environment, wrapper: clock)
             running.append(daemon)
             let clerk = CounterClerk(daemon, limit: receipts)

@@ -14,8 +14,9 @@ import LienThongWire
 /// - Every authenticated hub endpoint (push, pull, own, return, and enrolment with its token) and
 ///   every local-API endpoint, with {no credential, garbage, another commune's, revoked}, the other
 ///   commune named in {the path or query, the body, the cursor}: refused with 401/403/404, no byte
-///   of the other commune's data in any answer, and no row changed (each database's every table
-///   hashed before and after).
+///   of the other commune's data in any answer, and no row changed (every row of the hub's tables
+///   but its heartbeat, and of the victim node's tables a client could change, hashed before and
+///   after).
 /// - Server-owned fields sent by a client are refused; oversize bodies, too many events, deep JSON
 ///   nesting, huge strings and a gzip bomb get 413/400 and change nothing.
 /// - A client trickling its request headers is cut off (both servers).
@@ -83,7 +84,7 @@ enum Security {
         let localBefore = try digest(site.directory(victim.0) + "/node.sqlite", only: clientData)
         let localCredentials: [(String, String?)] = [("no credential", nil), ("garbage", "garbage-token-0123456789abcdef0123456789"),
                                                      ("another commune's", b.token), ("revoked", oldToken)]
-        var refused = 0
+        var refused = log.count
         for (what, token) in localCredentials {
             for (method, path, body) in [
                 ("GET", "/v1/dossiers", nil), ("GET", "/v1/dossiers?status=2&limit=500", nil), ("POST", "/v1/dossiers", receipt),
@@ -91,9 +92,9 @@ enum Security {
                 ("POST", "/v1/dossiers/\(victimCodes[0])/note", #"{"actor":"cb-tiepnhan-01","text":"x"}"#), ("GET", "/v1/dossiers/\(otherCodes[0])", nil),
             ] as [(String, String, String?)] {
                 try log.expect([401, 403], "local API, \(what): \(method) \(path)", method, api + path, bearer: token, body: body, leaking: victimData)
-                refused += 1
             }
         }
+        refused = log.count - refused
         // With the right token: another commune's dossier is not there; server-owned fields are
         // refused; oversize, deep and huge bodies are refused.
         let good = a.token
@@ -122,6 +123,7 @@ enum Security {
         let hub = site.url
         let pushForVictim = String(decoding: PushRequest(node: victim.0, batches: []).bytes, as: UTF8.self)
         let returnForVictim = #"{"node":"\#(victim.0)","recovery":1,"events":[]}"#
+        let hubStart = log.count
         let hubCredentials: [(String, String?, [Int])] = [
             ("no credential", nil, [401]), ("garbage", "garbage-credential-0123456789abcdef", [401]),
             ("another commune's", credential(other.0), [403]), ("revoked", credential(revoked.0), [401]),
@@ -136,15 +138,14 @@ enum Security {
                 try log.expect([401], "hub, \(what): pull from cursor 0", "GET", hub + "/v1/sync/pull?since=0&limit=500", bearer: token, leaking: victimData)
                 try log.expect([401], "hub, \(what): own from seq 1", "GET", hub + "/v1/sync/own?fromSeq=1&limit=500", bearer: token, leaking: victimData)
             }
-            refused += 6
         }
         // Enrolment with {no token, garbage, another commune's credential, a used token}.
         for (what, token) in [("no token", ""), ("garbage", "garbage-enrolment-token-0123456789"), ("another commune's credential", credential(other.0)),
                               ("a used (revoked) token", enrolmentTokens[victim.0]!)] {
             let body = String(decoding: CanonicalJSON.encode(EnrollRequest(node: victim.0, token: token, epoch: "e-security", publicKey: String(repeating: "0", count: 64)).json), as: UTF8.self)
             try log.expect([400, 401, 403, 409], "hub enrolment as \(victim.0), \(what)", "POST", hub + "/v1/enroll", bearer: nil, body: body, leaking: victimData)
-            refused += 1
         }
+        refused += log.count - hubStart
         try log.expect([404], "citizen lookup of \(victim.0)'s dossier with wrong digits", "GET", hub + "/v1/lookup?code=\(victimCodes[0])&id=0000", bearer: nil, leaking: victimData)
         // Limits, with a good credential.
         let good0 = credential(other.0)
@@ -290,7 +291,12 @@ enum SlowHeaders {
         guard send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n") else { throw Violation("the server at \(port) refused the first line") }
         for index in 1...30 {
             Thread.sleep(forTimeInterval: 1)
-            if closedByPeer() || !send("X-Slow-\(index): a\r\n") { return (ContinuousClock.now - start).seconds }
+            if closedByPeer() || !send("X-Slow-\(index): a\r\n") {
+                let seconds = (ContinuousClock.now - start).seconds
+                // The servers' deadline for a first head is 10 s (RequestHeadDeadline).
+                guard seconds <= 15 else { throw Violation(.breach, "the server at port \(port) held a trickling client for \(format(seconds)) s, past its 10 s deadline") }
+                return seconds
+            }
         }
         throw Violation(.breach, "the server at port \(port) still holds a connection that has trickled headers for 30 s")
     }

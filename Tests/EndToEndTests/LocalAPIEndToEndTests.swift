@@ -52,8 +52,9 @@ import Testing
             do {
                 let contract = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-local.json")
                 // Refusals before routing (401, 403) are documented on every operation, preflights are CORS.
-                // (An unknown action is an unknown path: answered 404, and in no document.)
-                let routed = exchanges.exchanges.filter { $0.method != "OPTIONS" && !$0.path.hasSuffix("/teleport") }
+                // (An unknown action is an unknown path: answered 404, and in no document; a 405
+                // answers a method the document does not have.)
+                let routed = exchanges.exchanges.filter { $0.method != "OPTIONS" && !$0.path.hasSuffix("/teleport") && $0.status != 405 }
                 #expect(contract.problems(routed) == [], sourceLocation: sourceLocation)
             } catch {
                 Issue.record(error, sourceLocation: sourceLocation)
@@ -186,6 +187,24 @@ import Testing
         #expect(try api.eventCount == 1)
     }
 
+    /// The members each write takes (the rest are refused, 400) are the document's, per operation.
+    @Test func theMembersEachWriteTakesAreTheDocuments() throws {
+        let document = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-local.json").document
+        func members(_ path: String) -> Set<String>? {
+            var schema = document["paths"]?[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]
+            if let reference = schema?["$ref"]?.stringValue, let name = reference.split(separator: "/").last {
+                schema = document["components"]?["schemas"]?[String(name)]
+            }
+            guard schema?["additionalProperties"] == .bool(false), case .object(let properties)? = schema?["properties"] else { return nil }
+            return Set(properties.keys)
+        }
+        #expect(members("/v1/dossiers") == LocalAPI.intakeMembers)
+        #expect(Set(LocalAPI.actionMembers.keys) == Set(LocalAPI.actions))
+        for action in LocalAPI.actions {
+            #expect(members("/v1/dossiers/{code}/\(action)") == LocalAPI.actionMembers[action], "\(action)")
+        }
+    }
+
     @Test func transitionsShowReceiptAndClearErrorsThatChangeNothing() async throws {
         let api = try API()
         defer { api.stop() }
@@ -207,6 +226,8 @@ import Testing
         #expect(serverOwned.status == 400 && serverOwned.json?["message"]?.stringValue?.hasPrefix("appointment: not a member") == true, "\(serverOwned.text)")
         let statusInAction = try await api.call("POST", "/v1/dossiers/\(code)/note", body: ["actor": "cb-tiepnhan-01", "text": "x", "status": "10"], key: "n0")
         #expect(statusInAction.status == 400 && statusInAction.json?["message"]?.stringValue?.hasPrefix("status: not a member") == true, "\(statusInAction.text)")
+        let anotherActionsMember = try await api.call("POST", "/v1/dossiers/\(code)/note", body: ["actor": "cb-tiepnhan-01", "text": "x", "decision": "approved"], key: "n1")
+        #expect(anotherActionsMember.status == 400 && anotherActionsMember.json?["message"]?.stringValue?.hasPrefix("decision: not a member") == true, "\(anotherActionsMember.text)")
         #expect(try api.eventCount == 1)
 
         let handed = try await api.call(
@@ -218,6 +239,11 @@ import Testing
         let forbidden = try await api.call("POST", "/v1/dossiers/\(code)/accept", body: ["actor": "cb-tuphap-01"], key: "a1")
         #expect(forbidden.status == 409, "\(forbidden.text)")
         #expect(forbidden.json?["code"]?.stringValue == "forbidden-transition")
+        // Another method on a known path: 405 naming the methods it has (also where the path has a code).
+        let getNote = try await api.call("GET", "/v1/dossiers/\(code)/note")
+        #expect(getNote.status == 405 && getNote.header("Allow") == "POST", "\(getNote.status) \(getNote.header("Allow") ?? "")")
+        let deleted = try await api.call("DELETE", "/v1/dossiers/\(code)")
+        #expect(deleted.status == 405 && deleted.header("Allow") == "GET", "\(deleted.status) \(deleted.header("Allow") ?? "")")
         let unknownAction = try await api.call("POST", "/v1/dossiers/\(code)/teleport", body: ["actor": "cb-tuphap-01"], key: "t1")
         #expect(unknownAction.status == 404)
         #expect(try api.eventCount == 2)

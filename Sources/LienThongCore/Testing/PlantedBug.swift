@@ -20,7 +20,8 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     case ackBeforeCommit = "ack-before-commit"
     /// The hub answers a push before its transaction commits (half a second later).
     case hubAckBeforeCommit = "hub-ack-before-commit"
-    /// The node's local API answers 201, with a made-up dossier, to a receipt the full disk refused.
+    /// The node's local API answers 201, with a made-up dossier, to a receipt the full disk (or a
+    /// failing one) refused.
     case acknowledgeFailedWrites = "acknowledge-failed-writes"
     /// The node's sync stops pushing after three failed pushes in a row, for good (a circuit
     /// breaker that never closes again).

@@ -87,6 +87,8 @@ public final class NodeDatabase: Sendable {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             throw StoreError.diskFull(operation: operation)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_IOERR {
+            throw StoreError.diskFailed(operation: operation)
         } catch {
             throw StoreError.database(operation: operation, reason: String(describing: error))
         }
