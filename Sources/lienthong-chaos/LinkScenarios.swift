@@ -78,8 +78,40 @@ enum Ambiguous {
     ) { options, random in try run(options, &random) }
 
     static func run(_ options: Scenario.Options, _ random: inout SeededGenerator) throws -> String {
-        let target = options.quick ? 1_000 : 10_000
-        let site = try ProcessSite(prefix: "lienthong-chaos-ambiguous")
+        // Receipts at the counter while the daemon pushes: many small pushes, each a chance of an
+        // ambiguous outcome.
+        let run = try ProxiedCommune.run(
+            options, &random, name: "ambiguous", faults: #"{"drop_response_probability": 0.3, "reset_probability": 0.1}"#,
+            receipts: options.quick ? 1_000 : 10_000, pause: .zero, timeout: .seconds(options.quick ? 120 : 900))
+        let dropped = run.stats["dropped_responses"] ?? 0
+        guard dropped > 0 else { throw Violation("the proxy dropped no response: the fault did not happen") }
+        return "\(run.receipts.count) receipts; \(run.stored) events at the hub, each once; the proxy dropped \(dropped) responses after the hub "
+            + "applied the request and reset \(run.stats["resets"] ?? 0) of \(run.stats["connections"] ?? 0) connections; \(run.dossiers) dossiers at one state hash; "
+            + "\(format(run.seconds)) s"
+    }
+}
+
+/// One commune behind the fault proxy, set to `faults`: its clerk receives `receipts` dossiers
+/// through the local API (pausing `pause` after each) while the daemon pushes; then the hub must
+/// hold the commune's log exactly once, nothing acknowledged lost, both files intact, one state
+/// hash per dossier. The planted bug, if any, is switched on at the hub and the node.
+enum ProxiedCommune {
+    struct Result {
+        var receipts: [String]
+        var stored: Int
+        var dossiers: Int
+        /// The proxy's counters.
+        var stats: [String: Int]
+        /// Seconds until the clerk had every receipt, and until the hub had every event.
+        var written: Double
+        var seconds: Double
+    }
+
+    static func run(
+        _ options: Scenario.Options, _ random: inout SeededGenerator, name: String, faults: String, receipts target: Int, pause: Duration,
+        timeout: Duration
+    ) throws -> Result {
+        let site = try ProcessSite(prefix: "lienthong-chaos-\(name)")
         defer { site.remove() }
         let (node, agency, office) = NodeKill.node
         try site.initHub()
@@ -87,17 +119,16 @@ enum Ambiguous {
         try site.startHub(environment: options.environment)
         let proxy = try FaultProxy(target: site.port, directory: site.root, seed: random.next())
         try site.enroll(node, via: proxy.url)
-        try proxy.set(#"{"drop_response_probability": 0.3, "reset_probability": 0.1}"#)
+        try proxy.set(faults)
         let start = ContinuousClock.now
-        let running = try site.startNode(node)
+        let running = try site.startNode(node, environment: options.environment)
         defer { if running.process.process.isRunning { running.process.kill9() } }
-        // Receipts at the counter while the daemon pushes: many small pushes, each a chance of an
-        // ambiguous outcome.
-        let clerk = CounterClerk(running, limit: target)
+        let clerk = CounterClerk(running, limit: target, pause: pause)
         let receipts = clerk.finish()
+        let written = (ContinuousClock.now - start).seconds
         if let failure = clerk.failure { throw Violation("the local API answered \(failure)") }
         guard receipts.count == target else { throw Violation("the clerk stopped after \(receipts.count) of \(target) receipts: node run died") }
-        try Invariants.waitForConvergence(site, [node], timeout: .seconds(options.quick ? 120 : 900))
+        try Invariants.waitForConvergence(site, [node], timeout: timeout)
         let seconds = (ContinuousClock.now - start).seconds
         running.process.terminate()
         let stats = proxy.stop()
@@ -107,11 +138,7 @@ enum Ambiguous {
         try Invariants.intact(site.hubDirectory + "/hub.sqlite", "the hub")
         try Invariants.intact(site.directory(node) + "/node.sqlite", node)
         let dossiers = try Invariants.sameState(site, [node])
-        let dropped = stats["dropped_responses"] ?? 0
-        let resets = stats["resets"] ?? 0
-        guard dropped > 0 else { throw Violation("the proxy dropped no response: the fault did not happen") }
-        return "\(receipts.count) receipts; \(stored) events at the hub, each once; the proxy dropped \(dropped) responses after the hub "
-            + "applied the request and reset \(resets) of \(stats["connections"] ?? 0) connections; \(dossiers) dossiers at one state hash; \(format(seconds)) s"
+        return Result(receipts: receipts, stored: stored, dossiers: dossiers, stats: stats, written: written, seconds: seconds)
     }
 }
 
@@ -131,44 +158,19 @@ enum SlowLink {
     static let faults = #"{"latency_ms": 500, "jitter_ms": 100, "bandwidth_bytes_per_second": 32000, "reset_probability": 0.3, "drop_response_probability": 0.3}"#
 
     static func run(_ options: Scenario.Options, _ random: inout SeededGenerator) throws -> String {
-        let target = options.quick ? 100 : 500
-        let site = try ProcessSite(prefix: "lienthong-chaos-slow-link")
-        defer { site.remove() }
-        let (node, agency, office) = NodeKill.node
-        try site.initHub()
-        try site.initNode(node, agency: agency, office: office)
-        try site.startHub(environment: options.environment)
-        let proxy = try FaultProxy(target: site.port, directory: site.root, seed: random.next())
-        try site.enroll(node, via: proxy.url)
-        try proxy.set(faults)
-        let start = ContinuousClock.now
-        let running = try site.startNode(node, environment: options.environment)
-        defer { if running.process.process.isRunning { running.process.kill9() } }
-        // At a clerk's pace (one receipt every 0.2 s), so that many small pushes cross the link.
-        let clerk = CounterClerk(running, limit: target, pause: .milliseconds(200))
-        let receipts = clerk.finish()
-        let written = (ContinuousClock.now - start).seconds
-        if let failure = clerk.failure { throw Violation("the local API answered \(failure)") }
-        guard receipts.count == target else { throw Violation("the clerk stopped after \(receipts.count) of \(target) receipts: node run died") }
-        // Under the watchdog's limit for the run (600 s quick), so a slow drain is reported, not killed.
-        try Invariants.waitForConvergence(site, [node], timeout: .seconds(options.quick ? 400 : 1_800))
-        let seconds = (ContinuousClock.now - start).seconds
-        running.process.terminate()
-        let stats = proxy.stop()
-        let stored = try Invariants.hubHoldsChain(site, node)
-        let database = try site.database(node)
-        for code in receipts where try database.dossier(code) == nil { throw Violation(.lostAcknowledged, "dossier \(code) was acknowledged but is not saved") }
-        try Invariants.intact(site.hubDirectory + "/hub.sqlite", "the hub")
-        try Invariants.intact(site.directory(node) + "/node.sqlite", node)
-        let dossiers = try Invariants.sameState(site, [node])
-        let up = stats["bytes_client_to_server"] ?? 0
-        let down = stats["bytes_server_to_client"] ?? 0
-        let lost = (stats["dropped_responses"] ?? 0) + (stats["resets"] ?? 0)
+        // At a clerk's pace (one receipt every 0.2 s), so that many small pushes cross the link;
+        // under the watchdog's limit for the run (600 s quick), so a slow drain is reported.
+        let run = try ProxiedCommune.run(
+            options, &random, name: "slow-link", faults: faults, receipts: options.quick ? 100 : 500, pause: .milliseconds(200),
+            timeout: .seconds(options.quick ? 400 : 1_800))
+        let up = run.stats["bytes_client_to_server"] ?? 0
+        let down = run.stats["bytes_server_to_client"] ?? 0
+        let lost = (run.stats["dropped_responses"] ?? 0) + (run.stats["resets"] ?? 0)
         guard lost > 0 else { throw Violation("the proxy lost no exchange: the fault did not happen") }
-        return "\(receipts.count) receipts saved in \(format(written)) s; \(stored) events at the hub, each once, \(format(seconds)) s after the first; "
-            + "\(up) bytes up and \(down) down (\(format(Double(up + down) / Double(stored))) a stored event, long-polls included); "
-            + "\(stats["dropped_responses"] ?? 0) answers dropped after the hub applied the request, \(stats["resets"] ?? 0) resets, "
-            + "\(stats["connections"] ?? 0) connections; \(dossiers) dossiers at one state hash"
+        return "\(run.receipts.count) receipts saved in \(format(run.written)) s; \(run.stored) events at the hub, each once, \(format(run.seconds)) s after the first; "
+            + "\(up) bytes up and \(down) down (\(format(Double(up + down) / Double(run.stored))) a stored event, long-polls included); "
+            + "\(run.stats["dropped_responses"] ?? 0) answers dropped after the hub applied the request, \(run.stats["resets"] ?? 0) resets, "
+            + "\(run.stats["connections"] ?? 0) connections; \(run.dossiers) dossiers at one state hash"
     }
 }
 
