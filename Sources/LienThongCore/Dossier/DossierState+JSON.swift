@@ -1,4 +1,5 @@
 import Foundation
+
 extension DossierState {
     /// The folded dossier as canonical-ready JSON, conflicts included: what ``stateHash`` covers
     /// and what `dossier show --json` prints.
