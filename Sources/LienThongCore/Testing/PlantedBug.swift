@@ -32,6 +32,11 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     /// The hub serves a pull or own request the feed of the node it names (`node=`), whoever's
     /// credential came with it.
     case servesNamedFeed = "serves-named-feed"
+    /// ``SanitizerProbe`` reads one past the end of a heap buffer (AddressSanitizer must report it).
+    case asanHeapOverflow = "asan-heap-overflow"
+    /// ``SanitizerProbe`` increments a shared counter from two threads without its lock
+    /// (ThreadSanitizer must report it).
+    case tsanDataRace = "tsan-data-race"
 
     /// The variable that switches a planted bug on.
     public static let environmentVariable = "LIENTHONG_PLANTED_BUG"
