@@ -15,18 +15,21 @@ public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddlew
         routes = grouped.map { path, methods in (path.split(separator: "/").map(String.init), methods) }
     }
 
+    /// Only when the router found no route (its 404): the requests it serves cost nothing more.
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let segments = request.uri.path.split(separator: "/")
-        let allowed = routes.filter { route in
-            route.segments.count == segments.count
-                && zip(route.segments, segments).allSatisfy { pattern, segment in
-                    pattern.hasPrefix("{") || pattern.hasPrefix(":") || pattern == segment
-                }
-        }.reduce(into: Set<HTTPRequest.Method>()) { $0.formUnion($1.methods) }
-        // HEAD goes on to the router where a GET route exists (it answers as before).
-        guard !allowed.isEmpty, !allowed.contains(request.method), !(request.method == .head && allowed.contains(.get)) else {
+        do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let segments = request.uri.path.split(separator: "/")
+            let allowed = routes.filter { route in
+                route.segments.count == segments.count
+                    && zip(route.segments, segments).allSatisfy { pattern, segment in
+                        pattern.hasPrefix("{") || pattern.hasPrefix(":") || pattern == segment
+                    }
+            }.reduce(into: Set<HTTPRequest.Method>()) { $0.formUnion($1.methods) }
+            // HEAD where a GET route exists stays the router's answer, as before.
+            guard !allowed.isEmpty, !allowed.contains(request.method), !(request.method == .head && allowed.contains(.get)) else { throw error }
+            throw HTTPError(.methodNotAllowed, headers: [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
         }
-        throw HTTPError(.methodNotAllowed, headers: [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
     }
 }

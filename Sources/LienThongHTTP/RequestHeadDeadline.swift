@@ -10,8 +10,9 @@ import NIOHTTPTypes
 /// - The first head must arrive within `first` of the connection opening (10 s by default).
 /// - On a kept-alive connection, the next head must arrive within `between` of the previous
 ///   answer's last byte being sent (300 s by default). This is also how long the server keeps an
-///   idle connection: well past libcurl's own limit for reusing one (118 s), so the node's client
-///   drops an idle connection before the server closes it, never sending on one being closed.
+///   idle connection: well past libcurl's default limit for reusing one (`CURLOPT_MAXAGE_CONN`,
+///   118 s in the libcurl documentation; not measured here), so that the node's client should drop
+///   an idle connection before the server closes it.
 ///
 /// So a client that trickles the head of its *first* request is cut off after 10 s; one that first
 /// completes a request can take up to `between` over its next head (an accepted limit: this handler

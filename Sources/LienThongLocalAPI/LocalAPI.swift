@@ -358,10 +358,11 @@ public enum LocalAPI {
         do {
             return try await write()
         } catch let error as StoreError {
-            if PlantedBug.acknowledgeFailedWrites.isActive, case .diskFull = error {
-                return WriteAnswer(status: 201, body: CanonicalJSON.encode(["dossier": ["code": .string("unsaved-\(UUID().uuidString)")]]))
+            switch error {
+            case .diskFull, .diskFailed: break
+            default: throw error
             }
-            if PlantedBug.acknowledgeFailedWrites.isActive, case .diskFailed = error {
+            if PlantedBug.acknowledgeFailedWrites.isActive {
                 return WriteAnswer(status: 201, body: CanonicalJSON.encode(["dossier": ["code": .string("unsaved-\(UUID().uuidString)")]]))
             }
             throw error
@@ -393,9 +394,8 @@ struct Body {
 
     /// Refuses a member the request does not have: a client that sends `code`, `status` or
     /// `appointment` learns that the node sets them, instead of seeing them silently dropped.
-    /// Also checks the type of every member present, read by this request or not (`documents` an
-    /// array of strings, `decision` approved or refused, the others strings), so that a wrong one
-    /// is never silently dropped.
+    /// Also checks the type of every member present (`documents` an array of strings, the others
+    /// strings, `until` a date), before anything is read.
     func refuseOthers(than known: Set<String>) throws {
         for key in members.keys.sorted() {
             guard known.contains(key) else {
@@ -406,9 +406,7 @@ struct Body {
             if key == "documents" {
                 _ = try strings(key)
             } else if let text = try optionalString(key) {
-                if key == "decision", !["approved", "refused"].contains(text) {
-                    throw LocalAPIError.badRequest("decision: expected approved or refused; found \"\(text.prefix(40))\"")
-                }
+                // (`decision` is checked where `resolve` reads it.)
                 if key == "until", text.utf8.count != 10 || LocalDate(iso: text) == nil {
                     throw LocalAPIError.badRequest("until: expected a date as yyyy-mm-dd; found \"\(text.prefix(40))\"")
                 }

@@ -83,14 +83,7 @@ enum DiskFull {
     static func live(_ node: ProcessSite.Node) throws -> Bool {
         var request = URLRequest(url: node.api.appendingPathComponent("health/live"), timeoutInterval: 10)
         request.setValue("Bearer \(node.token)", forHTTPHeaderField: "Authorization")
-        let finished = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var status = 0
-        URLSession.shared.dataTask(with: request) { _, response, _ in
-            status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            finished.signal()
-        }.resume()
-        finished.wait()
-        return status == 200
+        return (try? Exchanges.send(request).0) == 200
     }
 }
 
