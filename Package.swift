@@ -154,6 +154,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "LienThongFuzz",
+            dependencies: ["LienThongCore", "LienThongWire"],
+            swiftSettings: swiftSettings
+        ),
+        // Built with libFuzzer only by Scripts/fuzz.sh (a build of its own); in every other build it
+        // writes seeds and replays inputs.
+        .executableTarget(
+            name: "lienthong-fuzz",
+            dependencies: ["LienThongFuzz"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "lienthong-sim",
             dependencies: ["LienThongCore", "LienThongTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -182,6 +194,11 @@ let package = Package(
         .testTarget(
             name: "LienThongSyncTests",
             dependencies: ["LienThongSync", "LienThongWire"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LienThongFuzzTests",
+            dependencies: ["LienThongCore", "LienThongWire", "LienThongFuzz"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -167,6 +167,11 @@ public enum CanonicalJSON {
             case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
             case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x00..<0x20:
+                // Planted bug (debug builds only): the control character goes out raw.
+                if PlantedBug.canonicalRawControl.isActive {
+                    out.append(byte)
+                    continue
+                }
                 out.append(contentsOf: Array("\\u00".utf8))
                 out.append(hexDigits[Int(byte >> 4)])
                 out.append(hexDigits[Int(byte & 0x0F)])

@@ -37,6 +37,9 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     /// ``SanitizerProbe`` increments a shared counter from two threads without its lock
     /// (ThreadSanitizer must report it).
     case tsanDataRace = "tsan-data-race"
+    /// The canonical encoder writes control characters other than `\b \t \n \f \r` raw instead of
+    /// as `\u00xx`: its output is no longer JSON (the canonical-encoder fuzz target must find it).
+    case canonicalRawControl = "canonical-raw-control"
 
     /// The variable that switches a planted bug on.
     public static let environmentVariable = "LIENTHONG_PLANTED_BUG"
