@@ -61,10 +61,13 @@ for sanitizer in "${sanitizers[@]}"; do
   found=$(find "$reports" -type f | wc -l)
   echo "$sanitizer: suite exit $suite, $found report file(s), $((SECONDS - start)) s"
   if ((found)); then
-    for file in "$reports"/*; do echo "--- $file"; head -40 "$file"; done
+    echo "reports by kind (all kept in $reports):"
+    cat "$reports"/* | grep -h -o -E "(ERROR|WARNING): [A-Za-z]+Sanitizer: [a-z -]+" | sort | uniq -c | sort -rn
+    for file in $(ls "$reports"/* | head -3); do echo "--- $file"; head -40 "$file"; done
     status=1
+  else
+    rm -rf "$reports"
   fi
   ((suite == 0)) || status=1
-  rm -rf "$reports"
 done
 exit $status

@@ -73,7 +73,10 @@ public enum FuzzSeeds {
         case .chainVerifier:
             let joined = rows.joined(separator: [0x0A]).map { $0 }
             let gapped = Array("gaps\n".utf8) + [rows[0], rows[2], rows[4]].joined(separator: [0x0A]).map { $0 }
-            return [joined, gapped, rows[0]]
+            // Rows whose key columns differ from their events' (see FuzzTarget.chainVerifier).
+            let tweaked = [rows[0], Array("#".utf8) + rows[1], Array("@".utf8) + rows[1], Array("+".utf8) + rows[2]]
+                .joined(separator: [0x0A]).map { $0 }
+            return [joined, gapped, rows[0], tweaked]
         case .pushRequest:
             return [pushBody, push(events, includesHashes: true).bytes, push(Array(events.prefix(1))).bytes]
         case .gzipInflation:

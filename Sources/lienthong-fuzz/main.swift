@@ -21,13 +21,17 @@ func target(named name: String) -> FuzzTarget {
     return target
 }
 
+/// The files named, and the files (not folders, not dot files) directly in the folders named.
 func files(under paths: ArraySlice<String>) -> [String] {
     paths.flatMap { path -> [String] in
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { fail("\(path): no such file or folder") }
         guard isFolder.boolValue else { return [path] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.sorted().map { path + "/" + $0 }
+        return names.sorted().filter { !$0.hasPrefix(".") }.map { path + "/" + $0 }.filter { file in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) && !isFolder.boolValue
+        }
     }
 }
 
@@ -77,7 +81,8 @@ func files(under paths: ArraySlice<String>) -> [String] {
 #endif
 
 #if LIENTHONG_LIBFUZZER
-    if let name = ProcessInfo.processInfo.environment[targetVariable] {
+    // A process libFuzzer started again (its flags come first); never `seeds` or `replay`.
+    if let name = ProcessInfo.processInfo.environment[targetVariable], arguments.dropFirst().first?.hasPrefix("-") == true {
         fuzz(target(named: name), flags: arguments.dropFirst())
     }
 #endif
@@ -98,6 +103,8 @@ case "replay"?:
     var findings = 0
     let paths = files(under: arguments[3...])
     for path in paths {
+        // Named before it runs: a trap ends the process without a word about which input it was.
+        if ProcessInfo.processInfo.environment["LIENTHONG_FUZZ_VERBOSE"] != nil { print("replaying \(path)") }
         guard let data = FileManager.default.contents(atPath: path) else { fail("\(path): cannot read") }
         do {
             try replayed.run(Array(data))
@@ -106,6 +113,7 @@ case "replay"?:
             print("\(path): \(error)")
         }
     }
+    guard !paths.isEmpty else { fail("no inputs to replay in \(arguments[3...].joined(separator: " "))") }
     print("\(replayed.rawValue): \(paths.count) inputs, \(findings) findings")
     exit(findings == 0 ? 0 : 1)
 case let name?:

@@ -53,6 +53,47 @@ import Testing
         }
     }
 
+    /// Regression (found by the event-decoder fuzz target): with two bad `seen` entries the error
+    /// named whichever the dictionary listed first, which depends on how the dictionary was built;
+    /// the same event read twice could be refused for two different reasons.
+    @Test func twoBadSeenEntriesAreAlwaysRefusedNamingTheSameOne() {
+        var fields: Set<String> = []
+        for capacity in 0..<64 {
+            var seen = [String: Int](minimumCapacity: capacity)
+            seen["huyen-hamthuanbac"] = 0
+            seen["Xa 23059"] = 12
+            do throws(EventValidationError) {
+                _ = try EventValidator().validate(Self.event(seen: seen))
+                Issue.record("an event with two bad seen entries was accepted")
+            } catch {
+                fields.insert(error.field)
+            }
+        }
+        // "Xa 23059" sorts first (uppercase before lowercase), and is not an origin id.
+        #expect(fields == ["seen"])
+    }
+
+    /// Regression (found by the push-request fuzz target): a body with two keys that are not
+    /// printable ASCII was refused naming whichever its dictionary listed first, so the same push
+    /// read twice got two different reasons.
+    @Test func aBodyWithTwoBadKeysIsAlwaysRefusedNamingTheSameOne() {
+        var messages: Set<String> = []
+        for capacity in 0..<64 {
+            var members = [String: JSONValue](minimumCapacity: capacity)
+            members["Giấy chứng sinh"] = "có"
+            members["procedure"] = "1.001193"
+            members[String(repeating: "A", count: 65)] = 1
+            do throws(EventValidationError) {
+                _ = try EventValidator().validate(Self.event(body: .object(members)))
+                Issue.record("a body with keys that are not printable ASCII was accepted")
+            } catch {
+                messages.insert(error.description)
+            }
+        }
+        #expect(messages.count == 1)
+        #expect(messages.first?.contains("AAAA") == true)
+    }
+
     @Test func sizeCapIsSixtyFourKibibytesOfStoredBytes() throws {
         let empty = Self.event(body: ["text": ""])
         let room = EventValidator.maxEventBytes - empty.storedBytes.count
