@@ -13,15 +13,20 @@
 #
 # For each target: the committed corpus and the seeds go into a work folder, libFuzzer runs for the
 # given time, and the corpus is merged back (-merge=1: only inputs that add coverage) into
-# Tests/Fixtures/fuzz/TARGET, to be committed. Any crash, sanitizer report or broken property is
-# copied to Tests/Fixtures/fuzz/crashers/TARGET (replayed by `swift test` too, so it stays red until
-# fixed) and the script fails.
+# Tests/Fixtures/fuzz/TARGET, to be committed; if the merge fails, the committed corpus is left as it
+# was and the work folder is kept. A crash, sanitizer report or broken property (libFuzzer's
+# crash-* files) is copied to Tests/Fixtures/fuzz/crashers/TARGET, which `swift test` replays in the
+# ordinary build: a broken property or a trap stays red there until fixed; a report only
+# AddressSanitizer makes does not, so replay it with this build (`lienthong-fuzz TARGET FILE`).
+# Timeouts and out-of-memory inputs fail the run too and stay in the work folder, which is kept.
 #
 # The control run proves the harness finds a bug: with the planted bug canonical-raw-control the
 # canonical encoder writes control characters raw, and libFuzzer must report it within 300 s,
 # starting from the receipt seed alone (an event without a control character: it has to make one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Set only for the processes libFuzzer starts again (see Sources/lienthong-fuzz/main.swift).
+unset LIENTHONG_FUZZ_TARGET
 
 seconds=600
 only=""
@@ -29,9 +34,9 @@ jobs=1
 control=1
 while (($#)); do
   case "$1" in
-    --seconds) seconds="$2"; shift 2 ;;
-    --only) only="$2"; shift 2 ;;
-    --jobs) jobs="$2"; shift 2 ;;
+    --seconds) seconds="${2:-}"; shift $(($# > 1 ? 2 : 1)) ;;
+    --only) only="${2:-}"; shift $(($# > 1 ? 2 : 1)) ;;
+    --jobs) jobs="${2:-}"; shift $(($# > 1 ? 2 : 1)) ;;
     --no-control) control=0; shift ;;
     *) echo "fuzz.sh: unknown argument $1 (expected --seconds N, --only T1,T2, --jobs N, --no-control)" >&2; exit 64 ;;
   esac
@@ -41,9 +46,11 @@ done
 
 Scripts/install-deps.sh >/dev/null
 all=(event-decoder canonical-encoder chain-verifier push-request gzip-inflation)
-if [[ -n "$only" ]]; then IFS=, read -r -a targets <<<"$only"; else targets=("${all[@]}"); fi
-for target in "${targets[@]}"; do
+if [[ -n "$only" ]]; then IFS=, read -r -a named <<<"$only"; else named=("${all[@]}"); fi
+targets=()
+for target in "${named[@]}"; do
   [[ " ${all[*]} " == *" $target "* ]] || { echo "fuzz.sh: no target $target; expected one of ${all[*]}" >&2; exit 64; }
+  [[ " ${targets[*]-} " == *" $target "* ]] || targets+=("$target")
 done
 
 scratch="${FUZZ_SCRATCH:-.build-fuzz}"
@@ -58,7 +65,10 @@ export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+status=0
+# The work folder goes only after a clean run; otherwise it holds the logs, the grown corpora and
+# any timeout or out-of-memory input.
+trap 'if ((status == 0)); then rm -rf "$work"; else echo "work folder kept: $work"; fi' EXIT
 "$fuzzer" seeds "$work/seeds" >/dev/null
 
 # Fuzzes one target; writes its summary line to $work/TARGET.summary and its status to .status.
@@ -71,8 +81,8 @@ fuzz_one() {
   local before
   before=$(ls "Tests/Fixtures/fuzz/$target" | wc -l)
   local status=0
-  "$fuzzer" "$target" "$corpus" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?
+  "$fuzzer" "$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$artifacts/" -print_final_stats=1 "$corpus" >"$log" 2>&1 || status=$?
   local runs rate cov
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
@@ -80,9 +90,11 @@ fuzz_one() {
   local crashes
   crashes=$(find "$artifacts" -type f | wc -l)
   if ((crashes > 0)) || ((status != 0)); then
-    mkdir -p "Tests/Fixtures/fuzz/crashers/$target"
-    cp "$artifacts/"* "Tests/Fixtures/fuzz/crashers/$target/" 2>/dev/null || true
-    echo "$target: FAILED (exit $status, $crashes crash files, copied to Tests/Fixtures/fuzz/crashers/$target); log:" >"$work/$target.summary"
+    if compgen -G "$artifacts/crash-*" >/dev/null; then
+      mkdir -p "Tests/Fixtures/fuzz/crashers/$target"
+      cp "$artifacts/"crash-* "Tests/Fixtures/fuzz/crashers/$target/"
+    fi
+    echo "$target: FAILED (exit $status; $crashes files in $artifacts, crash-* copied to Tests/Fixtures/fuzz/crashers/$target); log $log:" >"$work/$target.summary"
     grep -E "FUZZ FINDING|ERROR: AddressSanitizer|Fatal error|deadly signal|SUMMARY" "$log" | head -5 >>"$work/$target.summary" || true
     echo 1 >"$work/$target.status"
     return
@@ -90,14 +102,18 @@ fuzz_one() {
   # Keep only the inputs that add coverage, replacing the committed corpus with the merged one.
   local merged="$work/$target.merged"
   mkdir -p "$merged"
-  "$fuzzer" "$target" -merge=1 -max_len=8192 "$merged" "$corpus" >"$work/$target.merge.log" 2>&1
-  rm -f "Tests/Fixtures/fuzz/$target/"*
-  if ! cp "$merged/"* "Tests/Fixtures/fuzz/$target/"; then
-    echo "$target: FAILED: the merge left no corpus (see its log below)" >"$work/$target.summary"
+  if ! "$fuzzer" "$target" -merge=1 -max_len=8192 -timeout=10 -artifact_prefix="$artifacts/" "$merged" "$corpus" \
+    >"$work/$target.merge.log" 2>&1 || ! compgen -G "$merged/*" >/dev/null; then
+    echo "$target: FAILED: the merge failed; the committed corpus is unchanged (log $work/$target.merge.log)" >"$work/$target.summary"
     tail -5 "$work/$target.merge.log" >>"$work/$target.summary"
     echo 1 >"$work/$target.status"
     return
   fi
+  # Swap the folders only once the merged corpus is complete.
+  local committed="Tests/Fixtures/fuzz/$target"
+  rm -rf "$committed.new" "$committed.old"
+  cp -r "$merged" "$committed.new"
+  mv "$committed" "$committed.old" && mv "$committed.new" "$committed" && rm -rf "$committed.old"
   local after
   after=$(ls "Tests/Fixtures/fuzz/$target" | wc -l)
   printf '%s: %s s, %s runs (%s a second), coverage %s edges, 0 crashes; corpus %s -> %s inputs\n' \
@@ -113,10 +129,9 @@ for target in "${targets[@]}"; do
   if ((running >= jobs)); then wait -n || true; running=$((running - 1)); fi
 done
 wait
-status=0
 for target in "${targets[@]}"; do
-  cat "$work/$target.summary"
-  [[ "$(cat "$work/$target.status")" == 0 ]] || status=1
+  cat "$work/$target.summary" 2>/dev/null || echo "$target: FAILED: its job ended without a summary"
+  [[ "$(cat "$work/$target.status" 2>/dev/null)" == 0 ]] || status=1
 done
 
 if ((control)); then
@@ -124,13 +139,16 @@ if ((control)); then
   mkdir -p "$work/control" "$work/control.artifacts"
   cp "$work/seeds/canonical-encoder/seed-1" "$work/control/"
   start=$SECONDS
-  if LIENTHONG_PLANTED_BUG=canonical-raw-control "$fuzzer" canonical-encoder "$work/control" -max_total_time=300 -max_len=8192 \
-    -artifact_prefix="$work/control.artifacts/" >"$work/control.log" 2>&1; then
+  expected="the canonical form holds a raw control character"
+  if LIENTHONG_PLANTED_BUG=canonical-raw-control "$fuzzer" canonical-encoder -max_total_time=300 -max_len=8192 \
+    -artifact_prefix="$work/control.artifacts/" "$work/control" >"$work/control.log" 2>&1; then
     echo "FAIL: 300 s with the planted bug and no finding: the harness does not catch this bug"; status=1
-  elif grep -q "FUZZ FINDING" "$work/control.log"; then
-    echo "control failed, as it must, after $((SECONDS - start)) s: $(grep -m1 'FUZZ FINDING' "$work/control.log")"
+  elif ! grep -q "FUZZ FINDING: canonical-encoder: $expected" "$work/control.log"; then
+    echo "FAIL: the control run stopped, but not on the planted bug ($expected):"; grep -m3 -E "FUZZ FINDING|ERROR|deadly" "$work/control.log"; status=1
+  elif ! "$fuzzer" replay canonical-encoder "$work/control.artifacts/" >/dev/null; then
+    echo "FAIL: the control run's input is a finding without the planted bug too"; status=1
   else
-    echo "FAIL: the control run stopped without a finding:"; tail -20 "$work/control.log"; status=1
+    echo "control failed, as it must, after $((SECONDS - start)) s: $expected (its input passes without the planted bug)"
   fi
 fi
 echo "== fuzz: $([[ $status == 0 ]] && echo ok || echo FAILED)"

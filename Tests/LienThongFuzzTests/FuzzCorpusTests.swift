@@ -32,9 +32,12 @@ final class FuzzCorpusTests: XCTestCase {
             }
         }
         // A corpus that went missing, or a reader that began refusing everything, must not pass as
-        // "no findings": the committed corpus holds hundreds of inputs that reach the checks.
+        // "no findings": each committed corpus holds dozens to hundreds of inputs that reach the
+        // checks. Fewer for gzip: a body inflates only with a matching CRC-32, which mutation
+        // seldom makes.
+        let floor = target == .gzipInflation ? 3 : 20
         XCTAssertGreaterThanOrEqual(corpus.count, 20, "the \(target.rawValue) corpus is missing; run Scripts/fuzz.sh", file: file, line: line)
-        XCTAssertGreaterThanOrEqual(reached, 10, "only \(reached) \(target.rawValue) inputs reached the property checks", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(reached, floor, "only \(reached) \(target.rawValue) inputs reached the property checks", file: file, line: line)
     }
 
     func testEventDecoderCorpus() throws { try replay(.eventDecoder) }
