@@ -8,11 +8,11 @@ import LienThongHTTP
 import LienThongStore
 import LienThongWire
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
-import Synchronization
 
 /// The hub's HTTP adapter (Hummingbird 2): decodes requests, authenticates the node, calls
 /// ``HubService`` and encodes the answer. Nothing here decides anything the service does not.
@@ -372,21 +372,21 @@ struct FeedWatcher: Service {
 /// Tells long-polling pulls that a push stored something (a counter they watch), and counts the
 /// pulls waiting now.
 public final class FeedNotifier: Sendable {
-    private let counter = Mutex(0)
-    private let waiting = Mutex(0)
+    private let counter = NIOLockedValueBox(0)
+    private let waiting = NIOLockedValueBox(0)
 
     public init() {}
 
-    public var generation: Int { counter.withLock { $0 } }
+    public var generation: Int { counter.withLockedValue { $0 } }
 
-    public func bump() { counter.withLock { $0 += 1 } }
+    public func bump() { counter.withLockedValue { $0 += 1 } }
 
     /// Pulls waiting at the hub for their feed to grow.
-    public var waitingPulls: Int { waiting.withLock { $0 } }
+    public var waitingPulls: Int { waiting.withLockedValue { $0 } }
 
-    func startWaiting() { waiting.withLock { $0 += 1 } }
+    func startWaiting() { waiting.withLockedValue { $0 += 1 } }
 
-    func stopWaiting() { waiting.withLock { $0 -= 1 } }
+    func stopWaiting() { waiting.withLockedValue { $0 -= 1 } }
 }
 
 /// Stamps every answer with the hub's clock (`LienThong-Clock`), so a node measures its skew at

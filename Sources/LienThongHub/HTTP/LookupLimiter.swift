@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Limits citizen lookups per client: a token bucket of `perMinute` lookups, refilled
 /// continuously; past it a client gets 429 with the seconds to wait. Every lookup counts — found,
@@ -19,7 +19,7 @@ public final class LookupLimiter: Sendable {
         var buckets: [String: Bucket] = [:]
         var prunedAt: Int64 = 0
     }
-    private let table = Mutex(Table())
+    private let table = NIOLockedValueBox(Table())
     static let overflow = "(too many clients)"
 
     /// - Parameter clock: Unix ms; the wall clock unless a test fixes it.
@@ -48,7 +48,7 @@ public final class LookupLimiter: Sendable {
         let now = clock()
         let perMinute = perMinute
         let maxClients = maxClients
-        return table.withLock { table in
+        return table.withLockedValue { table in
             if now - table.prunedAt >= 60_000 {
                 table.buckets = table.buckets.filter { now - $0.value.at < 600_000 }
                 table.prunedAt = now

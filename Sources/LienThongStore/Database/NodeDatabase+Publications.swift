@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A calendar or catalogue the hub published (`lienthong hub publish`): a signed hub event every
 /// feed carries, so the swapped working days announced late in the year reach offline offices
@@ -113,7 +113,7 @@ extension NodeDatabase {
     /// Parsed publications by event hash: every dossier write reads the newest publication, and
     /// parsing a 10–60 KiB file each time would sit on the write path. An event's hash names its
     /// content for good, so entries never go stale; one per publication ever read.
-    static let parsedPublications = Mutex<[String: Parsed]>([:])
+    static let parsedPublications = NIOLockedValueBox<[String: Parsed]>([:])
 
     /// The newest publication of `kind` by `publisher`, parsed (from the cache when its hash was
     /// read before), or nil when there is none or this version cannot read it.
@@ -123,9 +123,9 @@ extension NodeDatabase {
                 db, sql: "SELECT hash FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY seq DESC LIMIT 1",
                 arguments: [kind.eventType, publisher])
         else { return nil }
-        if let cached = parsedPublications.withLock({ $0[hash] }) { return cached }
+        if let cached = parsedPublications.withLockedValue({ $0[hash] }) { return cached }
         guard let publication = try fetchPublications(db, kind, limit: 1).first, let parsed = parse(publication) else { return nil }
-        parsedPublications.withLock { $0[hash] = parsed }
+        parsedPublications.withLockedValue { $0[hash] = parsed }
         return parsed
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import LienThongStore
 import LienThongWire
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -65,7 +65,12 @@ public final class HubClient: Sendable {
     public let timeout: TimeInterval
     /// The node's head, sent with every request (`LienThong-Head`), and the hub's clock minus ours
     /// as measured at the last answer.
-    private let contact = Mutex<Contact>(Contact())
+    ///
+    /// Behind NIO's pthread lock, not the standard library's `Mutex`: on Linux a contended `Mutex`
+    /// is handed over by the kernel (a futex), which ThreadSanitizer cannot see, so it reported the
+    /// push and pull tasks' writes here as a race (Scripts/sanitizers.sh, 2026-11-22). The hub's
+    /// and the store's shared state uses the same lock for the same reason.
+    private let contact = NIOLockedValueBox<Contact>(Contact())
 
     struct Contact {
         var head: Int?
@@ -123,21 +128,21 @@ public final class HubClient: Sendable {
     var nodeQuery: [(String, String)] { node.map { [("node", $0)] } ?? [] }
 
     /// Tells the hub the node's head from now on (it shows how far behind the node is).
-    public func report(head: Int) { contact.withLock { $0.head = head } }
+    public func report(head: Int) { contact.withLockedValue { $0.head = head } }
 
     /// Notes the hub's clock (`LienThong-Clock`) as read at `now`: the hub's clock minus ours,
     /// positive when ours is behind. Measured when the answer arrived, so off by at most its
     /// transit time. An implausible stamp is ignored.
     func observe(hubClock stamp: Int64, at now: Int64) {
         guard let skew = NodeContactRecord.skew(remote: stamp, local: now) else { return }
-        contact.withLock { $0.skewMs = skew }
+        contact.withLockedValue { $0.skewMs = skew }
     }
 
     /// The measured skew when it is worth writing down: the first time, when it moved by more than
     /// a second, or when the last record is over five minutes old. So most contacts cost the
     /// database nothing (no write transaction next to the clerks' writes).
     public func skewToRecord(now: Int64) -> Int64? {
-        contact.withLock { state in
+        contact.withLockedValue { state in
             guard let skew = state.skewMs else { return nil }
             if let last = state.recorded, abs(last.skewMs - skew) <= 1_000, now - last.at <= 300_000 { return nil }
             state.recorded = (skew, now)
@@ -166,7 +171,7 @@ public final class HubClient: Sendable {
         request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
         if let credential { request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization") }
         request.setValue(String(Self.wallMilliseconds()), forHTTPHeaderField: SyncHeaders.clock)
-        if let head = contact.withLock({ $0.head }) { request.setValue(String(head), forHTTPHeaderField: SyncHeaders.head) }
+        if let head = contact.withLockedValue({ $0.head }) { request.setValue(String(head), forHTTPHeaderField: SyncHeaders.head) }
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             if body.count > 1024, let compressed = try? Gzip.compress(body) {
