@@ -41,7 +41,8 @@ while (($#)); do
     *) echo "fuzz.sh: unknown argument $1 (expected --seconds N, --only T1,T2, --jobs N, --no-control)" >&2; exit 64 ;;
   esac
 done
-[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --seconds: expected a whole number of seconds, found '$seconds'" >&2; exit 64; }
+# Not 0: libFuzzer takes -max_total_time=0 for "no limit".
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --seconds: expected a whole number of seconds from 1, found '$seconds'" >&2; exit 64; }
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --jobs: expected 1 or more, found '$jobs'" >&2; exit 64; }
 
 Scripts/install-deps.sh >/dev/null
@@ -113,7 +114,11 @@ fuzz_one() {
   local committed="Tests/Fixtures/fuzz/$target"
   rm -rf "$committed.new" "$committed.old"
   cp -r "$merged" "$committed.new"
-  mv "$committed" "$committed.old" && mv "$committed.new" "$committed" && rm -rf "$committed.old"
+  if ! { mv "$committed" "$committed.old" && mv "$committed.new" "$committed" && rm -rf "$committed.old"; }; then
+    echo "$target: FAILED: could not swap the merged corpus in; see $committed.old and $committed.new" >"$work/$target.summary"
+    echo 1 >"$work/$target.status"
+    return
+  fi
   local after
   after=$(ls "Tests/Fixtures/fuzz/$target" | wc -l)
   printf '%s: %s s, %s runs (%s a second), coverage %s edges, 0 crashes; corpus %s -> %s inputs\n' \

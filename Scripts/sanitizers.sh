@@ -10,8 +10,8 @@
 #   Scripts/sanitizers.sh                  # address, then thread
 #   Scripts/sanitizers.sh thread           # one of them
 #
-# A clean AddressSanitizer build of the package took 5 minutes on these 2-core machines. LeakSanitizer
-# is off (see below). The thread part has not been run yet.
+# A clean build took 5 minutes (address) and 7 (thread) on these 2-core machines. LeakSanitizer is
+# off (see below). Figures: README, Reliability.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/install-deps.sh >/dev/null
@@ -40,9 +40,10 @@ for sanitizer in "${sanitizers[@]}"; do
 
   echo "== $sanitizer: the planted bug $bug must be reported"
   log="$(mktemp)"
+  # The report must be the probe's: its stack names SanitizerProbe.
   if LIENTHONG_PLANTED_BUG=$bug run --filter SanitizerProbeTests >"$log" 2>&1 && ! grep -q "$report" "$log"; then
     echo "FAIL: with $bug the probe ran clean: the $sanitizer sanitizer did not fire"; status=1
-  elif grep -q "$report" "$log"; then
+  elif grep -q "$report" "$log" && grep -q "SanitizerProbe" "$log"; then
     echo "OK: $(grep -m1 "$report" "$log" | sed 's/^[=0-9]* *//')"
   else
     echo "FAIL: the probe failed without the expected report ($report):"; tail -20 "$log"; status=1
@@ -62,8 +63,9 @@ for sanitizer in "${sanitizers[@]}"; do
   echo "$sanitizer: suite exit $suite, $found report file(s), $((SECONDS - start)) s"
   if ((found)); then
     echo "reports by kind (all kept in $reports):"
-    cat "$reports"/* | grep -h -o -E "(ERROR|WARNING): [A-Za-z]+Sanitizer: [a-z -]+" | sort | uniq -c | sort -rn
-    for file in $(ls "$reports"/* | head -3); do echo "--- $file"; head -40 "$file"; done
+    cat "$reports"/* | grep -h -o -E "(ERROR|WARNING): [A-Za-z]+Sanitizer: [^(]*" | sort | uniq -c | sort -rn || true
+    files=("$reports"/*)
+    for file in "${files[@]:0:3}"; do echo "--- $file"; head -40 "$file"; done
     status=1
   else
     rm -rf "$reports"

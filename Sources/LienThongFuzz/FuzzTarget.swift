@@ -34,9 +34,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// it, it is a duplicate; and where a held event differs, the batch diverges at that seq.
     case pushRequest = "push-request"
     /// `Gzip.decompress`: the first two bytes are the limit (big-endian), the rest the body. What it
-    /// inflates is within the limit, the same under a larger one, and ends the body with its CRC-32
-    /// and length; what it calls too large is not inflated within the limit under a larger one;
-    /// what it calls corrupt is corrupt under any larger limit.
+    /// inflates is within the limit, the same under a larger one, ends the body with its CRC-32 and
+    /// length (computed here, bit by bit), and is refused with one byte cut off the body's end or
+    /// one byte added; what it calls too large is not inflated within the limit under a larger
+    /// one; what it calls corrupt is corrupt under any larger limit.
     case gzipInflation = "gzip-inflation"
 
     /// Runs the target over `bytes`; returns whether the input reached the property checks (an
@@ -292,6 +293,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 trailer[4] | trailer[5] << 8 | trailer[6] << 16 | trailer[7] << 24 == UInt32(truncatingIfNeeded: inflated.count)
             else {
                 throw FuzzFinding(.gzipInflation, "a body inflated whole does not end with its own CRC-32 and length")
+            }
+            // One byte less is a member cut off; one byte more is something after the member.
+            guard (try? Gzip.decompress(body.dropLast(), limit: largeLimit)) == nil,
+                (try? Gzip.decompress(body + [body.last ?? 0], limit: largeLimit)) == nil
+            else {
+                throw FuzzFinding(.gzipInflation, "a body still inflates with its last byte cut off or a byte added")
             }
             let compressed: [UInt8]
             do {

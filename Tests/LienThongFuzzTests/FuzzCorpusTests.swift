@@ -23,12 +23,14 @@ final class FuzzCorpusTests: XCTestCase {
         let corpus = try Self.inputs(Self.fuzzFolder.appendingPathComponent(target.rawValue))
         let crashers = try Self.inputs(Self.fuzzFolder.appendingPathComponent("crashers/\(target.rawValue)"))
         var reached = 0
-        for input in corpus + crashers {
-            let bytes = try [UInt8](Data(contentsOf: input))
+        // The seeds too: the merge keeps only inputs that add coverage, and may drop some of them.
+        let inputs = try (corpus + crashers).map { ($0.lastPathComponent, try [UInt8](Data(contentsOf: $0))) }
+            + FuzzSeeds.seeds(for: target).enumerated().map { ("seed-\($0.offset + 1)", $0.element) }
+        for (name, bytes) in inputs {
             do {
                 if try target.run(bytes) { reached += 1 }
             } catch {
-                XCTFail("\(target.rawValue) input \(input.lastPathComponent): \(error)", file: file, line: line)
+                XCTFail("\(target.rawValue) input \(name): \(error)", file: file, line: line)
             }
         }
         // A corpus that went missing, or a reader that began refusing everything, must not pass as

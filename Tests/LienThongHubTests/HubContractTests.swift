@@ -256,8 +256,13 @@ import Testing
             let refused = try await Self.rawPush(hub, credential: credential, body: cut, gzip: true)
             #expect(refused.status == 400)
             #expect(refused.body.code == "bad-request")
+            #expect(refused.body.message.contains("not valid gzip"), "\(refused.body.message)")
         }
         #expect(try hub.service.database.head(origin: "xa-23059") == nil)
+        // The same body whole is stored.
+        let stored = try await Self.rawPushAnswer(hub, credential: credential, body: whole, gzip: true)
+        #expect(stored.status == 200)
+        #expect(try hub.service.database.head(origin: "xa-23059")?.seq == 3)
 
         // The engine halves its batch and gets everything through.
         try await sync.once()
@@ -368,6 +373,11 @@ import Testing
     }
 
     static func rawPush(_ hub: LiveHub, credential: String, body: [UInt8], gzip: Bool) async throws -> (status: Int, body: ErrorBody) {
+        let (status, answer) = try await rawPushAnswer(hub, credential: credential, body: body, gzip: gzip)
+        return (status, try ErrorBody(bytes: answer))
+    }
+
+    static func rawPushAnswer(_ hub: LiveHub, credential: String, body: [UInt8], gzip: Bool) async throws -> (status: Int, body: [UInt8]) {
         var request = URLRequest(url: hub.url.appendingPathComponent(SyncPaths.push))
         request.httpMethod = "POST"
         request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization")
@@ -375,7 +385,7 @@ import Testing
         if gzip { request.setValue("gzip", forHTTPHeaderField: "Content-Encoding") }
         request.httpBody = Data(body)
         let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, try ErrorBody(bytes: [UInt8](data)))
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, [UInt8](data))
     }
 
     @Test func aLongPollAnswersWhenSomethingArrives() async throws {

@@ -56,7 +56,8 @@ public struct OwnEvents: Sendable, Hashable {
         }
         var keys: [String: String] = [:]
         if let members = try fields.optionalObject("keys")?.members {
-            for (epoch, value) in members {
+            // In key order: with two bad keys, always the same one is named.
+            for (epoch, value) in members.sorted(by: { $0.key < $1.key }) {
                 guard let key = value.stringValue else { throw WireError(field: "keys.\(epoch)", expected: "a public key (hex string)") }
                 keys[epoch] = key
             }
