@@ -282,7 +282,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard case .success(let same) = large, same == inflated else {
                 throw FuzzFinding(.gzipInflation, "a body inflated within \(limit) bytes reads otherwise under a larger limit")
             }
-            // The member's trailer, read here: CRC-32 (bit by bit, not the table Gzip uses) and length.
+            // The member's trailer, read again here (zlib checked it): CRC-32, bit by bit, and length.
             let trailer = body.suffix(8).map(UInt32.init)
             var crc: UInt32 = 0xFFFF_FFFF
             for byte in inflated {
