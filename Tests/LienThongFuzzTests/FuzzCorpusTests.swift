@@ -77,16 +77,17 @@ final class FuzzCorpusTests: XCTestCase {
     /// The chain seed holds: a verifier accepts every row, and a row with one byte changed is
     /// refused (the target would report it as a finding if it were accepted).
     func testTheVerifierRefusesAChangedRowOfTheChainSeed() throws {
-        var rows = FuzzSeeds.chain().map(\.storedBytes)
+        let chain = FuzzSeeds.chain()
+        var rows = chain.map(\.storedBytes)
         var verifier = ChainVerifier()
         for (index, row) in rows.enumerated() {
-            XCTAssertNil(verifier.check(origin: FuzzSeeds.origin, seq: index + 1, hash: FuzzSeeds.chain()[index].hash, bytes: row))
+            XCTAssertNil(verifier.check(origin: FuzzSeeds.origin, seq: index + 1, hash: chain[index].hash, bytes: row))
         }
         let at = try XCTUnwrap(rows[1].firstIndex(of: UInt8(ascii: "G")))
         rows[1][at] = UInt8(ascii: "H")
         var again = ChainVerifier()
         let problems = rows.enumerated().compactMap { index, row in
-            again.check(origin: FuzzSeeds.origin, seq: index + 1, hash: FuzzSeeds.chain()[index].hash, bytes: row)
+            again.check(origin: FuzzSeeds.origin, seq: index + 1, hash: chain[index].hash, bytes: row)
         }
         XCTAssertEqual(problems.map(\.seq), [2])
         XCTAssertNoThrow(try FuzzTarget.chainVerifier.run(rows.joined(separator: [0x0A]).map { $0 }))

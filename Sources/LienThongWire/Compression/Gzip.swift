@@ -32,7 +32,9 @@ public enum Gzip {
     /// follows the member (another member, garbage), it leaves more. No LienThong client sends more
     /// than one member.
     public static func decompress(_ bytes: some Collection<UInt8>, limit: Int) throws(GzipError) -> [UInt8] {
-        var buffer = ByteBuffer(bytes: bytes)
+        // Room for the sentinel from the start: appending it must not copy a large body again.
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count + 1)
+        buffer.writeBytes(bytes)
         buffer.writeInteger(UInt8(0))
         let inflated: ByteBuffer
         do {
