@@ -220,7 +220,7 @@ public enum LocalAPI {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    public static let wallClock: @Sendable () -> Int64 = { WallClock.milliseconds() }
 
     /// Reads the API token from `path`, or makes a new random one there (mode 0600) if none exists.
     public static func token(at path: String) throws(StoreError) -> String {

@@ -30,11 +30,12 @@ public struct CLIProcess {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[candidates.count - 1]
     }()
 
-    /// Runs `lienthong arguments…` to completion.
+    /// Runs `lienthong arguments…` to completion, on the tests' clock (``TestDate``).
     /// `environment` adds to (or overrides) this process's environment; `wrapper` runs it through
     /// another program (`["/usr/bin/faketime", "-f", "-1d"]` runs `faketime -f -1d lienthong …`).
     public static func run(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws -> Result {
         let process = Process()
+        let (environment, wrapper) = CLIProcess.launch(environment, wrapper)
         if let launcher = wrapper.first {
             process.executableURL = URL(fileURLWithPath: launcher)
             process.arguments = wrapper.dropFirst() + [binaryURL.path] + arguments
@@ -42,9 +43,7 @@ public struct CLIProcess {
             process.executableURL = binaryURL
             process.arguments = arguments
         }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
+        process.environment = environment
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -57,6 +56,14 @@ public struct CLIProcess {
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData.wait(), as: UTF8.self))
+    }
+
+    /// The environment and wrapper a `lienthong` process starts with: this process's environment,
+    /// the tests' clock (``TestDate/environment``), then `overrides`. A `faketime` wrapper moves
+    /// the machine's clock under that (the clock-skew tests): the two add up.
+    static func launch(_ overrides: [String: String], _ wrapper: [String]) -> (environment: [String: String], wrapper: [String]) {
+        let environment = ProcessInfo.processInfo.environment.merging(TestDate.environment) { _, new in new }.merging(overrides) { _, new in new }
+        return (environment, wrapper)
     }
 
     /// Every process started through ``Running`` or ``register(_:)`` and not yet released, so a
@@ -104,6 +111,7 @@ public struct CLIProcess {
         /// none on). One that execs `lienthong` in its own process (`fiu-run`) keeps the pid.
         public init(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = [], wrapperForks: Bool = true) throws {
             process = Process()
+            let (environment, wrapper) = CLIProcess.launch(environment, wrapper)
             if let launcher = wrapper.first {
                 process.executableURL = URL(fileURLWithPath: launcher)
                 process.arguments = wrapper.dropFirst() + [CLIProcess.binaryURL.path] + arguments
@@ -112,9 +120,7 @@ public struct CLIProcess {
                 process.arguments = arguments
             }
             wrapped = !wrapper.isEmpty && wrapperForks
-            if !environment.isEmpty {
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-            }
+            process.environment = environment
             let pipe = Pipe()
             process.standardOutput = pipe
             stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-stderr-\(UUID().uuidString)")

@@ -13,7 +13,8 @@ import Testing
 @Suite(.serialized) struct ClockSkewEndToEndTests {
     typealias Site = SyncEndToEndTests.Site
 
-    /// The `faketime` wrapper that moves the wall clock by `offset` ("-1d", "+1d"); preloading
+    /// The `faketime` wrapper that moves the machine's wall clock by `offset` ("-1d", "+1d"), under
+    /// the tests' clock (``TestDate``) on which the hub runs: the two add up. Preloading
     /// libfaketime by hand loses a Swift program's arguments, the wrapper does not.
     struct Clock {
         let offset: String

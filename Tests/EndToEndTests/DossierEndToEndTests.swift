@@ -40,7 +40,7 @@ import Testing
         #expect(receipt.stdout.contains("Trần Thị Bích"))
         #expect(receipt.stdout.contains("Thời gian trả kết quả giải quyết hồ sơ:"))
         let code = try #require(Self.code(in: receipt.stdout))
-        let today = LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000))
+        let today = TestDate.today
         #expect(code.hasPrefix("23059-") && code.hasSuffix("-0001"))
         #expect(code.contains(today.compact) || code.contains(today.adding(days: -1).compact))
 
@@ -148,9 +148,9 @@ import Testing
     func codesAndAppointmentsUseVietnamTimeWhateverTheMachinesZone(zone: String) throws {
         let node = try Node()
         defer { node.remove() }
-        let before = LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000))
+        let before = TestDate.today
         let result = try CLIProcess.run(Self.receiveArguments(node) + ["--json"], environment: ["TZ": zone])
-        let after = LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000))
+        let after = TestDate.today
         #expect(result.status == 0, "\(result.stderr)")
         let state = try JSONParser.parse(Array(result.stdout.trimmingCharacters(in: .newlines).utf8))
         let code = try #require(state["code"]?.stringValue)

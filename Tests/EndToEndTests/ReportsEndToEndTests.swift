@@ -9,7 +9,7 @@ import Testing
 @Suite struct ReportsEndToEndTests {
     typealias Site = SyncEndToEndTests.Site
 
-    static func today() -> LocalDate { LocalDate(vietnamTimeOf: Int64(Date().timeIntervalSince1970 * 1000)) }
+    static func today() -> LocalDate { TestDate.today }
 
     @Test func theSameEventsGiveByteIdenticalReportsAtTheCommuneAndAtTheHub() throws {
         let site = try Site()

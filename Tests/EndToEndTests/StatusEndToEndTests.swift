@@ -22,8 +22,8 @@ import Testing
         var facts: JSONValue? { json["facts"] }
     }
 
-    static func status(_ arguments: [String]) throws -> Status {
-        let result = try CLIProcess.run(arguments + ["--json"])
+    static func status(_ arguments: [String], environment: [String: String] = [:]) throws -> Status {
+        let result = try CLIProcess.run(arguments + ["--json"], environment: environment)
         let json = try JSONParser.parse(result.stdout)
         // The JSON's level and exit code say the same as the process's exit code.
         #expect(json["exitCode"]?.integerValue == Int(result.status), "\(result.stdout)")
@@ -31,12 +31,12 @@ import Testing
     }
 
     static func node(_ site: Site, _ options: [String] = []) throws -> Status {
-        try status(["status", "--data-dir", site.dir("xa-23059")] + options)
+        try status(["status", "--data-dir", site.dir("xa-23059")] + options, environment: site.environment)
     }
 
-    /// A hub and Ma Lâm enrolled, the hub running.
-    static func start() throws -> Site {
-        let site = try Site()
+    /// A hub and Ma Lâm enrolled, the hub running (at `date`, Vietnam time, when given).
+    static func start(at date: String? = nil) throws -> Site {
+        let site = try Site(environment: try date.map(TestDate.environment(at:)) ?? [:])
         try site.initHub()
         try site.initNode("xa-23059", agency: "23059", office: "UBND thị trấn Ma Lâm")
         try site.startHub()
@@ -97,6 +97,38 @@ import Testing
         let text = try CLIProcess.run(["status", "--data-dir", site.dir("xa-23059")])
         #expect(text.status == 2)
         #expect(text.stdout.hasPrefix("LIENTHONG CRITICAL - xa-23059:"))
+    }
+
+    /// Docs/operating.md's rule, with the shipped calendar (2026 announced, 2027 provisional): on
+    /// Monday 7 December 2026 a receipt due on 5 January 2027 is a fact, exit 0; on Monday
+    /// 11 January 2027 the node works in a provisional year and warns.
+    @Test(arguments: [("2026-12-07T09:00", false), ("2027-01-11T09:00", true)])
+    func aProvisionalYearWarnsOnlyWhenItIsThisYears(date: String, warns: Bool) throws {
+        let site = try Self.start(at: date)
+        defer { site.remove() }
+        let daemon = try CLIProcess.Running(
+            ["node", "run", "--heartbeat-seconds", "1", "--api-port", "0", "--data-dir", site.dir("xa-23059")], environment: site.environment)
+        defer { daemon.terminate() }
+        _ = try Self.receive(site)
+        try Eventually.wait(for: "everything stored at the hub and a pull") {
+            let facts = try Self.node(site).facts
+            return facts?["pending"]?.integerValue == 0 && facts?["pulledAt"] != .null
+        }
+        let status = try Self.node(site)
+        #expect(status.facts?["provisionalYears"] == .array([.integer(2027)]))
+        #expect(status.facts?["provisionalAppointments"]?.integerValue == 1)
+        #expect(status.facts?["provisionalToday"] == .bool(warns))
+        let text = try CLIProcess.run(["status", "--data-dir", site.dir("xa-23059")], environment: site.environment)
+        if warns {
+            #expect(status.exitCode == 1)
+            #expect(status.codes == ["provisional-calendar"])
+            #expect(text.stdout.contains("WARNING provisional-calendar: this year's (2027) working calendar is provisional"), "\(text.stdout)")
+        } else {
+            #expect(status.exitCode == 0, "\(status.json)")
+            #expect(status.codes.isEmpty)
+            #expect(text.status == 0)
+            #expect(text.stdout.contains("provisional for 2027 (1 open appointment there, none close): a fact, not a warning"), "\(text.stdout)")
+        }
     }
 
     @Test func anOpenConflictIsAWarningAtTheNodeAndAtTheHub() throws {

@@ -13,8 +13,12 @@ import Testing
         let root: String
         var hub: CLIProcess.Running?
         var port = 0
+        /// Added to every process this site starts: ``TestDate/environment(at:)`` puts a site at
+        /// one particular date.
+        let environment: [String: String]
 
-        init() throws {
+        init(environment: [String: String] = [:]) throws {
+            self.environment = environment
             root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-sync-e2e-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         }
@@ -31,7 +35,7 @@ import Testing
         /// Runs `lienthong arguments…` and requires exit 0.
         @discardableResult
         func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIProcess.Result {
-            let result = try CLIProcess.run(arguments)
+            let result = try CLIProcess.run(arguments, environment: environment)
             #expect(result.status == 0, "lienthong \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
             return result
         }
@@ -48,7 +52,7 @@ import Testing
 
         /// Starts `hub run` (on `port`, or a free one the first time) and waits for its listening line.
         func startHub() throws {
-            let process = try CLIProcess.Running(["hub", "run", "--port", String(port), "--data-dir", hubDir])
+            let process = try CLIProcess.Running(["hub", "run", "--port", String(port), "--data-dir", hubDir], environment: environment)
             let line = process.nextLine() ?? ""
             guard line.hasPrefix("listening on http://127.0.0.1:"),
                 let port = Int(line.dropFirst("listening on http://127.0.0.1:".count).prefix { $0.isNumber })
@@ -150,7 +154,7 @@ import Testing
         for (node, daemon) in zip(Self.communes.map(\.0), daemons) {
             let database = try #require(nodeDatabases[node])
             let beat = try database.writer.read { db in try Int32.fetchOne(db, sql: "SELECT pid FROM heartbeat WHERE id = 1") }
-            #expect(beat == daemon.pid, "\(node): heartbeat pid \(String(describing: beat)), daemon \(daemon.pid)")
+            #expect(beat == daemon.lienthongPID, "\(node): heartbeat pid \(String(describing: beat)), daemon \(String(describing: daemon.lienthongPID))")
             #expect(try database.syncAttempts(limit: 1_000).contains { $0.kind == "push" && $0.outcome == "stored" })
         }
         try Eventually.wait(for: "every commune to see the hub hold its head", interval: .milliseconds(250)) {

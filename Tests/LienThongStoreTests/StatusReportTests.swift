@@ -1,5 +1,6 @@
 import LienThongCore
 @testable import LienThongStore
+import LienThongTesting
 import Testing
 
 /// The findings of `status` from facts, one rule at a time: the states the end-to-end tests cannot
@@ -21,6 +22,60 @@ import Testing
         var facts = healthy()
         change(&facts)
         return StatusReport.evaluate(facts, thresholds: StatusThresholds())
+    }
+
+    /// Next year provisional with appointments far in it is a fact: OK, exit 0, said in the facts.
+    @Test func aProvisionalNextYearWithNoCloseAppointmentIsAFactNotAWarning() {
+        let report = Self.findings { $0.provisionalYears = [2027]; $0.provisionalAppointments = 3 }
+        #expect(report.level == .ok)
+        #expect(report.findings.isEmpty)
+        #expect(report.facts["provisionalYears"] == .array([.integer(2027)]))
+        #expect(report.facts["provisionalAppointments"]?.integerValue == 3)
+        #expect(report.facts["provisionalToday"] == .bool(false))
+    }
+
+    /// Both sides of the rule on a real database and the shipped calendar (2026 announced, 2027
+    /// provisional), at dates the test sets: a December appointment three weeks into January is a
+    /// fact; one within 5 working days of a late-December day warns; in 2027 itself status warns.
+    @Test func aProvisionalYearWarnsOnlyWhenItIsThisYearOrAnAppointmentInItIsClose() throws {
+        let workflow = try Fixtures.workflow()
+        let database = try DossierStoreTests.newDatabase()
+        let key = Fixtures.testKey()
+        func intake(_ procedure: String) -> Workflow.Intake {
+            var intake = DossierStoreTests.intake
+            intake.procedureCode = procedure
+            return intake
+        }
+        func facts(at text: String) throws -> NodeStatusFacts {
+            try database.statusFacts(now: Fixtures.vietnam(text), workingTime: workflow.workingTime, verifyChain: false)
+        }
+        func provisionalFinding(_ facts: NodeStatusFacts) -> StatusFinding? {
+            StatusReport.evaluate(facts, thresholds: StatusThresholds()).findings.first { $0.code == "provisional-calendar" }
+        }
+        // Monday 7 December 2026: 20 working days (trợ cấp xã hội) end on Tuesday 5 January 2027.
+        let december = UInt64(Fixtures.vietnam("2026-12-07 09:00"))
+        let far = try database.receive(intake("1.001776"), actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: { december })
+        #expect(far.state.appointment.map { LocalDate(vietnamTimeOf: $0).iso } == "2027-01-05")
+        let early = try facts(at: "2026-12-07 09:05")
+        #expect(early.provisionalYears == [2027])
+        #expect(!early.provisionalToday)
+        #expect(early.provisionalSoon.isEmpty)
+        #expect(early.provisionalAppointments == 1)
+        #expect(provisionalFinding(early) == nil)
+        // Monday 28 December: 5 working days reach Monday 4 January; both appointments are close.
+        let late = UInt64(Fixtures.vietnam("2026-12-28 09:00"))
+        let close = try database.receive(intake("1.000894"), actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: { late })
+        let closing = try facts(at: "2026-12-28 09:05")
+        #expect(closing.provisionalSoon == [far.state.code, close.state.code].sorted())
+        #expect(provisionalFinding(closing)?.level == .warning)
+        // With a threshold of 0 working days nothing is close, and it is a fact again.
+        let none = try database.statusFacts(
+            now: Fixtures.vietnam("2026-12-28 09:05"), workingTime: workflow.workingTime, provisionalWithinWorkingDays: 0, verifyChain: false)
+        #expect(none.provisionalSoon.isEmpty && none.provisionalAppointments == 2)
+        // In 2027 (provisional) every status warns, whatever the appointments.
+        let newYear = try facts(at: "2027-01-11 09:00")
+        #expect(newYear.provisionalToday)
+        #expect(provisionalFinding(newYear)?.message.contains("this year's (2027)") == true)
     }
 
     @Test func aHealthyNodeIsOKAndEachFactRaisesItsOwnFinding() {
@@ -46,7 +101,8 @@ import Testing
             ("clock-skew", .warning, { $0.hubSkewMs = 3_600_000 }),
             ("clock-skew", .critical, { $0.hubSkewMs = 3_600_001 }),
             ("clock-skew", .critical, { $0.hubSkewMs = -86_400_000 }),
-            ("provisional-calendar", .warning, { $0.provisionalYears = [2027] }),
+            ("provisional-calendar", .warning, { $0.provisionalYears = [2026]; $0.provisionalToday = true }),
+            ("provisional-calendar", .warning, { $0.provisionalYears = [2027]; $0.provisionalSoon = ["23059-261228-0001"]; $0.provisionalAppointments = 1 }),
             ("waiting-events", .warning, { $0.waitingEvents = 1 }),
             ("due-not-stored", .warning, { $0.dueNotStored = ["23059-261120-0001"] }),
         ]

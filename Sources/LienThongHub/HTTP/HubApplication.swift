@@ -218,7 +218,7 @@ public enum HubApplication {
     }
 
     /// Unix milliseconds now.
-    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    public static let wallClock: @Sendable () -> Int64 = { WallClock.milliseconds() }
 
     /// `service.push` on the thread pool: its answer once every batch has committed.
     ///

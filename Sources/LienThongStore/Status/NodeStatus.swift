@@ -58,8 +58,16 @@ public struct NodeStatusFacts: Sendable {
     /// The hub's clock minus ours at the last contact, and when it was measured.
     public var hubSkewMs: Int64?
     /// Years of the working calendar in use that are provisional (today's, or an open dossier's
-    /// appointment's).
+    /// appointment's): a fact. It warns only as ``provisionalToday`` or ``provisionalSoon`` say.
     public var provisionalYears: [Int]
+    /// Today's own year (Vietnam time) is provisional: appointments made today are counted without
+    /// its swapped days.
+    public var provisionalToday: Bool = false
+    /// Open dossiers whose appointment lies in a provisional year within the threshold's working
+    /// days: close enough that a swap announced now could move it before the office can tell the citizen.
+    public var provisionalSoon: [String] = []
+    /// Open dossiers whose appointment lies in a provisional year, however far.
+    public var provisionalAppointments: Int = 0
     /// Unfinished dossiers due within the threshold's working days with events the hub has not stored.
     public var dueNotStored: [String]
     /// The log's verification: events checked, and problems found (nil: not checked).
@@ -86,9 +94,12 @@ extension NodeDatabase {
     /// - Parameters:
     ///   - calendar: the node's working time, to find provisional years and "due within N working days".
     ///   - dueWithinWorkingDays: how far ahead a dossier counts as due soon.
+    ///   - provisionalWithinWorkingDays: how far ahead an appointment in a provisional year counts
+    ///     as close enough to warn (``NodeStatusFacts/provisionalSoon``).
     ///   - verifyChain: whether to walk the log (`node log verify`); it reads every event.
     public func statusFacts(
-        now: Int64, workingTime: WorkingTime, dueWithinWorkingDays: Int = 2, verifyChain: Bool = true
+        now: Int64, workingTime: WorkingTime, dueWithinWorkingDays: Int = 2,
+        provisionalWithinWorkingDays: Int = StatusThresholds().provisionalWithinWorkingDays, verifyChain: Bool = true
     ) throws(StoreError) -> NodeStatusFacts {
         var facts = try snapshot("read the node's status") { db -> NodeStatusFacts in
             guard let identity = try Self.fetchIdentity(db) else { throw StoreError.missingIdentity }
@@ -135,13 +146,22 @@ extension NodeDatabase {
                     FROM dossierView WHERE status NOT IN ('3', '7', '8', '9', '10') AND appointment IS NOT NULL
                     """,
                 arguments: [identity.origin, storedSeq])
-            let dueBy = workingTime.endOfWorkingDays(dueWithinWorkingDays, after: LocalDate(vietnamTimeOf: now))
-            var years: Set<Int> = [LocalDate(vietnamTimeOf: now).year]
+            let today = LocalDate(vietnamTimeOf: now)
+            let dueBy = workingTime.endOfWorkingDays(dueWithinWorkingDays, after: today)
+            let provisionalBy = workingTime.endOfWorkingDays(provisionalWithinWorkingDays, after: today)
+            var years: Set<Int> = [today.year]
             var due: [String] = []
+            var provisionalSoon: [String] = []
+            var provisionalAppointments = 0
             for row in unfinished {
                 let appointment: Int64 = row["appointment"]
-                years.insert(LocalDate(vietnamTimeOf: appointment).year)
+                let year = LocalDate(vietnamTimeOf: appointment).year
+                years.insert(year)
                 if appointment <= dueBy, (row["unstored"] as Bool) { due.append(row["code"]) }
+                if workingTime.calendar.isProvisional(year) {
+                    provisionalAppointments += 1
+                    if appointment <= provisionalBy { provisionalSoon.append(row["code"]) }
+                }
             }
             let heal = try Row.fetchOne(
                 db, sql: "SELECT at, divergedAt, hubHead, tookBack, branchEvents, newEpoch, recoded FROM forkHeal ORDER BY id DESC LIMIT 1")
@@ -155,6 +175,9 @@ extension NodeDatabase {
                 waitingEvents: sums?["waiting"] ?? 0, needsUpgrade: sums?["upgrade"] ?? 0, hubSkewMs: cursor?["hubSkewMs"],
                 provisionalYears: years.sorted().filter { workingTime.calendar.isProvisional($0) }, dueNotStored: due.sorted(),
                 verifiedEvents: nil, chainProblems: [], epoch: identity.epoch)
+            facts.provisionalToday = workingTime.calendar.isProvisional(today.year)
+            facts.provisionalSoon = provisionalSoon.sorted()
+            facts.provisionalAppointments = provisionalAppointments
             if let heal {
                 let recoded = (try? JSONParser.parse(Array((heal["recoded"] as String).utf8)))?.arrayValue ?? []
                 let report = ForkHealReport(

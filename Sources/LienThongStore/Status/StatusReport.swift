@@ -55,6 +55,10 @@ public struct StatusThresholds: Sendable, Hashable {
     public var undeliveredMs: Int64 = 60 * 60_000
     /// Hub: WARNING past this many events the projector has not folded; CRITICAL past ten times it.
     public var projectorLag: Int = 1_000
+    /// WARNING when an open dossier's appointment lies in a provisional calendar year within this
+    /// many working days (a swap announced now could move it). Further ahead it is a fact only:
+    /// next year's calendar is provisional every December until the Government announces its swaps.
+    public var provisionalWithinWorkingDays: Int = 5
 
     public init() {}
 }
@@ -150,8 +154,18 @@ public struct StatusReport: Sendable {
         if let skew = facts.hubSkewMs, abs(skew) > thresholds.skewMs {
             add(abs(skew) > thresholds.skewCriticalMs ? .critical : .warning, "clock-skew", "this machine's clock is \(age(abs(skew), rounded: true)) \(skew > 0 ? "behind" : "ahead of") the hub's; set the clock")
         }
-        if !facts.provisionalYears.isEmpty {
-            add(.warning, "provisional-calendar", "the working calendar for \(facts.provisionalYears.map(String.init).joined(separator: ", ")) is provisional: appointments may move when the swaps are announced")
+        // A provisional year is normal for next year until its swaps are announced: it warns only
+        // when it is this year's, or when an appointment in it is close (Docs/operating.md).
+        if facts.provisionalToday || !facts.provisionalSoon.isEmpty {
+            let year = LocalDate(vietnamTimeOf: now).year
+            var reasons: [String] = []
+            if facts.provisionalToday { reasons.append("this year's (\(year)) working calendar is provisional: today's appointments are counted without its swapped days") }
+            if !facts.provisionalSoon.isEmpty {
+                reasons.append(
+                    "\(facts.provisionalSoon.count) open dossiers are due within \(thresholds.provisionalWithinWorkingDays) working days in a provisional year: "
+                        + facts.provisionalSoon.prefix(5).joined(separator: ", "))
+            }
+            add(.warning, "provisional-calendar", reasons.joined(separator: "; ") + "; install the announced calendar (`lienthong hub publish calendar`) when it is out")
         }
         if facts.needsUpgrade > 0 {
             add(.warning, "needs-upgrade", "\(facts.needsUpgrade) dossiers hold events this version only stores (a newer type or version): upgrade lienthong")
@@ -193,7 +207,9 @@ extension NodeStatusFacts {
             "oldestPendingAt": time(oldestPendingAt), "pulled": .integer(pulled), "feedEnd": .integer(feedEnd),
             "undelivered": .integer(undelivered), "pulledAt": time(pulledAt), "openConflicts": .integer(openConflicts),
             "waitingEvents": .integer(waitingEvents), "hubSkewMs": time(hubSkewMs),
-            "provisionalYears": .array(provisionalYears.map { .integer($0) }), "dueNotStored": .array(dueNotStored.map(JSONValue.string)),
+            "provisionalYears": .array(provisionalYears.map { .integer($0) }), "provisionalToday": .bool(provisionalToday),
+            "provisionalSoon": .array(provisionalSoon.map(JSONValue.string)), "provisionalAppointments": .integer(provisionalAppointments),
+            "dueNotStored": .array(dueNotStored.map(JSONValue.string)),
             "lastHeal": lastHeal.map { ["at": .integer(Int($0.at)), "summary": .string($0.summary)] } ?? .null,
             "verifiedEvents": verifiedEvents.map { .integer($0) } ?? .null, "chainProblems": .array(chainProblems.map(JSONValue.string)),
         ]

@@ -1,4 +1,5 @@
 import Foundation
+import LienThongCore
 import LienThongStore
 import LienThongWire
 import NIOConcurrencyHelpers
@@ -213,7 +214,7 @@ public final class HubClient: Sendable {
         return bytes
     }
 
-    static func wallMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func wallMilliseconds() -> Int64 { WallClock.milliseconds() }
 
     /// One request on the shared session, cancelled with the calling task: FoundationNetworking's
     /// `data(for:)` ignores task cancellation, so a long-poll would hold a graceful shutdown for

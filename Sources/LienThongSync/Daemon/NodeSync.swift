@@ -18,7 +18,7 @@ public struct NodeSync: Sendable {
 
     public init(
         database: NodeDatabase, client: HubClient, key: SigningKey, identity: LocalIdentity, link: HubLink, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        now: @escaping @Sendable () -> Int64 = { WallClock.milliseconds() }
     ) {
         self.database = database
         self.client = client

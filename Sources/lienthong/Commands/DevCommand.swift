@@ -75,7 +75,7 @@
                             ?? ["text": .string("Ghi chú thử nghiệm số \(written + index + 1) của tiến trình \(getpid())")])
                 }
                 let (events, _) = try database.append(drafts, key: key) {
-                    UInt64(Date().timeIntervalSince1970 * 1000)
+                    UInt64(WallClock.milliseconds())
                 }
                 // Unbuffered, so a reader sees each line as soon as its transaction committed.
                 for event in events {

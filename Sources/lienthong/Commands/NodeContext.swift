@@ -62,7 +62,7 @@ struct NodeContext {
     }
 
     /// The wall clock, Unix ms.
-    static func wallMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+    static func wallMilliseconds() -> UInt64 { UInt64(WallClock.milliseconds()) }
 
     /// Runs a write and turns a refused command into a message on stderr and exit code 64 (bad
     /// input, unknown dossier) or 65 (a transition the state or the authority table forbids).

@@ -44,7 +44,15 @@ struct ThresholdOptions: ParsableArguments {
     var undeliveredAfter = DurationArgument(milliseconds: StatusThresholds().undeliveredMs)
     @Option(help: "Hub: WARNING past this many events the projector has not folded (CRITICAL past ten times it).")
     var projectorLag = StatusThresholds().projectorLag
+    @Option(help: "WARNING when an open dossier's appointment lies in a provisional calendar year within this many working days (further ahead it is reported, not warned).")
+    var provisionalWithin = StatusThresholds().provisionalWithinWorkingDays
     @Flag(help: "Print the facts and findings as one JSON object.") var json = false
+
+    func validate() throws {
+        guard (0...250).contains(provisionalWithin) else {
+            throw ValidationError("--provisional-within: expected a number of working days from 0 to 250; found \(provisionalWithin)")
+        }
+    }
 
     var thresholds: StatusThresholds {
         var thresholds = StatusThresholds()
@@ -56,6 +64,7 @@ struct ThresholdOptions: ParsableArguments {
         thresholds.silentMs = silentAfter.milliseconds
         thresholds.undeliveredMs = undeliveredAfter.milliseconds
         thresholds.projectorLag = projectorLag
+        thresholds.provisionalWithinWorkingDays = provisionalWithin
         return thresholds
     }
 }
@@ -116,8 +125,10 @@ struct StatusCommand: ParsableCommand {
             Reads the daemon's heartbeat, the recorded sync attempts and the log; never guesses. CRITICAL: the daemon \
             is not beating (3 intervals), the hub unreachable past --unreachable-after, a fork, clone or fence, a \
             refused queue, a broken chain. WARNING: events not stored or no pull past the thresholds, the last sync \
-            failed, open conflicts, clock skew, a provisional calendar, waiting events, dossiers due within 2 working \
-            days the hub has not stored. OK only when none holds.
+            failed, open conflicts, clock skew, this year's calendar provisional or an appointment in a provisional year \
+            within --provisional-within working days, waiting events, dossiers due within 2 working days the hub has not \
+            stored. OK only when none holds. Appointments further ahead in a provisional year (next year's, every \
+            December) are reported as a fact and change no exit code.
             """)
     @OptionGroup var thresholds: ThresholdOptions
     @Flag(help: "Skip walking the event log (faster on a large log; the chain is then not checked).") var skipVerify = false
@@ -127,10 +138,23 @@ struct StatusCommand: ParsableCommand {
         try StatusOutput.unknownOnFailure(json: thresholds.json, subject: data.directory.path) {
             let node = try NodeContext(data)
             let now = Int64(NodeContext.wallMilliseconds())
-            let facts = try node.database.statusFacts(now: now, workingTime: node.workflow.workingTime, verifyChain: !skipVerify)
+            let facts = try node.database.statusFacts(
+                now: now, workingTime: node.workflow.workingTime, provisionalWithinWorkingDays: thresholds.provisionalWithin, verifyChain: !skipVerify)
             let report = StatusReport.evaluate(facts, thresholds: thresholds.thresholds)
             try StatusOutput.finish(report, json: thresholds.json, details: Self.details(facts))
         }
+    }
+
+    /// The calendar line: which years in use are provisional, and whether that is only a fact.
+    static func calendar(_ facts: NodeStatusFacts) -> String {
+        guard !facts.provisionalYears.isEmpty else { return "announced for every year in use" }
+        let years = facts.provisionalYears.map(String.init).joined(separator: ", ")
+        let soon = facts.provisionalSoon.count
+        let appointments = "\(facts.provisionalAppointments) open appointment\(facts.provisionalAppointments == 1 ? "" : "s") there"
+        if facts.provisionalToday || soon > 0 {
+            return "provisional for \(years) (\(appointments), \(soon) close): see the finding above"
+        }
+        return "provisional for \(years) (\(appointments), none close): a fact, not a warning, until the swaps are announced"
     }
 
     static func details(_ facts: NodeStatusFacts) -> [(String, String)] {
@@ -150,7 +174,7 @@ struct StatusCommand: ParsableCommand {
             ("feed", "pulled \(facts.pulled) of \(facts.feedEnd) (\(facts.undelivered) undelivered); last pull \(StatusOutput.ago(facts.pulledAt, now: now))"),
             ("conflicts", "\(facts.openConflicts) open; \(facts.waitingEvents) events waiting"),
             ("clock", "hub − this machine: \(StatusOutput.skew(facts.hubSkewMs))"),
-            ("calendar", facts.provisionalYears.isEmpty ? "announced for every year in use" : "provisional for \(facts.provisionalYears.map(String.init).joined(separator: ", "))"),
+            ("calendar", calendar(facts)),
             ("due soon", facts.dueNotStored.isEmpty ? "every dossier due within 2 working days is stored at the hub" : "\(facts.dueNotStored.count) not stored at the hub"),
             ("log", facts.verifiedEvents.map { facts.chainProblems.isEmpty ? "\($0) events verified" : "BROKEN: \(facts.chainProblems.count) problems" } ?? "not checked (--skip-verify)"),
         ]
