@@ -115,6 +115,34 @@ import Testing
         #expect(engine.pending == 0)
     }
 
+    /// A suspicion closed with `--close-only` (both machines in one epoch), the other machine's
+    /// events stored since: this machine's next push opens a new suspicion at another hub head — a
+    /// first answer again, so it takes back and heals into an epoch of its own (simulator seeds
+    /// 4200101 and 4200152: it waited for ever and the operator closed suspicion after suspicion).
+    @Test func aNewSuspicionAtAnotherHubHeadTakesBackAgain() {
+        var engine = Self.engine(localHead: 38, storedSeq: 30)
+        _ = engine.next(now: 0)
+        engine.handle(.pushed(outcome: .cloneSuspected, storedSeq: 30, reason: "suspicion 1", milliseconds: 10), now: 1)
+        engine.handle(.pulled(to: 0, end: 0), now: 1)
+        #expect(engine.next(now: 1) == [.takeBack(fromSeq: 31), .pull(since: 0, limit: 500, wait: 25)])
+        engine.handle(.healed(localHead: 38, storedSeq: 30), now: 2)
+        #expect(engine.next(now: 2) == [.push(afterSeq: 30, limit: 100)])
+        engine.handle(.pushed(outcome: .cloneSuspected, storedSeq: 30, reason: "suspicion 1", milliseconds: 10), now: 3)
+        #expect(engine.next(now: 3).isEmpty)
+        #expect(engine.heldAtHead == 30)
+        // Closed; the other machine's 31–39 entered the chain; this push diverges from them.
+        #expect(engine.next(now: 300_003) == [.push(afterSeq: 30, limit: 100)])
+        engine.handle(.pushed(outcome: .cloneSuspected, storedSeq: 39, reason: "suspicion 2", milliseconds: 10), now: 300_004)
+        #expect(engine.healing)
+        #expect(engine.next(now: 300_004) == [.takeBack(fromSeq: 31)])
+        engine.handle(.healed(localHead: 47, storedSeq: 39), now: 300_005)
+        #expect(engine.next(now: 300_005) == [.push(afterSeq: 39, limit: 100)])
+        // Its new epoch is held under the same suspicion: now it waits for the operator.
+        engine.handle(.pushed(outcome: .cloneSuspected, storedSeq: 39, reason: "suspicion 2", milliseconds: 10), now: 300_006)
+        #expect(!engine.healing)
+        #expect(engine.next(now: 300_006).isEmpty)
+    }
+
     @Test func aFencedEpochStopsPushingButNotPulling() {
         var engine = Self.engine(localHead: 20, storedSeq: 10)
         _ = engine.next(now: 0)

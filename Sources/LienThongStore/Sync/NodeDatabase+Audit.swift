@@ -56,6 +56,25 @@ extension NodeDatabase {
         ).compactMap { try decodeStored($0).body["replaces"]?.stringValue }
     }
 
+    /// Every `replaces` link this replica holds, as (the replaced hash, the hash of the event naming
+    /// it): in its log, among its forked events (a re-appended event a later heal forked again) and
+    /// in its clone evidence (hub). Links chain: an event a clerk saved may be re-appended, forked
+    /// again and re-appended again, each step kept as evidence (DESIGN §5).
+    public func replacementLinks() throws(StoreError) -> [(old: String, new: String)] {
+        try snapshot("read replacement links") { db in
+            var links: [(old: String, new: String)] = []
+            for (table, order) in [("event", "position"), ("forkedEvent", "heal, origin, seq"), ("cloneEvidence", "suspicion, epoch, seq, hash")] {
+                for data in try Data.fetchAll(
+                    db, sql: "SELECT canonical FROM \(table) WHERE instr(CAST(canonical AS TEXT), '\"replaces\":') > 0 ORDER BY \(order)")
+                {
+                    let event = try Self.decodeStored(data)
+                    if let old = event.body["replaces"]?.stringValue { links.append((old, event.hash)) }
+                }
+            }
+            return links
+        }
+    }
+
     /// How many forks this node healed (rows of `forkHeal`).
     public func forkHeals() throws(StoreError) -> Int {
         try snapshot("count healed forks") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM forkHeal") ?? 0 }

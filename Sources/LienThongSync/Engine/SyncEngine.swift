@@ -114,6 +114,13 @@ public struct SyncEngine: Sendable {
     /// kept the other machine, this one must hear `epoch-fenced` rather than heal past it.
     /// Cleared by a stored, duplicate or gap answer.
     public private(set) var heldAsClone: String?
+    /// The hub's head for this origin in the answer that held this node (`clone-suspected`). While
+    /// a suspicion is open the hub stores nothing more of the origin, so its head stays put; a
+    /// `clone-suspected` naming another head comes from a new suspicion — the operator settled the
+    /// one that held this node (`--close-only`, both machines in one epoch) and the other machine's
+    /// events entered the chain since — and is a first answer again: take back and heal, so the
+    /// two machines part into two epochs the operator can tell apart.
+    public private(set) var heldAtHead: Int?
     /// Set while the hub, restored from a backup, waits for this node's return of its events:
     /// the recovery and the seq to return after. Cleared when the last page was answered.
     public private(set) var returning: (recovery: Int, afterSeq: Int)?
@@ -186,6 +193,7 @@ public struct SyncEngine: Sendable {
             case .stored, .duplicate, .gap:
                 storedSeq = seq
                 heldAsClone = nil
+                heldAtHead = nil
                 // The hub holds more of this node's events than it has: restored from a backup.
                 if seq > localHead { healing = true }
                 pushFailures = 0
@@ -195,14 +203,16 @@ public struct SyncEngine: Sendable {
                 healing = true
                 pushNotBefore = now
             case .cloneSuspected:
-                // The first such answer takes back; later ones (held since) wait for the operator.
-                if heldAsClone != nil {
+                // The first answer of a suspicion takes back; later ones of the same suspicion (held
+                // since, at the same hub head) wait for the operator.
+                if heldAsClone != nil, heldAtHead == seq {
                     pushNotBefore = now + configuration.backoffCapMilliseconds
                 } else {
                     healing = true
                     pushNotBefore = now
                 }
                 heldAsClone = reason ?? outcome.rawValue
+                heldAtHead = seq
             case .epochFenced, .invalid:
                 blocked = (outcome, reason ?? outcome.rawValue)
             }

@@ -7,7 +7,8 @@ import LienThongStore
 /// - nothing is stored twice (one event per (origin, seq), one re-append per forked event, one
 ///   feed entry per event and node);
 /// - nothing a clerk was told was saved is lost, unless a restore took the disk it was on (then the
-///   hub must hold it, or the healed branch must carry it as `replaces`);
+///   hub must hold it, or the healed branch must carry it as `replaces` — through several heals
+///   when a re-appended event was forked and re-appended again, each step kept as evidence);
 /// - every chain verifies, at every node and at the hub;
 /// - after healing and draining, every node holds the dossiers the hub says it sees, with the
 ///   hub's state hash (conflict sets included in it);
@@ -71,6 +72,7 @@ extension Simulation {
             failures.append("the forked event \(old.prefix(12)) was re-appended \(times) times")
         }
         let hubHashes = Set(hubHash.values)
+        let hubLinks = try hub.database.replacementLinks()
         // Every chain verifies.
         let hubVerification = try hub.database.verify()
         if let problem = hubVerification.firstProblem { failures.append("the hub's log does not verify: \(problem)") }
@@ -83,11 +85,24 @@ extension Simulation {
             }
             let verification = try database.verify()
             if let problem = verification.firstProblem { failures.append("\(node.origin)'s log does not verify: \(problem)") }
-            // What the clerk was told was saved is still here, or at the hub, or re-appended.
+            // What the clerk was told was saved is still here, or at the hub, or re-appended: a heal
+            // moved it to `forkedEvent` and re-appended it naming it in `replaces`. A later heal may
+            // fork the re-appended event in turn (a clone's machine heals each time its branch
+            // diverges again) and re-append that one: follow the links, each step an event this
+            // node kept in `forkedEvent`, to an event the node or the hub holds.
             let local = Set(try database.eventIdentities().map(\.hash))
             let forked = Set(try database.forkedEventHashes())
-            for saved in node.saved where !local.contains(saved.hash) && !hubHashes.contains(saved.hash) {
-                if forked.contains(saved.hash) && replaced[saved.hash] == 1 { continue }
+            var replacement: [String: String] = [:]
+            for link in try database.replacementLinks() + hubLinks where replacement[link.old] == nil { replacement[link.old] = link.new }
+            for saved in node.saved {
+                var hash = saved.hash
+                var followed: Set<String> = []
+                while !local.contains(hash), !hubHashes.contains(hash), forked.contains(hash), followed.insert(hash).inserted,
+                    let next = replacement[hash]
+                {
+                    hash = next
+                }
+                if local.contains(hash) || hubHashes.contains(hash) { continue }
                 failures.append("\(node.origin) seq \(saved.seq) (\(saved.hash.prefix(12))), saved by a clerk, is lost")
             }
             // Convergence: the node holds what the hub says it sees, in the same state.

@@ -79,7 +79,10 @@ struct HubForkResolveCommand: ParsableCommand {
             throw ExitCode(64)
         }
         guard !settled.fencedEpochs.isEmpty else {
-            print("Closed the suspicion of \(node) without fencing anything: if two machines still write as it, the hub suspects them again.")
+            print(
+                "Closed the suspicion of \(node) without fencing anything: if two machines still write as it, the hub suspects them again; "
+                    + "the machine whose events diverge then heals into an epoch of its own, and `lienthong hub fork list` shows both epochs: "
+                    + "keep one with `lienthong hub fork resolve \(node) --keep EPOCH`.")
             return
         }
         print("Kept epoch \(keep) of \(node): its machine's pushes are stored from its next sync.")
