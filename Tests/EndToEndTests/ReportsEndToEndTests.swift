@@ -53,7 +53,7 @@ import Testing
         // Bad input: a clear error naming the option, and nothing printed as a report.
         let backwards = try CLIProcess.run(["report", "06a", "--from", "2026-03-31", "--to", "2026-01-01", "--data-dir", node])
         #expect(backwards.status == 64 && backwards.stderr.contains("--to: expected a day on or after --from"))
-        let future = try CLIProcess.run(["report", "06a", "--from", "2026-01-01", "--to", Self.today().adding(days: 1).iso, "--data-dir", node])
+        let future = try CLIProcess.run(["report", "06a", "--from", Self.today().adding(days: -30).iso, "--to", Self.today().adding(days: 1).iso, "--data-dir", node])
         #expect(future.status == 64 && future.stderr.contains("pending dossiers are judged at the end"))
         let unknown = try CLIProcess.run(["report", "06a", "--commune", "99999", "--data-dir", site.hubDir] + period)
         #expect(unknown.status == 64 && unknown.stderr.contains("--commune: expected a commune's agency code"))
