@@ -187,6 +187,41 @@ import Testing
         #expect(state.ignoredResolutions.first?.event == "hub-68-1")
     }
 
+    @Test func aCommuneEventNamingADecisionARestoredHubWroteAgainWaitsNotForTheHubsLaterEventAtThatSeq() {
+        // Seed 9100445. Before a restore the hub wrote hub-597-1 (another dossier; no commune held
+        // it), then -2 accepted and -3 resolved here; the commune's note names the old -3. The hub,
+        // restored from a backup holding none of them, took -2 and -3 back and wrote them again at 1
+        // and 2 (`replacesSeq`); its next event here, having seen the note, is again seq 3.
+        func at(_ minutes: UInt64) -> HLC { HLC(physical: Self.t0 + minutes * Self.minute, counter: 0) }
+        var commune = EventLogBuilder(origin: "xa-23059")
+        let received = commune.add(
+            EventDraft(dossier: Self.code, type: "dossier.received", actor: "cb-tiepnhan-01", body: Self.receivedBody), hlc: at(0))
+        let forwarded = commune.add(
+            EventDraft(dossier: Self.code, seen: ["xa-23059": 1], type: "dossier.forwarded", actor: "cb-tiepnhan-01", body: ["to": "hub-597"]),
+            hlc: at(10))
+        let note = commune.add(
+            EventDraft(
+                dossier: Self.code, seen: ["xa-23059": 2, "hub-597": 3], type: "dossier.note", actor: "cb-tiepnhan-01",
+                body: ["text": "đã gọi điện cho công dân"]),
+            hlc: at(40))
+        var hub = EventLogBuilder(origin: "hub-597")
+        hub.add(
+            EventDraft(dossier: Self.code, seen: ["xa-23059": 2], type: "dossier.accepted", actor: "cv-huyen-01", body: ["replacesSeq": 2]),
+            hlc: at(50))
+        hub.add(
+            EventDraft(
+                dossier: Self.code, seen: ["xa-23059": 2, "hub-597": 1], type: "dossier.resolved", actor: "cv-huyen-01",
+                body: ["decision": "approved", "replacesSeq": 3]),
+            hlc: at(51))
+        hub.add(
+            EventDraft(dossier: Self.code, seen: ["xa-23059": 3, "hub-597": 2], type: "dossier.resultSent", actor: "cv-huyen-01"), hlc: at(60))
+        let state = foldEveryWay([received, forwarded, note] + hub.events)
+        #expect(state.waiting.isEmpty)
+        #expect(state.history.map(\.event) == ["xa-23059-1", "xa-23059-2", "hub-597-1", "hub-597-2", "xa-23059-3", "hub-597-3"])
+        #expect(state.conflicts.isEmpty)
+        #expect(state.owner == "xa-23059")
+    }
+
     @Test func aClockADayAheadCannotPutAReplyBeforeTheEventItAnswered() {
         var offices = Offices()
         let day: UInt64 = 24 * 60

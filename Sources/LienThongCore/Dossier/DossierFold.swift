@@ -46,7 +46,10 @@ public enum DossierFold {
 
         // A hub restored from a backup writes a decision it could not take back in order again, at
         // a new seq, naming the old one (`replacesSeq`): a `seen` naming the old seq is satisfied
-        // by the rewrite, unless an event of this dossier holds that seq itself.
+        // by the rewrite, unless an event of this dossier holds that seq itself and did not see the
+        // naming event. The hub's seqs go on from the rewrites, so its next event here may take the
+        // old seq again; one that names the naming event in its own `seen` was written after it, so
+        // the name meant the old event (taking it would be a cycle: both would wait for ever).
         var rewritten: [String: String] = [:]
         for (key, event) in unique {
             if let old = event.body["replacesSeq"]?.integerValue { rewritten[id(origin: event.origin, seq: old)] = key }
@@ -60,7 +63,9 @@ public enum DossierFold {
             }
             for (origin, seq) in event.seen where seq > 0 && !(origin == event.origin && seq >= event.seq) {
                 let named = "\(origin)-\(seq)"
-                if unique[named] == nil, let rewrite = rewritten[named], rewrite != key {
+                if let rewrite = rewritten[named], rewrite != key,
+                    unique[named].map({ ($0.seen[event.origin] ?? 0) >= event.seq }) ?? true
+                {
                     deps.insert(rewrite)
                 } else {
                     deps.insert(named)

@@ -140,6 +140,9 @@ extension Simulation {
             for step in state.history {
                 guard let event = byID[step.event], let position = placed[step.event] else { continue }
                 for (origin, seq) in event.seen where !(origin == event.origin && seq >= event.seq) {
+                    // An event that saw this one was written after it: the name meant an earlier
+                    // event at that seq (a restored hub wrote it again at a new seq and went on past it).
+                    if let named = byID[DossierFold.id(origin: origin, seq: seq)], (named.seen[event.origin] ?? 0) >= event.seq { continue }
                     if let before = placed[DossierFold.id(origin: origin, seq: seq)], before > position {
                         failures.append("\(code): \(step.event) was folded before \(origin)-\(seq), which its writer had seen")
                     }
