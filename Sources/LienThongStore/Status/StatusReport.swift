@@ -162,7 +162,7 @@ public struct StatusReport: Sendable {
             if facts.provisionalToday { reasons.append("this year's (\(year)) working calendar is provisional: today's appointments are counted without its swapped days") }
             if !facts.provisionalSoon.isEmpty {
                 reasons.append(
-                    "\(facts.provisionalSoon.count) open dossiers are due within \(thresholds.provisionalWithinWorkingDays) working days in a provisional year: "
+                    "\(facts.provisionalSoon.count) open dossier(s) due within \(thresholds.provisionalWithinWorkingDays) working days in a provisional year: "
                         + facts.provisionalSoon.prefix(5).joined(separator: ", "))
             }
             add(.warning, "provisional-calendar", reasons.joined(separator: "; ") + "; install the announced calendar (`lienthong hub publish calendar`) when it is out")
