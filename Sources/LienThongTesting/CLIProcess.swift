@@ -35,7 +35,6 @@ public struct CLIProcess {
     /// another program (`["/usr/bin/faketime", "-f", "-1d"]` runs `faketime -f -1d lienthong …`).
     public static func run(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws -> Result {
         let process = Process()
-        let (environment, wrapper) = CLIProcess.launch(environment, wrapper)
         if let launcher = wrapper.first {
             process.executableURL = URL(fileURLWithPath: launcher)
             process.arguments = wrapper.dropFirst() + [binaryURL.path] + arguments
@@ -43,7 +42,7 @@ public struct CLIProcess {
             process.executableURL = binaryURL
             process.arguments = arguments
         }
-        process.environment = environment
+        process.environment = CLIProcess.environment(environment)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -58,12 +57,11 @@ public struct CLIProcess {
             stderr: String(decoding: errData.wait(), as: UTF8.self))
     }
 
-    /// The environment and wrapper a `lienthong` process starts with: this process's environment,
-    /// the tests' clock (``TestDate/environment``), then `overrides`. A `faketime` wrapper moves
-    /// the machine's clock under that (the clock-skew tests): the two add up.
-    static func launch(_ overrides: [String: String], _ wrapper: [String]) -> (environment: [String: String], wrapper: [String]) {
-        let environment = ProcessInfo.processInfo.environment.merging(TestDate.environment) { _, new in new }.merging(overrides) { _, new in new }
-        return (environment, wrapper)
+    /// The environment a `lienthong` process starts with: this process's environment, the tests'
+    /// clock (``TestDate/environment``), then `overrides`. A `faketime` wrapper moves the machine's
+    /// clock under that (the clock-skew tests): the two add up.
+    static func environment(_ overrides: [String: String]) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(TestDate.environment) { _, new in new }.merging(overrides) { _, new in new }
     }
 
     /// Every process started through ``Running`` or ``register(_:)`` and not yet released, so a
@@ -111,7 +109,6 @@ public struct CLIProcess {
         /// none on). One that execs `lienthong` in its own process (`fiu-run`) keeps the pid.
         public init(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = [], wrapperForks: Bool = true) throws {
             process = Process()
-            let (environment, wrapper) = CLIProcess.launch(environment, wrapper)
             if let launcher = wrapper.first {
                 process.executableURL = URL(fileURLWithPath: launcher)
                 process.arguments = wrapper.dropFirst() + [CLIProcess.binaryURL.path] + arguments
@@ -120,7 +117,7 @@ public struct CLIProcess {
                 process.arguments = arguments
             }
             wrapped = !wrapper.isEmpty && wrapperForks
-            process.environment = environment
+            process.environment = CLIProcess.environment(environment)
             let pipe = Pipe()
             process.standardOutput = pipe
             stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-stderr-\(UUID().uuidString)")
