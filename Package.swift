@@ -206,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LienThongCore", "LienThongStore", "LienThongSync", "LienThongLocalAPI", "LienThongTesting",
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongSync", "LienThongHub", "LienThongLocalAPI", "LienThongTesting",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),

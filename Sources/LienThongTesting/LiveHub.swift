@@ -13,6 +13,8 @@ import ServiceLifecycle
 /// contract tests drive with the real client and engine. Nothing is faked.
 public final class LiveHub: Sendable {
     public let service: HubService
+    /// The hub's database under the service's store: what tests check the hub holds.
+    public let database: HubDatabase
     public let url: URL
     public let port: Int
     /// The application's notifier: how many pulls are waiting now.
@@ -22,7 +24,8 @@ public final class LiveHub: Sendable {
     let group: ServiceGroup
     let running: Task<Void, any Error>
 
-    init(service: HubService, port: Int, notifier: FeedNotifier, group: ServiceGroup, running: Task<Void, any Error>) {
+    init(service: HubService, database: HubDatabase, port: Int, notifier: FeedNotifier, group: ServiceGroup, running: Task<Void, any Error>) {
+        self.database = database
         self.service = service
         self.port = port
         self.notifier = notifier
@@ -39,23 +42,31 @@ public final class LiveHub: Sendable {
         try await serve(try makeService(directory: directory, origin: origin, agency: agency, office: office, topology: topology, caps: caps))
     }
 
+    /// A hub's service and the database under its store, not served yet.
+    public struct Prepared: Sendable {
+        public let service: HubService
+        public let database: HubDatabase
+    }
+
     /// A hub's service over a new database in `directory` (as `hub init` makes it), not served.
     public static func makeService(
         directory: URL, origin: String = "hub-597", agency: String = "597", office: String = "UBND huyện Hàm Thuận Bắc",
         topology: URL = Fixtures.topologyURL, caps: HubCaps = .standard
-    ) throws -> HubService {
+    ) throws -> Prepared {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let database = try NodeDatabase(path: directory.appendingPathComponent("hub.sqlite").path)
+        let database = try HubDatabase(path: directory.appendingPathComponent("hub.sqlite").path)
         let key = SigningKey()
         let identity = LocalIdentity(origin: origin, epoch: LocalIdentity.newEpoch(), agencyCode: agency, officeName: office, createdAt: 0)
         try database.initialize(identity: identity, publicKey: key.publicKey)
         let workflow = try Fixtures.workflow(origin: origin, agency: agency, office: office, staff: Fixtures.hubStaff, topology: topology)
         guard let hubTopology = workflow.topology else { throw HarnessError(description: "the fixture workflow has no topology") }
-        return HubService(database: database, identity: identity, key: key, topology: hubTopology, workflow: workflow, caps: caps)
+        let service = HubService(store: SQLiteHubStore(database), identity: identity, key: key, topology: hubTopology, workflow: workflow, caps: caps)
+        return Prepared(service: service, database: database)
     }
 
     /// Serves `service` until ``stop()``.
-    public static func serve(_ service: HubService, lookupLimiter: LookupLimiter = LookupLimiter()) async throws -> LiveHub {
+    public static func serve(_ prepared: Prepared, lookupLimiter: LookupLimiter = LookupLimiter()) async throws -> LiveHub {
+        let service = prepared.service
         var logger = Logger(label: "lienthong.test-hub")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -66,7 +77,7 @@ public final class LiveHub: Sendable {
             continuation.yield(port)
             continuation.finish()
         }
-        let projector = ProjectorService(database: service.database, logger: logger, interval: .milliseconds(20))
+        let projector = ProjectorService(store: SQLiteHubStore(prepared.database), logger: logger, interval: .milliseconds(20))
         let group = ServiceGroup(configuration: .init(services: [app, projector], gracefulShutdownSignals: [], logger: logger))
         let running = Task {
             // If the server fails before it listens, the wait for its port ends too.
@@ -78,7 +89,7 @@ public final class LiveHub: Sendable {
             let failure = await running.result
             throw HubClientError.unreachable("the test hub stopped before it listened: \(failure)")
         }
-        return LiveHub(service: service, port: port, notifier: notifier, group: group, running: running)
+        return LiveHub(service: service, database: prepared.database, port: port, notifier: notifier, group: group, running: running)
     }
 
     /// Shuts the hub down gracefully and waits until it has stopped listening.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongHub
 import LienThongStore
 
 #if canImport(FoundationNetworking)
@@ -120,7 +121,7 @@ public final class ProcessSite {
     }
 
     public func database(_ node: String) throws -> NodeDatabase { try NodeDatabase(path: directory(node) + "/node.sqlite") }
-    public func hubDatabase() throws -> NodeDatabase { try NodeDatabase(path: hubDirectory + "/hub.sqlite") }
+    public func hubDatabase() throws -> HubDatabase { try HubDatabase(path: hubDirectory + "/hub.sqlite") }
 
     /// `PRAGMA integrity_check` of the SQLite file at `path`: "ok", or what SQLite found.
     public static func integrity(of path: String) throws -> String {

@@ -345,7 +345,8 @@ enum Breakdown {
         let topology = directory.appendingPathComponent("topology.json")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Workload.topology(communes: 1).write(to: topology)
-        let service = try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology)
+        let prepared = try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology)
+        let service = prepared.service
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let token = try service.issueEnrolmentToken(node: commune.origin, now: now)
         _ = try service.enroll(EnrollRequest(node: commune.origin, token: token, epoch: commune.epoch, publicKey: commune.key.publicKey.hex), now: now)
@@ -394,8 +395,9 @@ enum Ingest {
         let topology = directory.appendingPathComponent("topology.json")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Workload.topology(communes: communes.count).write(to: topology)
-        let service = try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology)
-        let hub = try await LiveHub.serve(service)
+        let prepared = try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology)
+        let service = prepared.service
+        let hub = try await LiveHub.serve(prepared)
         let wire = WireCounter()
         // Each commune's batches are encoded and gzipped before the clock starts: the communes are
         // other machines, and here they would otherwise take the hub's own two cores.
@@ -436,11 +438,11 @@ enum Ingest {
         }
         let seconds = (ContinuousClock.now - start).seconds
         let events = communes.reduce(0) { $0 + $1.events.count }
-        let stored = try service.database.eventCount()
+        let stored = try prepared.database.eventCount()
         guard stored == events else { throw BenchError(description: "the hub stored \(stored) of \(events) events") }
         let projectorStart = ContinuousClock.now
         while true {
-            let progress = try service.database.projectorProgress()
+            let progress = try prepared.database.projectorProgress()
             if progress.projected >= progress.stored { break }
             guard ContinuousClock.now - projectorStart < .seconds(1_800) else {
                 throw BenchError(description: "the projector folded \(progress.projected) of \(progress.stored) events in 30 minutes")
@@ -449,7 +451,7 @@ enum Ingest {
         }
         let projectorSeconds = (ContinuousClock.now - projectorStart).seconds
         await hub.stop()
-        try await service.database.writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try await prepared.database.writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         let path = directory.appendingPathComponent("hub/hub.sqlite").path
         let databaseBytes = ["", "-wal"].reduce(0) { total, suffix in
             total + (((try? FileManager.default.attributesOfItem(atPath: path + suffix))?[.size] as? Int) ?? 0)
@@ -493,7 +495,7 @@ enum CatchUp {
             for step in 1...5 { try node.perform(.note("Ghi chú xử lý \(step)"), on: code) }
         }
         let head = try node.database.head(origin: node.identity.origin)?.seq ?? 0
-        let decisions = try hub.service.database.head(origin: hub.service.identity.origin)?.seq ?? 0
+        let decisions = try hub.database.head(origin: hub.service.identity.origin)?.seq ?? 0
         let wire = WireCounter()
         let counted = NodeSync(
             database: node.database, client: HubClient(baseURL: hub.url, credential: sync.client.credential, node: node.identity.origin, timeout: 60) { wire.add($0) },
@@ -501,7 +503,7 @@ enum CatchUp {
         let start = ContinuousClock.now
         try await counted.once()
         let seconds = (ContinuousClock.now - start).seconds
-        guard try hub.service.database.head(origin: node.identity.origin)?.seq == head else { throw BenchError(description: "the hub did not store everything") }
+        guard try hub.database.head(origin: node.identity.origin)?.seq == head else { throw BenchError(description: "the hub did not store everything") }
         let held = try node.database.head(origin: hub.service.identity.origin)?.seq ?? 0
         guard held == decisions else { throw BenchError(description: "the commune holds \(held) of \(decisions) decisions") }
         await hub.stop()

@@ -81,7 +81,7 @@ enum LinkUp {
             }
             figures.localWrite.append((written - start).milliseconds)
             let seq = try node.database.head(origin: node.identity.origin)?.seq ?? 0
-            try await Eventually.poll(for: "the hub to store seq \(seq)", timeout: .seconds(10), interval: .milliseconds(1)) { (try hub.service.database.head(origin: node.identity.origin)?.seq ?? 0) >= seq }
+            try await Eventually.poll(for: "the hub to store seq \(seq)", timeout: .seconds(10), interval: .milliseconds(1)) { (try hub.database.head(origin: node.identity.origin)?.seq ?? 0) >= seq }
             figures.communeToHub.append((ContinuousClock.now - start).milliseconds)
 
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...250, using: &generator)))

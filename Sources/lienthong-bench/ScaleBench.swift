@@ -36,13 +36,14 @@ struct ServeHubCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let topology = root.appendingPathComponent("topology.json")
         try Workload.topology(communes: communes).write(to: topology)
-        let service = try LiveHub.makeService(directory: root.appendingPathComponent("hub"), topology: topology)
+        let prepared = try LiveHub.makeService(directory: root.appendingPathComponent("hub"), topology: topology)
+        let service = prepared.service
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var tokens: [String: JSONValue] = [:]
         for agency in Workload.agencies(communes) {
             tokens["xa-\(agency)"] = .string(try service.issueEnrolmentToken(node: "xa-\(agency)", now: now))
         }
-        let hub = try await LiveHub.serve(service)
+        let hub = try await LiveHub.serve(prepared)
         let ready = URL(fileURLWithPath: readyFile)
         try Data(CanonicalJSON.encode(["port": .integer(hub.port), "tokens": .object(tokens)])).write(to: ready.appendingPathExtension("tmp"))
         // Renamed into place, so the bench never reads half a file.

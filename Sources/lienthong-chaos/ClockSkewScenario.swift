@@ -97,7 +97,7 @@ enum ClockSkew {
             guard let state = try hub.dossier(code) else { throw Violation(.diverged, "\(code) of \(node) is not at the hub") }
             guard state.status == .returned else { throw Violation(.diverged, "\(code) of \(node) is \(state.status?.rawValue ?? "nil") at the hub, not returned") }
         }
-        for database in try [hub] + names.map({ try site.database($0) }) {
+        for database in try [hub as any EventLogDatabase] + names.map({ try site.database($0) as any EventLogDatabase }) {
             let open = try database.conflicts(openOnly: false).count
             guard open == 0 else { throw Violation(.diverged, "\(open) conflicts after the run: the skew made a spurious conflict") }
         }

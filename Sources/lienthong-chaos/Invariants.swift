@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongHub
 import LienThongStore
 import LienThongTesting
 
@@ -13,7 +14,9 @@ enum Invariants {
     static func intact(_ path: String, _ what: String) throws {
         let integrity = try ProcessSite.integrity(of: path)
         guard integrity == "ok" else { throw Violation(.corrupt, "\(what): integrity_check says \(integrity)") }
-        let report = try NodeDatabase(path: path).verify()
+        // A hub's file is a hub database; a node's a node database: each opens only its own.
+        let database: any EventLogDatabase = path.hasSuffix("hub.sqlite") ? try HubDatabase(path: path) : try NodeDatabase(path: path)
+        let report = try database.verify()
         guard report.isIntact else { throw Violation(.corrupt, "\(what): the chain does not verify: \(report.problems.prefix(3))") }
     }
 
@@ -53,7 +56,7 @@ enum Invariants {
         }
     }
 
-    static func waitForStorage(hub: NodeDatabase, nodes: [String], databases: [NodeDatabase], timeout: Duration) throws {
+    static func waitForStorage(hub: HubDatabase, nodes: [String], databases: [NodeDatabase], timeout: Duration) throws {
         try Eventually.wait(for: "every node's log to be stored at the hub", timeout: timeout, interval: .milliseconds(100)) {
             // A server error is never a fault the scenarios inject: it fails the run at once.
             for (node, database) in zip(nodes, databases) {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongHub
 import LienThongStore
 import LienThongTesting
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongHub
 import LienThongStore
 import LienThongSync
 import LienThongTesting

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongHub
 import LienThongStore
 import LienThongTesting
 import Testing
@@ -88,7 +89,7 @@ import Testing
             try site.enroll("xa-22960")
             return site
         }
-        func hubDatabase() throws -> NodeDatabase { try NodeDatabase(path: hubDir + "/hub.sqlite") }
+        func hubDatabase() throws -> HubDatabase { try HubDatabase(path: hubDir + "/hub.sqlite") }
     }
 
     static let communes = [("xa-23059", "23059", "UBND thị trấn Ma Lâm"), ("xa-23062", "23062", "UBND thị trấn Phú Long"), ("xa-23065", "23065", "UBND xã La Dạ")]
@@ -201,7 +202,7 @@ import Testing
         }
     }
 
-    static func hashes(of origin: String, in database: NodeDatabase) throws -> [Int: String] {
+    static func hashes(of origin: String, in database: any EventLogDatabase) throws -> [Int: String] {
         try database.writer.read { db in
             Dictionary(
                 uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT seq, hash FROM event WHERE origin = ?", arguments: [origin])

@@ -64,10 +64,10 @@ import Testing
         try await sync.once()
 
         let head = try #require(try node.database.head(origin: "xa-23059"))
-        #expect(try hub.service.database.head(origin: "xa-23059")?.hash == head.hash)
+        #expect(try hub.database.head(origin: "xa-23059")?.hash == head.hash)
         #expect(try node.database.syncCursor().storedSeq == head.seq)
-        #expect(try hub.service.database.dossier(kept) != nil)
-        #expect(try hub.service.database.dossier(code)?.owner == "hub-597")
+        #expect(try hub.database.dossier(kept) != nil)
+        #expect(try hub.database.dossier(code)?.owner == "hub-597")
 
         for (command, actor) in [
             (Workflow.Command.accept, "pb-tiepnhan-01"), (.resolve(approved: true, reason: ""), "ld-ubnd-huyen"), (.sendResult, "pb-tiepnhan-01"),
@@ -79,17 +79,17 @@ import Testing
         let back = try #require(try node.database.dossier(code))
         #expect(back.status == .resolved)
         #expect(back.owner == "xa-23059")
-        #expect(back.stateHash == (try hub.service.database.dossier(code))?.stateHash)
+        #expect(back.stateHash == (try hub.database.dossier(code))?.stateHash)
         // The commune can now hand the result to the citizen, and the hub learns it.
         try node.perform(.returnResult, on: code, actor: "cb-tiepnhan-01")
         try await sync.once()
-        #expect(try hub.service.database.dossier(code)?.status == .returned)
+        #expect(try hub.database.dossier(code)?.status == .returned)
 
         let report = try node.database.verify()
         #expect(report.isIntact, "\(report.problems)")
         #expect(report.pageCount >= 1)
         #expect(report.eventCount == (try node.database.eventCount()))
-        #expect(try hub.service.database.verify().isIntact)
+        #expect(try hub.database.verify().isIntact)
         try await Self.finish(hub)
     }
 
@@ -116,7 +116,7 @@ import Testing
         try node.perform(.forward(agency: "597", reason: "Thẩm quyền của huyện"), on: code)
         let head = try #require(try node.database.head(origin: "xa-23059"))
         try await Eventually.poll(for: "the hub to store seq \(head.seq)", timeout: .seconds(30)) {
-            try hub.service.database.head(origin: "xa-23059")?.seq == head.seq
+            try hub.database.head(origin: "xa-23059")?.seq == head.seq
         }
         let wall: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
         _ = try hub.service.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: wall)
@@ -207,7 +207,7 @@ import Testing
         let readingB = hub.client(credential: asA.credential, node: "xa-23062")
         #expect(await status { _ = try await readingB.pull(since: 0, limit: 10, wait: 0) } == 403)
         #expect(await status { _ = try await readingB.own(fromSeq: 1, limit: 10) } == 403)
-        #expect(try hub.service.database.head(origin: "xa-23062") == nil)
+        #expect(try hub.database.head(origin: "xa-23062") == nil)
         // A's own feed with A's credential is fine.
         #expect(await status { _ = try await asA.pull(since: 0, limit: 10, wait: 0) } == 200)
         try await Self.finish(hub)
@@ -246,7 +246,7 @@ import Testing
         let answer = try await Self.rawPush(hub, credential: credential, body: bomb, gzip: true)
         #expect(answer.status == 413)
         #expect(answer.body.code == "too-large")
-        #expect(try hub.service.database.head(origin: "xa-23059") == nil)
+        #expect(try hub.database.head(origin: "xa-23059") == nil)
         // A gzip push body cut off before its trailer inflates to the whole request: it was stored
         // (found by the fuzz target's review, issue 8); a body that is not one complete gzip
         // member is now a 400 and changes nothing.
@@ -258,15 +258,15 @@ import Testing
             #expect(refused.body.code == "bad-request")
             #expect(refused.body.message.contains("not valid gzip"), "\(refused.body.message)")
         }
-        #expect(try hub.service.database.head(origin: "xa-23059") == nil)
+        #expect(try hub.database.head(origin: "xa-23059") == nil)
         // The same body whole is stored.
         let stored = try await Self.rawPushAnswer(hub, credential: credential, body: whole, gzip: true)
         #expect(stored.status == 200)
-        #expect(try hub.service.database.head(origin: "xa-23059")?.seq == 3)
+        #expect(try hub.database.head(origin: "xa-23059")?.seq == 3)
 
         // The engine halves its batch and gets everything through.
         try await sync.once()
-        #expect(try hub.service.database.head(origin: "xa-23059")?.seq == 6)
+        #expect(try hub.database.head(origin: "xa-23059")?.seq == 6)
         try await Self.finish(hub)
     }
 
@@ -356,7 +356,7 @@ import Testing
         let client = sync.client
         let pulled = try await client.pull(since: 0, limit: 10, wait: 0).to
         #expect(pulled > 0)
-        #expect(try hub.service.database.hubNodeStatuses().first { $0.node == "xa-23059" }?.delivered == 0)
+        #expect(try hub.database.hubNodeStatuses().first { $0.node == "xa-23059" }?.delivered == 0)
         // The next pull waits at the hub; what the node holds is delivered at once, not after the wait.
         let waiting = Task { try await client.pull(since: pulled, limit: 10, wait: 20) }
         defer { waiting.cancel() }
@@ -365,7 +365,7 @@ import Testing
         // Delivered while the pull is still waiting (it waits up to 20 s; before the fix, delivery was
         // recorded only when the wait ended).
         try await Eventually.poll(for: "the hub to record delivery up to \(pulled) while the pull waits", timeout: .seconds(10)) {
-            try hub.service.database.hubNodeStatuses().first { $0.node == "xa-23059" }?.delivered == pulled && hub.notifier.waitingPulls == 1
+            try hub.database.hubNodeStatuses().first { $0.node == "xa-23059" }?.delivered == pulled && hub.notifier.waitingPulls == 1
         }
         #expect(ContinuousClock.now - started < .seconds(10))
         waiting.cancel()

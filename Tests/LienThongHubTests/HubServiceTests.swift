@@ -11,6 +11,8 @@ import Testing
 @Suite struct HubServiceTests {
     struct Pair {
         let hub: HubService
+        /// The database under the hub's store: what the tests check it holds.
+        let hubDatabase: HubDatabase
         let hubKey: SigningKey
         let node: NodeDatabase
         let nodeKey = SigningKey()
@@ -19,11 +21,11 @@ import Testing
 
         init() throws {
             hubKey = SigningKey()
-            let hubDatabase = try NodeDatabase.inMemory()
+            hubDatabase = try HubDatabase.inMemory()
             let hubIdentity = LocalIdentity(origin: "hub-597", epoch: LocalIdentity.newEpoch(), agencyCode: "597", officeName: "UBND huyện Hàm Thuận Bắc", createdAt: 0)
             try hubDatabase.initialize(identity: hubIdentity, publicKey: hubKey.publicKey)
             let topology = try Topology.load(try Data(contentsOf: Fixtures.topologyURL), file: "topology")
-            hub = HubService(database: hubDatabase, identity: hubIdentity, key: hubKey, topology: topology, workflow: try Fixtures.workflow())
+            hub = HubService(store: SQLiteHubStore(hubDatabase), identity: hubIdentity, key: hubKey, topology: topology, workflow: try Fixtures.workflow())
             node = try NodeDatabase.inMemory()
             let identity = LocalIdentity(origin: "xa-23059", epoch: Self.nodeEpoch, agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0)
             try node.initialize(identity: identity, publicKey: nodeKey.publicKey)
@@ -44,9 +46,9 @@ import Testing
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-hub-restore-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let backup = directory.appendingPathComponent("hub-backup.sqlite").path
-            _ = try hub.database.backup(to: backup)
+            _ = try hubDatabase.backup(to: backup)
             let hubWorkflow = try Fixtures.districtWorkflow()
-            let district = HubService(database: hub.database, identity: hub.identity, key: hubKey, topology: hub.topology, workflow: hubWorkflow)
+            let district = HubService(store: SQLiteHubStore(hubDatabase), identity: hub.identity, key: hubKey, topology: hub.topology, workflow: hubWorkflow)
             _ = try district.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
             _ = try district.perform(.resolve(approved: true, reason: ""), on: code, actor: "ld-ubnd-huyen", wallMilliseconds: tick)
             return (code, directory, backup, hubWorkflow)
@@ -111,8 +113,8 @@ import Testing
         let again = try pair.push(batch)
         #expect(again.outcome == .duplicate)
         #expect(again.stored == 0)
-        #expect(try pair.hub.database.head(origin: "xa-23059")?.seq == 3)
-        #expect(try pair.hub.database.eventCount() == 3)
+        #expect(try pair.hubDatabase.head(origin: "xa-23059")?.seq == 3)
+        #expect(try pair.hubDatabase.eventCount() == 3)
     }
 
     /// Regression (found by the simulator's clone fault): the machine kept after a clone re-sends,
@@ -125,7 +127,7 @@ import Testing
         #expect(try pair.push(held).outcome == .stored)
         try pair.write([Fixtures.note("ba")])
         let more = try pair.batch()
-        let stored = try pair.hub.database.events(origin: "xa-23059", fromSeq: 1)
+        let stored = try pair.hubDatabase.events(origin: "xa-23059", fromSeq: 1)
         let head = try #require(stored.last)
         func decide(_ batch: PushBatch) -> BatchCheck.Verdict {
             BatchCheck.decide(
@@ -150,7 +152,7 @@ import Testing
         #expect(try pair.push(try pair.batch()).outcome == .stored)
         // Reached by hand (a clone settled earlier fenced this epoch; the clone path itself is
         // covered end to end): the operator fenced the machine's epoch.
-        try pair.hub.database.writer.write { db in
+        try pair.hubDatabase.writer.write { db in
             try db.execute(sql: "INSERT INTO fencedEpoch (origin, epoch) VALUES ('xa-23059', ?)", arguments: [Pair.nodeEpoch])
         }
         // The fenced machine, healed: the hub's events taken back into a fresh epoch, same key.
@@ -173,17 +175,17 @@ import Testing
         let batch = PushBatch(events: events, checkpoint: checkpoint)
         let held = try pair.push(batch)
         #expect(held.outcome == .cloneSuspected, "\(held)")
-        #expect(try pair.hub.database.head(origin: "xa-23059")?.seq == 2)
-        let suspicion = try #require(try pair.hub.database.cloneSuspicions(openOnly: true).first)
+        #expect(try pair.hubDatabase.head(origin: "xa-23059")?.seq == 2)
+        let suspicion = try #require(try pair.hubDatabase.cloneSuspicions(openOnly: true).first)
         #expect(Set(suspicion.sides.map(\.epoch)) == [Pair.nodeEpoch, fresh])
         // Keeping the epoch fenced before is refused; keeping the new one lets it in.
         let fencedBefore = #expect(throws: StoreError.self) {
-            try pair.hub.database.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
+            try pair.hubDatabase.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
         }
         #expect(fencedBefore?.description.contains("was fenced by an earlier settlement") == true, "\(String(describing: fencedBefore))")
-        try pair.hub.database.resolveClone(origin: "xa-23059", keep: fresh, by: "vh-hethong", now: pair.now)
+        try pair.hubDatabase.resolveClone(origin: "xa-23059", keep: fresh, by: "vh-hethong", now: pair.now)
         #expect(try pair.push(batch).outcome == .stored)
-        #expect(try pair.hub.database.head(origin: "xa-23059")?.seq == 3)
+        #expect(try pair.hubDatabase.head(origin: "xa-23059")?.seq == 3)
     }
 
     /// DESIGN §5, a hub restored from a backup: its decisions after the backup survive at the
@@ -198,17 +200,18 @@ import Testing
         let (code, directory, backup, hubWorkflow) = try pair.decidedAfterBackup(tick: tick)
         defer { try? FileManager.default.removeItem(at: directory) }
         let district = HubService(
-            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
+            store: SQLiteHubStore(pair.hubDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
         try pair.pull(from: district, tick: tick)
-        let decisions = try pair.hub.database.events(origin: "hub-597", fromSeq: 1)
+        let decisions = try pair.hubDatabase.events(origin: "hub-597", fromSeq: 1)
         #expect(decisions.count == 2)
 
         // The hub is restored from the backup: its decisions are gone there, not at the node.
+        let restoredDatabase = try HubDatabase(path: backup)
         let restored = HubService(
-            database: try NodeDatabase(path: backup), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
-        #expect(try restored.database.head(origin: "hub-597") == nil)
-        try restored.database.startHubRecovery(backup: backup, hub: "hub-597", now: pair.now)
-        #expect(try restored.database.hubRecovery()?.waitingFor == ["xa-23059"])
+            store: SQLiteHubStore(restoredDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
+        #expect(try restoredDatabase.head(origin: "hub-597") == nil)
+        try restoredDatabase.startHubRecovery(backup: backup, hub: "hub-597", now: pair.now)
+        #expect(try restoredDatabase.hubRecovery()?.waitingFor == ["xa-23059"])
         // Until the commune has returned what it holds, the district's decisions are refused.
         #expect {
             try restored.perform(.sendResult, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
@@ -229,16 +232,16 @@ import Testing
         changed.events[1].body = ["approved": false]
         #expect(throws: HubError.self) { try restored.takeBack(changed, node: "xa-23059", now: pair.now) }
         #expect(throws: HubError.self) { try restored.takeBack(request, node: "xa-23062", now: pair.now) }
-        #expect(try restored.database.head(origin: "hub-597") == nil)
+        #expect(try restoredDatabase.head(origin: "hub-597") == nil)
         // Refused whole: nothing was kept aside either, and the commune still counts as waiting.
-        #expect(try restored.database.hubRecovery()?.heldAside == 0)
-        #expect(try restored.database.hubRecovery()?.waitingFor == ["xa-23059"])
+        #expect(try restoredDatabase.hubRecovery()?.heldAside == 0)
+        #expect(try restoredDatabase.hubRecovery()?.waitingFor == ["xa-23059"])
         // A return naming another recovery (an earlier restore) takes the events but does not count.
         var stale = request
         stale.recovery = Int(pair.now) - 1
         stale.events = []
         #expect(try restored.takeBack(stale, node: "xa-23059", now: pair.now).recovering)
-        #expect(try restored.database.hubRecovery()?.waitingFor == ["xa-23059"])
+        #expect(try restoredDatabase.hubRecovery()?.waitingFor == ["xa-23059"])
 
         // Through the wire form, as the node will send it: both taken back; a retry changes nothing.
         let answer = try restored.takeBack(try ReturnRequest(bytes: request.bytes), node: "xa-23059", now: pair.now)
@@ -246,10 +249,10 @@ import Testing
         #expect(answer.head.hash == decisions.last?.hash)
         // The only active commune has returned all it holds: the recovery is over.
         #expect(answer.recovering == false)
-        #expect(try restored.database.hubRecovery()?.finishedBy == "every commune returned")
-        #expect(try restored.database.events(origin: "hub-597", fromSeq: 1).map(\.hash) == decisions.map(\.hash))
+        #expect(try restoredDatabase.hubRecovery()?.finishedBy == "every commune returned")
+        #expect(try restoredDatabase.events(origin: "hub-597", fromSeq: 1).map(\.hash) == decisions.map(\.hash))
         #expect(try restored.takeBack(request, node: "xa-23059", now: pair.now).accepted == 0)
-        #expect(try restored.database.verify().firstProblem == nil)
+        #expect(try restoredDatabase.verify().firstProblem == nil)
         // The next decision continues the chain after them.
         let next = try restored.perform(.sendResult, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
         #expect(next.events.first?.seq == 3)
@@ -266,18 +269,19 @@ import Testing
         let (code, directory, backup, hubWorkflow) = try pair.decidedAfterBackup(tick: tick)
         defer { try? FileManager.default.removeItem(at: directory) }
         let district = HubService(
-            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
+            store: SQLiteHubStore(pair.hubDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
         let before = try pair.pull(from: district, since: 0, tick: tick)
-        let decisions = try pair.hub.database.events(origin: "hub-597", fromSeq: 1)
+        let decisions = try pair.hubDatabase.events(origin: "hub-597", fromSeq: 1)
         #expect(decisions.count == 2)
 
         let path = directory.appendingPathComponent("hub.sqlite").path
-        _ = try pair.hub.database.backup(to: path)
-        let summary = try NodeDatabase.restoreHub(backup: backup, path: path, now: pair.now)
+        _ = try pair.hubDatabase.backup(to: path)
+        let summary = try HubDatabase.restoreHub(backup: backup, path: path, now: pair.now)
         #expect(summary.ownHead == 0)
         #expect(summary.keptAs != nil)
+        let restoredDatabase = try HubDatabase(path: path)
         let restored = HubService(
-            database: try NodeDatabase(path: path), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
+            store: SQLiteHubStore(restoredDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology, workflow: hubWorkflow)
         // The restored feed continues after the end it had in the database it replaced, so the
         // node's position is valid at once. A position beyond even that (the replaced database was
         // lost too) answers hub-behind, and the feed continues after it from then on.
@@ -305,7 +309,7 @@ import Testing
             guard case HubError.hubBehind(let end, _) = error else { return false }
             return end == before.to + 3
         }
-        #expect(try restored.database.feedEnd(node: "xa-23059") == before.to + 3)
+        #expect(try restoredDatabase.feedEnd(node: "xa-23059") == before.to + 3)
         #expect(throws: HubError.self) { try restored.pull(node: "xa-23059", since: 1 << 41, limit: 100, now: pair.now) }
         #expect(recovering.recovery == Int(pair.now))
         #expect(recovering.hubHead == 0)
@@ -318,13 +322,13 @@ import Testing
             node: "xa-23059", now: pair.now)
         #expect(answer.accepted == 0)
         #expect(answer.recovering == false)
-        let recovery = try #require(try restored.database.hubRecovery())
+        let recovery = try #require(try restoredDatabase.hubRecovery())
         #expect(recovery.reappended == 1)
-        let rewritten = try restored.database.events(origin: "hub-597", fromSeq: 1)
+        let rewritten = try restoredDatabase.events(origin: "hub-597", fromSeq: 1)
         #expect(rewritten.count == 1)
         #expect(rewritten.first?.body["replaces"]?.stringValue == decisions[1].hash)
         #expect(rewritten.first?.type == decisions[1].type)
-        #expect(try restored.database.verify().firstProblem == nil)
+        #expect(try restoredDatabase.verify().firstProblem == nil)
 
         // The node pulls it: its old copy of seq 2 is moved aside, the new seq 1 replaces its seq 1.
         let page = try pair.pull(from: restored, since: before.to, tick: tick)
@@ -334,8 +338,8 @@ import Testing
         #expect(Set(try pair.node.forkedEventHashes()) == Set(decisions.map(\.hash)))
         let verification = try pair.node.verify()
         #expect(verification.firstProblem == nil, "\(verification.problems)")
-        _ = try restored.database.project(limit: 1_000)
-        #expect(try pair.node.stateHashes()[code] == restored.database.stateHashes()[code])
+        _ = try ProjectorService.project(SQLiteHubStore(restoredDatabase), limit: 1_000)
+        #expect(try pair.node.stateHashes()[code] == restoredDatabase.stateHashes()[code])
         // The district writes again, after the rewritten decision.
         let next = try restored.perform(.note("đã ghi lại sau khôi phục"), on: code, actor: "pb-tiepnhan-01", wallMilliseconds: tick)
         #expect(next.events.first?.seq == 2)
@@ -364,17 +368,17 @@ import Testing
         #expect(try pair.push(try pair.batch()).outcome == .stored)
         let (events, checkpoint) = try #require(try copy.pendingBatch(afterSeq: 1, limit: 100, key: pair.nodeKey))
         #expect(try pair.push(PushBatch(events: events, checkpoint: checkpoint)).outcome == .cloneSuspected)
-        let suspicion = try #require(try pair.hub.database.cloneSuspicions(openOnly: true).first)
+        let suspicion = try #require(try pair.hubDatabase.cloneSuspicions(openOnly: true).first)
         #expect(suspicion.sides.map(\.epoch) == [Pair.nodeEpoch])
 
         let refused = #expect(throws: StoreError.self) {
-            try pair.hub.database.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
+            try pair.hubDatabase.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
         }
         #expect(refused?.description.contains("--close-only") == true, "\(String(describing: refused))")
-        #expect(try pair.hub.database.cloneSuspicions(openOnly: true).count == 1)
-        let closed = try pair.hub.database.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now, closeOnly: true)
+        #expect(try pair.hubDatabase.cloneSuspicions(openOnly: true).count == 1)
+        let closed = try pair.hubDatabase.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now, closeOnly: true)
         #expect(closed.fencedEpochs.isEmpty)
-        #expect(try pair.hub.database.cloneSuspicions(openOnly: true).isEmpty)
+        #expect(try pair.hubDatabase.cloneSuspicions(openOnly: true).isEmpty)
         try pair.write([Fixtures.note("ba")])
         #expect(try pair.push(try pair.batch(after: 2)).outcome == .stored)
     }
@@ -387,7 +391,7 @@ import Testing
         let result = try pair.push(batch)
         #expect(result.outcome == .invalid)
         #expect(result.reason?.contains("signature does not verify") == true)
-        #expect(try pair.hub.database.head(origin: "xa-23059") == nil)
+        #expect(try pair.hubDatabase.head(origin: "xa-23059") == nil)
     }
 
     @Test func aBatchThatSkipsSeqsIsAGap() throws {
@@ -407,7 +411,7 @@ import Testing
         #expect(asOther?.status == 403)
         let unknown = #expect(throws: HubError.self) { try pair.hub.authenticate(credential: "not-a-credential") }
         #expect(unknown?.status == 401)
-        #expect(try pair.hub.database.eventCount() == 0)
+        #expect(try pair.hubDatabase.eventCount() == 0)
     }
 
     @Test func anEventOnAnotherOfficesDossierIsQuarantinedAndLaterEventsFlow() throws {
@@ -420,7 +424,7 @@ import Testing
         let second = try pair.push(try pair.batch(after: 1))
         #expect(second.outcome == .stored)
         #expect(second.quarantined == 0)
-        #expect(try pair.hub.database.quarantined().map(\.event.seq) == [1])
+        #expect(try pair.hubDatabase.quarantined().map(\.event.seq) == [1])
     }
 
     /// Regression: a forward followed by more events in the same batch put those events in the
@@ -437,7 +441,7 @@ import Testing
         #expect(events.count == 3)
         #expect(try pair.push(PushBatch(events: events, checkpoint: checkpoint)).outcome == .stored)
 
-        let feed = try pair.hub.database.feed(node: "xa-23062", since: 0, limit: 100)
+        let feed = try pair.hubDatabase.feed(node: "xa-23062", since: 0, limit: 100)
         #expect(feed.entries.map(\.event.hash) == events.map(\.hash))
     }
 }

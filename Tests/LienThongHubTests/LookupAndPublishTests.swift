@@ -35,10 +35,11 @@ import Testing
     @Test func theRightPairGetsTheStatusAndNothingPersonalAndAWrongPairLooksUnknown() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let service = try LiveHub.makeService(directory: root.appendingPathComponent("hub"))
+        let prepared = try LiveHub.makeService(directory: root.appendingPathComponent("hub"))
+        let service = prepared.service
         // A stopped clock: no token comes back during the test, however slow the machine.
         let frozen = Int64(Date().timeIntervalSince1970 * 1000)
-        let hub = try await LiveHub.serve(service, lookupLimiter: LookupLimiter(perMinute: 8, clock: { frozen }))
+        let hub = try await LiveHub.serve(prepared, lookupLimiter: LookupLimiter(perMinute: 8, clock: { frozen }))
         let node = try LiveNode(directory: root.appendingPathComponent("xa-23059"))
         let sync = try await node.enroll(with: hub)
         let code = try node.receive(procedure: "1.001193", applicant: "Trần Thị Hà")
@@ -101,7 +102,7 @@ import Testing
             [EventDraft(dossier: code, type: "dossier.withdrawn", actor: "cb-tiepnhan-01", body: ["at": .integer(Int(Date().timeIntervalSince1970 * 1000)), "reason": "Công dân xin rút"])],
             key: node.key, wallMilliseconds: { UInt64(Date().timeIntervalSince1970 * 1000) })
         try await sync.once()
-        let state = try #require(try hub.service.database.dossier(code))
+        let state = try #require(try hub.database.dossier(code))
         #expect(state.hasOpenStatusConflict)
         #expect(state.status == .forwarded)
         let answer = try await Self.get(hub, "code=\(code)&id=6789")
@@ -128,14 +129,14 @@ import Testing
         let content = try Fixtures.calendarFile(version: "2026.9-test", daysOff: off)
         let wall: () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
         // Bad input: a calendar that does not parse is refused and writes nothing.
-        let events = try hub.service.database.eventCount()
+        let events = try hub.database.eventCount()
         #expect(throws: StoreError.self) {
             try hub.service.publish(.calendar, content: Data("{\"calendar\": 1}".utf8), file: "bad.json", actor: "vh-hethong", wallMilliseconds: wall)
         }
         #expect(throws: StoreError.self) {
             try hub.service.publish(.calendar, content: content, file: "c.json", actor: "nobody", wallMilliseconds: wall)
         }
-        #expect(try hub.service.database.eventCount() == events)
+        #expect(try hub.database.eventCount() == events)
 
         guard case .published(let event, let nodes) = try hub.service.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall)
         else {
@@ -189,7 +190,7 @@ import Testing
         catalogue["procedures"] = .array(procedures)
         catalogue["version"] = "2026.3"
         let district = HubService(
-            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
+            store: SQLiteHubStore(pair.hubDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
             workflow: try Fixtures.districtWorkflow())
         let outcome = try district.publish(.catalogue, content: Data(CanonicalJSON.encode(.object(catalogue))), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
         guard case .published(let event, _) = outcome else {
@@ -231,19 +232,19 @@ import Testing
         let content = try JSONParser.parse(Array(try Fixtures.calendarFile(version: "2099.1-forged")))
         try pair.write([EventDraft(dossier: nil, type: "calendar.published", actor: "cb-tiepnhan-01", body: ["at": .integer(Int(pair.now)), "version": "2099.1-forged", "content": content])])
         #expect(try pair.push(try pair.batch()).outcome == .stored)
-        #expect(try pair.hub.database.quarantined().map(\.event.type) == ["calendar.published"])
-        #expect(try pair.hub.database.latestPublication(.calendar) == nil)
+        #expect(try pair.hubDatabase.quarantined().map(\.event.type) == ["calendar.published"])
+        #expect(try pair.hubDatabase.latestPublication(.calendar) == nil)
         #expect(try pair.hub.pull(node: "xa-23059", since: 0, limit: 100, now: pair.now).entries.isEmpty)
         #expect(try pair.node.latestPublication(.calendar) == nil)
         #expect(try pair.node.currentWorkflow(try Fixtures.workflow()).calendar.version == "2026.1")
 
         // Restored from a backup, the hub waits for its communes: nothing published meanwhile.
         let district = HubService(
-            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
+            store: SQLiteHubStore(pair.hubDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
             workflow: try Fixtures.districtWorkflow())
-        try pair.hub.database.startHubRecovery(backup: "test", hub: "hub-597", now: pair.now)
-        #expect(try pair.hub.database.hubRecovery()?.finishedAt == nil)
-        let events = try pair.hub.database.eventCount()
+        try pair.hubDatabase.startHubRecovery(backup: "test", hub: "hub-597", now: pair.now)
+        #expect(try pair.hubDatabase.hubRecovery()?.finishedAt == nil)
+        let events = try pair.hubDatabase.eventCount()
         do {
             _ = try district.publish(.calendar, content: try Fixtures.calendarFile(version: "2026.5"), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
             Issue.record("a hub in recovery published")
@@ -254,14 +255,14 @@ import Testing
             }
             #expect(reason.contains("xa-23059"))
         }
-        #expect(try pair.hub.database.eventCount() == events)
+        #expect(try pair.hubDatabase.eventCount() == events)
     }
 
     @Test func aVersionNamesOneContentAcrossEveryEarlierPublication() throws {
         let pair = try HubServiceTests.Pair()
         let tick = pair.ticker()
         let district = HubService(
-            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
+            store: SQLiteHubStore(pair.hubDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
             workflow: try Fixtures.districtWorkflow())
         func publish(_ version: String, _ daysOff: [LocalDate] = []) throws -> PublishOutcome {
             try district.publish(.calendar, content: try Fixtures.calendarFile(version: version, daysOff: daysOff), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
@@ -273,14 +274,14 @@ import Testing
         // A file too large for one event: refused with the figure, nothing written.
         guard case .object(var huge) = try JSONParser.parse(Array(try Fixtures.calendarFile(version: "v3"))) else { return }
         huge["about"] = .string(String(repeating: "Lịch làm việc. ", count: 5_000))
-        let events = try pair.hub.database.eventCount()
+        let events = try pair.hubDatabase.eventCount()
         do {
             _ = try district.publish(.calendar, content: Data(CanonicalJSON.encode(.object(huge))), file: "big.json", actor: "vh-hethong", wallMilliseconds: tick)
             Issue.record("a calendar too large for one event was published")
         } catch {
             #expect(error.description.contains("one event carries it"), "\(error)")
         }
-        #expect(try pair.hub.database.eventCount() == events)
+        #expect(try pair.hubDatabase.eventCount() == events)
         // v1 again with other content, although v2 is the newest: refused.
         #expect(throws: StoreError.self) { try publish("v1", [LocalDate(iso: "2026-12-01")!]) }
         // v1 again with its own content makes it the newest again (a rollback).
@@ -288,14 +289,14 @@ import Testing
             Issue.record("v1 could not be published again")
             return
         }
-        #expect(try pair.hub.database.latestPublication(.calendar)?.version == "v1")
+        #expect(try pair.hubDatabase.latestPublication(.calendar)?.version == "v1")
     }
 
     @Test func aProvisionalPublishedCalendarMakesStatusWarn() throws {
         let pair = try HubServiceTests.Pair()
         let content = try Fixtures.calendarFile(version: "2026.9-provisional", provisional: 2026)
         let district = HubService(
-            database: pair.hub.database, identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
+            store: SQLiteHubStore(pair.hubDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
             workflow: try Fixtures.districtWorkflow())
         _ = try district.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: pair.ticker())
         let page = try pair.pull(from: district, tick: pair.ticker())

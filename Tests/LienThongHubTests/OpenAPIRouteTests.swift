@@ -12,7 +12,8 @@ import Testing
     @Test func theHubsRoutesAreTheDocumentsOperations() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-openapi-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let service = try LiveHub.makeService(directory: root)
+        let prepared = try LiveHub.makeService(directory: root)
+        let service = prepared.service
         let router = HubApplication.buildRouter(service: service, notifier: FeedNotifier(), logger: Logger(label: "test"))
         let served = OpenAPIContract.operations(of: router)
         let documented = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json").operations

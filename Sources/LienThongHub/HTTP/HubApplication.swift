@@ -50,7 +50,7 @@ public enum HubApplication {
         router.get(RouterPath(SyncPaths.ready)) { request, context -> Response in
             let progress: (projected: Int, stored: Int)
             do {
-                progress = try await Self.offloaded { try service.database.projectorProgress() }
+                progress = try await Self.offloaded { try service.store.projectorProgress() }
             } catch let error as StoreError {
                 throw HubError.store(error)  // 503, cause logged
             }
@@ -63,7 +63,7 @@ public enum HubApplication {
         router.get(RouterPath(SyncPaths.metrics)) { request, context -> Response in
             let text: [UInt8]
             do {
-                text = try await Self.offloaded { try metrics.scrape(database: service.database, now: now()) }
+                text = try await Self.offloaded { try metrics.scrape(store: service.store, now: now()) }
             } catch let error as StoreError {
                 throw HubError.store(error)
             }
@@ -187,7 +187,7 @@ public enum HubApplication {
         let server: HTTPServerBuilder = try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1
         return Application(
             router: router, server: server, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
-            services: [FeedWatcher(database: service.database, notifier: notifier, logger: logger)],
+            services: [service.store, FeedWatcher(store: service.store, notifier: notifier, logger: logger)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
@@ -345,7 +345,7 @@ public struct HubRequestContext: RequestContext, RemoteAddressRequestContext {
 /// it, such a decision reached a waiting commune only at the poll's once-a-second check (the
 /// benchmark measured 850 ms at p50).
 struct FeedWatcher: Service {
-    let database: NodeDatabase
+    let store: any HubStore
     let notifier: FeedNotifier
     let logger: Logger
     var interval: Duration = .milliseconds(50)
@@ -355,7 +355,7 @@ struct FeedWatcher: Service {
         var failing = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let newest = try await HubApplication.offloaded { try database.lastEventPosition() }
+                let newest = try await HubApplication.offloaded { try store.lastEventPosition() }
                 if let previous = last, newest != previous { notifier.bump() }
                 last = newest
                 failing = false

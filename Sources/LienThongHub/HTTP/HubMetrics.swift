@@ -57,8 +57,8 @@ public final class HubMetrics: Sendable {
     ]
 
     /// Reads the database's gauges and renders every metric in Prometheus' text format.
-    func scrape(database: NodeDatabase, now: Int64) throws(StoreError) -> [UInt8] {
-        let facts = try database.hubStatusFacts(now: now)
+    func scrape(store: any HubStore, now: Int64) throws(StoreError) -> [UInt8] {
+        let facts = try store.statusFacts(now: now)
         Gauge(label: "lienthong_projector_lag_events", factory: factory).record(facts.projectorLag)
         Gauge(label: "lienthong_events_stored", factory: factory).record(facts.storedEvents)
         Gauge(label: "lienthong_quarantined_events", factory: factory).record(facts.quarantined)

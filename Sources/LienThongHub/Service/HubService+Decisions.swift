@@ -9,7 +9,7 @@ extension HubService {
     public func perform(
         _ command: Workflow.Command, on code: String, actor: String, wallMilliseconds: @escaping () -> UInt64
     ) throws(StoreError) -> DossierWrite {
-        try database.hubTransaction("write a hub decision") { transaction in
+        try store.transaction("write a hub decision") { transaction in
             // Restored from a backup: no decision until the hub has its own events back.
             if let recovery = try transaction.openRecovery() { throw StoreError.refused(recovery.refusal) }
             let now = Int64(wallMilliseconds())

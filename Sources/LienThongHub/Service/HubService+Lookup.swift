@@ -34,7 +34,7 @@ extension HubService {
     /// dossier's status is open, the status is "Đang xử lý" (processing): which side stands is not
     /// settled, and the citizen is told nothing either side may take back.
     public func lookup(code: String, idLastFour: String) throws(StoreError) -> LookupAnswer? {
-        guard let state = try database.dossier(code), let status = state.status, state.applicant.idNumber.count >= 4 else { return nil }
+        guard let state = try store.dossier(code), let status = state.status, state.applicant.idNumber.count >= 4 else { return nil }
         // Compared in full whatever the first difference, so the time taken does not tell how many digits matched.
         let held = Array(state.applicant.idNumber.utf8.suffix(4))
         let given = Array(idLastFour.utf8)

@@ -31,7 +31,7 @@ extension HubService {
         } catch {
             throw StoreError.malformedFile(path: file, reason: error.description)
         }
-        return try database.hubTransaction("publish a \(kind.rawValue)") { transaction in
+        return try store.transaction("publish a \(kind.rawValue)") { transaction in
             if let recovery = try transaction.openRecovery() { throw StoreError.refused(recovery.refusal) }
             let earlier = try transaction.publications(kind)
             if let other = earlier.first(where: { $0.version == version && $0.content != body["content"] }) {

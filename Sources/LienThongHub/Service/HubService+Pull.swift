@@ -19,7 +19,7 @@ extension HubService {
         guard limit >= 1 else { throw .badRequest("limit: expected at least 1; found \(limit)") }
         let slice: FeedSlice
         do {
-            slice = try database.feed(node: node, since: since, limit: min(limit, caps.maxPullLimit))
+            slice = try store.feed(node: node, since: since, limit: min(limit, caps.maxPullLimit))
         } catch {
             throw .store(error)
         }
@@ -29,8 +29,8 @@ extension HubService {
             let head: ChainHead
             let end: Int
             do {
-                end = try database.rebaseFeed(node: node, after: since)
-                head = try database.head(origin: node).map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
+                end = try store.rebaseFeed(node: node, after: since)
+                head = try store.head(origin: node).map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
             } catch {
                 throw .store(error)
             }
@@ -38,7 +38,7 @@ extension HubService {
         }
         if recordDelivery {
             do {
-                try database.recordPull(node: node, since: since, now: now, contact: contact)
+                try store.recordPull(node: node, since: since, now: now, contact: contact)
             } catch {
                 throw .store(error)
             }
@@ -50,7 +50,7 @@ extension HubService {
         let to = complete ? max(entries.last?.position ?? since, slice.end) : (entries.last?.position ?? since)
         let heads: (stored: Int, hubHead: Int, recovery: Int?)
         do {
-            heads = try database.pullHeads(node: node, hub: identity.origin)
+            heads = try store.pullHeads(node: node, hub: identity.origin)
         } catch {
             throw .store(error)
         }
@@ -70,13 +70,13 @@ extension HubService {
         guard fromSeq >= 1 else { throw .badRequest("fromSeq: expected a seq ≥ 1; found \(fromSeq)") }
         guard limit >= 1 else { throw .badRequest("limit: expected at least 1; found \(limit)") }
         do {
-            let events = try database.events(origin: node, fromSeq: fromSeq, limit: min(limit, caps.maxPullLimit))
-            let head = try database.head(origin: node).map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
+            let events = try store.events(origin: node, fromSeq: fromSeq, limit: min(limit, caps.maxPullLimit))
+            let head = try store.head(origin: node).map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
             // What proves them on a machine that never held the old keys: the checkpoints over
             // these seqs (each stored batch ends at one) and every epoch's public key.
             var checkpoints: [Checkpoint] = []
-            if let last = events.last { checkpoints = try database.checkpoints(origin: node, seqs: fromSeq...last.seq) }
-            return OwnEvents(origin: node, events: events, head: head, checkpoints: checkpoints, keys: try database.originKeys(origin: node))
+            if let last = events.last { checkpoints = try store.checkpoints(origin: node, seqs: fromSeq...last.seq) }
+            return OwnEvents(origin: node, events: events, head: head, checkpoints: checkpoints, keys: try store.originKeys(origin: node))
         } catch {
             throw .store(error)
         }
@@ -85,7 +85,7 @@ extension HubService {
     /// The end of `node`'s feed (for long-polls: wait while it is not past `since`).
     public func feedEnd(node: String) throws(HubError) -> Int {
         do {
-            return try database.feedEnd(node: node)
+            return try store.feedEnd(node: node)
         } catch {
             throw .store(error)
         }

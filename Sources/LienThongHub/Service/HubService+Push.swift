@@ -41,7 +41,7 @@ extension HubService {
         }
         if request.batches.isEmpty {
             do {
-                try database.hubTransaction("record a contact") { transaction in try transaction.touchNode(node, now: now, contact: contact) }
+                try store.transaction("record a contact") { transaction in try transaction.touchNode(node, now: now, contact: contact) }
             } catch {
                 throw .store(error)
             }
@@ -53,7 +53,7 @@ extension HubService {
     func ingest(_ batch: PushBatch, now: Int64, contact: NodeContactRecord, beforeCommit: (OriginResult) -> Void = { _ in }) throws(StoreError)
         -> OriginResult
     {
-        try database.hubTransaction("store a pushed batch") { transaction in
+        try store.transaction("store a pushed batch") { transaction in
             let stored = try transaction.head(origin: batch.origin)
             let head = stored.map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
             var held: [Int: BatchCheck.Held] = [:]

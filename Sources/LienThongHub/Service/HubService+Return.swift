@@ -21,7 +21,7 @@ extension HubService {
         // 400 is not turned into a database error.
         let outcome: Result<ReturnResponse, HubError>
         do {
-            outcome = try database.hubTransaction("take back the hub's own events") { transaction throws -> Result<ReturnResponse, HubError> in
+            outcome = try store.transaction("take back the hub's own events") { transaction throws -> Result<ReturnResponse, HubError> in
                 func refuse(_ message: String) -> Result<ReturnResponse, HubError> { .failure(.badRequest(message)) }
                 let stored = try transaction.head(origin: own)
                 var head = stored.map { ChainHead(seq: $0.seq, hash: $0.hash) } ?? .empty
@@ -93,7 +93,7 @@ extension HubService {
     /// aside when the hub writes at their seqs. Refused when no recovery is open.
     /// - Returns: how many held-aside events were written again.
     public func finishRecovery(actor: String, now: Int64) throws(StoreError) -> (recovery: HubRecovery, reappended: Int) {
-        let outcome: Result<(HubRecovery, Int), StoreError> = try database.hubTransaction("finish the hub's recovery") { transaction in
+        let outcome: Result<(HubRecovery, Int), StoreError> = try store.transaction("finish the hub's recovery") { transaction in
             guard let recovery = try transaction.openRecovery() else {
                 return .failure(.refused("the hub is not recovering from a restore: nothing to finish (see `lienthong hub status`)"))
             }

@@ -4,11 +4,12 @@ import LienThongStore
 import LienThongWire
 
 /// The hub's protocol logic (DESIGN §5): enrolment, push, pull, own, decisions. Every operation is a
-/// function of a typed request over the hub's database; the HTTP adapter (``HubApplication``) only
+/// function of a typed request over the hub's store (``HubStore``); the HTTP adapter (``HubApplication``) only
 /// decodes, authenticates and encodes. Time and randomness come in as arguments, so tests and the
 /// simulator drive it deterministically.
 public struct HubService: Sendable {
-    public let database: NodeDatabase
+    /// Where the hub keeps what it holds; only the service and its adapters reach it.
+    let store: any HubStore
     /// The hub's own identity: it is an origin with its own key and chain.
     public let identity: LocalIdentity
     let key: SigningKey
@@ -22,10 +23,10 @@ public struct HubService: Sendable {
     let randomBytes: @Sendable (Int) -> [UInt8]
 
     public init(
-        database: NodeDatabase, identity: LocalIdentity, key: SigningKey, topology: Topology, workflow: Workflow, caps: HubCaps = .standard,
+        store: any HubStore, identity: LocalIdentity, key: SigningKey, topology: Topology, workflow: Workflow, caps: HubCaps = .standard,
         randomBytes: @escaping @Sendable (Int) -> [UInt8] = HubService.systemRandomBytes
     ) {
-        self.database = database
+        self.store = store
         self.identity = identity
         self.key = key
         self.topology = topology
@@ -50,7 +51,7 @@ public struct HubService: Sendable {
         }
         let found: (node: String, revokedAt: Int64?)?
         do {
-            found = try database.node(credentialHash: Digest.sha256Hex(Array(credential.utf8)))
+            found = try store.node(credentialHash: Digest.sha256Hex(Array(credential.utf8)))
         } catch {
             throw .store(error)
         }
@@ -79,7 +80,7 @@ public struct HubService: Sendable {
         let token = Digest.hex(randomBytes(24))
         let added: Bool
         do {
-            added = try database.addEnrolmentToken(
+            added = try store.addEnrolmentToken(
                 node: node, tokenHash: Digest.sha256Hex(Array(token.utf8)), now: now, expiresAt: now + Self.enrolmentTokenLifetime,
                 replace: replace)
         } catch {
@@ -103,9 +104,9 @@ public struct HubService: Sendable {
             throw .badRequest("epoch: expected the node's epoch id")
         }
         let credential = Digest.hex(randomBytes(32))
-        let outcome: Result<Void, NodeDatabase.EnrolmentRefusal>
+        let outcome: Result<Void, EnrolmentRefusal>
         do {
-            outcome = try database.redeemEnrolment(
+            outcome = try store.redeemEnrolment(
                 node: request.node, tokenHash: Digest.sha256Hex(Array(request.token.utf8)), epoch: request.epoch,
                 publicKey: request.publicKey, credentialHash: Digest.sha256Hex(Array(credential.utf8)), now: now)
         } catch {

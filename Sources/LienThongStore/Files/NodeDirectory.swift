@@ -51,6 +51,14 @@ public struct NodeDirectory: Sendable {
     ) throws(StoreError) -> (
         database: NodeDatabase, identity: LocalIdentity
     ) {
+        try create(as: NodeDatabase.self, profile: profile, config: config, key: key, now: now)
+    }
+
+    /// Makes a new replica here whose database is a `Database` (a hub passes its own type).
+    public func create<Database: EventLogDatabase>(
+        as type: Database.Type, profile: NodeProfile, config: NodeConfigFiles? = nil, key: SigningKey = SigningKey(),
+        now: Date = Date(timeIntervalSince1970: Double(WallClock.milliseconds()) / 1000)
+    ) throws(StoreError) -> (database: Database, identity: LocalIdentity) {
         let fileManager = FileManager.default
         if [staffPath, privateKeyPath, databasePath].contains(where: { fileManager.fileExists(atPath: $0) }) {
             throw StoreError.alreadyInitialized(directory: path)
@@ -75,14 +83,19 @@ public struct NodeDirectory: Sendable {
         let identity = LocalIdentity(
             origin: profile.nodeId, epoch: LocalIdentity.newEpoch(), agencyCode: profile.agencyCode,
             officeName: profile.officeName, createdAt: Int(now.timeIntervalSince1970 * 1000))
-        let database = try NodeDatabase(path: databasePath)
+        let database = try Database(path: databasePath)
         try database.initialize(identity: identity, publicKey: key.publicKey)
         return (database, identity)
     }
 
     /// Opens the node's database; fails if no node was initialised here.
     public func openDatabase() throws(StoreError) -> NodeDatabase {
-        try NodeDatabase.openExisting(path: databasePath, directory: path)
+        try openDatabase(as: NodeDatabase.self)
+    }
+
+    /// Opens the database here as a `Database` (a hub's own type at a hub); fails if there is none.
+    public func openDatabase<Database: EventLogDatabase>(as type: Database.Type) throws(StoreError) -> Database {
+        try Database.openExisting(path: databasePath, directory: path)
     }
 
     /// Reads `staff.json`.

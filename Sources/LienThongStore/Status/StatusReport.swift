@@ -71,6 +71,13 @@ public struct StatusReport: Sendable {
     public var findings: [StatusFinding]
     public var facts: JSONValue
 
+    public init(subject: String, checkedAt: Int64, findings: [StatusFinding], facts: JSONValue) {
+        self.subject = subject
+        self.checkedAt = checkedAt
+        self.findings = findings
+        self.facts = facts
+    }
+
     public var level: StatusLevel { findings.map(\.level).max() ?? .ok }
 
     public var json: JSONValue {

@@ -56,12 +56,4 @@ extension NodeDatabase {
             try Self.fetchHead(db, origin: hub)?.seq ?? 0
         }
     }
-
-    /// The summary of the stored feed page `(since, upTo]` of `node`'s feed: its entries as stored.
-    static func fetchPageSummary(_ db: Database, node: String, since: Int, upTo: Int) throws -> PageSignature.Summary {
-        let entries = try Row.fetchAll(
-            db, sql: "SELECT position, origin, seq, hash FROM feedEntry WHERE position > ? AND position <= ? ORDER BY position", arguments: [since, upTo]
-        ).map { PageSignature.Entry(position: $0["position"], origin: $0["origin"], seq: $0["seq"], hash: $0["hash"]) }
-        return PageSignature.Summary(node: node, since: since, to: upTo, entries: entries)
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongHub
 import LienThongStore
 
 /// The invariants of a simulated run (issue 6):
@@ -26,7 +27,7 @@ extension Simulation {
             let thresholds = StatusThresholds()
             let report = StatusReport.evaluate(facts, thresholds: thresholds)
             guard report.level == .ok else { continue }
-            let held = try hub.database.head(origin: node.origin)?.seq ?? 0
+            let held = try hubDatabase.head(origin: node.origin)?.seq ?? 0
             guard let oldest = try database.events(origin: node.origin, fromSeq: held + 1, limit: 1).first else { continue }
             // An event the hub acknowledged and then lost with a restore is pending again only
             // since the restore: the node cannot know before its next contact.
@@ -40,11 +41,11 @@ extension Simulation {
     }
 
     func checkFinalInvariants() throws {
-        _ = try hub.database.project(limit: 1_000_000)
-        let hubEvents = try hub.database.eventIdentities()
+        _ = try ProjectorService.project(SQLiteHubStore(hubDatabase), limit: 1_000_000)
+        let hubEvents = try hubDatabase.eventIdentities()
         var hubHash: [String: String] = [:]
         for event in hubEvents { hubHash[DossierFold.id(origin: event.origin, seq: event.seq)] = event.hash }
-        let hubStates = try hub.database.stateHashes()
+        let hubStates = try hubDatabase.stateHashes()
 
         // Nothing the hub acknowledged is lost.
         for key in acknowledgedOrder where hubHash[key] != acknowledged[key] {
@@ -52,29 +53,29 @@ extension Simulation {
         }
         // A hub restored from a backup took back every event of its own a node held: as itself,
         // or written again naming it in `replaces`; and it finished recovering.
-        let hubReplaced = Set(try hub.database.replacedHashes())
+        let hubReplaced = Set(try hubDatabase.replacedHashes())
         for key in hubHeldOrder {
             guard let hash = hubHeldAtRestore[key], hubHash[key] != hash, !hubReplaced.contains(hash) else { continue }
             failures.append("\(key) (\(hash.prefix(12))), held by a node when the hub was restored, is lost at the hub")
         }
-        if let recovery = try hub.database.hubRecovery(), recovery.isOpen {
+        if let recovery = try hubDatabase.hubRecovery(), recovery.isOpen {
             failures.append("the hub is still recovering from its restore (waiting for: \(recovery.waitingFor.joined(separator: ", ")))")
         }
         // A suspected clone was settled by the operator, not left holding a commune's pushes.
-        for suspicion in try hub.database.cloneSuspicions(openOnly: true) {
+        for suspicion in try hubDatabase.cloneSuspicions(openOnly: true) {
             failures.append("the hub still holds \(suspicion.origin)'s pushes as a suspected clone (since seq \(suspicion.divergedAt))")
         }
         // Nothing stored twice.
-        if try hub.database.duplicateFeedEntries() > 0 { failures.append("a node's feed at the hub names one event twice") }
+        if try hubDatabase.duplicateFeedEntries() > 0 { failures.append("a node's feed at the hub names one event twice") }
         var replaced: [String: Int] = [:]
-        for old in try hub.database.replacedHashes() { replaced[old, default: 0] += 1 }
+        for old in try hubDatabase.replacedHashes() { replaced[old, default: 0] += 1 }
         for (old, times) in replaced.sorted(by: { $0.key < $1.key }) where times > 1 {
             failures.append("the forked event \(old.prefix(12)) was re-appended \(times) times")
         }
         let hubHashes = Set(hubHash.values)
-        let hubLinks = try hub.database.replacementLinks()
+        let hubLinks = try hubDatabase.replacementLinks()
         // Every chain verifies.
-        let hubVerification = try hub.database.verify()
+        let hubVerification = try hubDatabase.verify()
         if let problem = hubVerification.firstProblem { failures.append("the hub's log does not verify: \(problem)") }
 
         // A machine switched off after a clone was settled is evidence, not a replica.
@@ -106,7 +107,7 @@ extension Simulation {
                 failures.append("\(node.origin) seq \(saved.seq) (\(saved.hash.prefix(12))), saved by a clerk, is lost")
             }
             // Convergence: the node holds what the hub says it sees, in the same state.
-            let audience = try hub.database.audience(node: node.origin)
+            let audience = try hubDatabase.audience(node: node.origin)
             let nodeHashes = try database.stateHashes()
             for code in audience {
                 guard let mine = nodeHashes[code] else {
@@ -122,9 +123,9 @@ extension Simulation {
         // The fold honours causality, at the hub (every replica folds the same events the same way),
         // and after draining nothing waits for a predecessor.
         for code in hubStates.keys.sorted() {
-            guard let state = try hub.database.dossier(code) else { continue }
+            guard let state = try hubDatabase.dossier(code) else { continue }
             if !state.waiting.isEmpty { failures.append("\(code): events wait at the hub for predecessors after draining: \(state.waiting)") }
-            let events = try hub.database.events(ofDossier: code)
+            let events = try hubDatabase.events(ofDossier: code)
             var byID: [String: Event] = [:]
             for event in events { byID[DossierFold.id(event)] = event }
             // Each event's origin's previous seq in this dossier (seqs of one origin skip the

@@ -73,14 +73,14 @@ extension Simulation {
     }
 
     func hubClerkActs() throws {
-        _ = try hub.database.project()
-        let dossiers = try hub.database.dossiers(DossierFilter(limit: 5_000)).filter { $0.owner == hub.identity.origin || $0.openConflicts > 0 }
+        _ = try ProjectorService.project(SQLiteHubStore(hubDatabase))
+        let dossiers = try hubDatabase.dossiers(DossierFilter(limit: 5_000)).filter { $0.owner == hub.identity.origin || $0.openConflicts > 0 }
         guard !dossiers.isEmpty else { return }
         let dossier = dossiers[below(dossiers.count)]
         let wall = { UInt64(max(0, self.hubLocal)) }
         for _ in 0..<4 {
             var command: Workflow.Command
-            if dossier.openConflicts > 0, chance(40), let conflict = try hub.database.dossier(dossier.code)?.openConflicts.first {
+            if dossier.openConflicts > 0, chance(40), let conflict = try hubDatabase.dossier(dossier.code)?.openConflicts.first {
                 command = .resolveConflict(id: conflict.id, apply: chance(50), note: "phòng đã kiểm tra")
             } else {
                 let commands: [Workflow.Command] = [
@@ -95,7 +95,7 @@ extension Simulation {
             } catch let error {
                 if Self.isRefusal(error) { continue }
                 // Restored from a backup and still taking its own events back: its decisions wait.
-                if case .refused = error, try hub.database.hubRecovery()?.isOpen == true { return }
+                if case .refused = error, try hubDatabase.hubRecovery()?.isOpen == true { return }
                 throw error
             }
             try wakeParkedPulls()

@@ -196,6 +196,8 @@ public final class Simulation {
     var order = 0
     var nextID = 0
     var hub: HubService
+    /// The hub's database, as the hub's service holds it (through its store).
+    var hubDatabase: HubDatabase
     var hubUp = true
     var hubSkew: Int64 = 0
     let hubPath: String
@@ -243,7 +245,7 @@ public final class Simulation {
         hubWorkflow = try Fixtures.districtWorkflow()
         guard let topology = hubWorkflow.topology else { throw HarnessError(description: "the fixture workflow has no topology") }
         self.topology = topology
-        let hubDatabase = try NodeDatabase(path: hubPath)
+        hubDatabase = try HubDatabase(path: hubPath)
         try hubDatabase.initialize(identity: hubIdentity, publicKey: hubKey.publicKey)
         hub = Self.makeHub(database: hubDatabase, identity: hubIdentity, key: hubKey, topology: topology, workflow: hubWorkflow, seed: options.seed)
 
@@ -274,10 +276,10 @@ public final class Simulation {
         }
     }
 
-    static func makeHub(database: NodeDatabase, identity: LocalIdentity, key: SigningKey, topology: Topology, workflow: Workflow, seed: UInt64) -> HubService {
+    static func makeHub(database: HubDatabase, identity: LocalIdentity, key: SigningKey, topology: Topology, workflow: Workflow, seed: UInt64) -> HubService {
         let counter = Mutex(SeededGenerator(seed: seed ^ 0xC0FFEE))
         return HubService(
-            database: database, identity: identity, key: key, topology: topology, workflow: workflow,
+            store: SQLiteHubStore(database), identity: identity, key: key, topology: topology, workflow: workflow,
             randomBytes: { count in counter.withLock { generator in (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) } } })
     }
 
@@ -297,12 +299,12 @@ public final class Simulation {
         }
         let elapsed = started.duration(to: clock.now)
         var report = Report(
-            seed: options.seed, events: (try? hub.database.eventCount()) ?? 0, dossiers: 0, conflicts: 0, heals: nodes.map { node in (try? NodeDatabase(path: node.path).forkHeals()) ?? 0 }.reduce(0, +),
+            seed: options.seed, events: (try? hubDatabase.eventCount()) ?? 0, dossiers: 0, conflicts: 0, heals: nodes.map { node in (try? NodeDatabase(path: node.path).forkHeals()) ?? 0 }.reduce(0, +),
             faults: faults, failures: failures,
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        if let hashes = try? hub.database.stateHashes() { report.dossiers = hashes.count }
-        report.conflicts = (try? hub.database.conflicts(openOnly: false).count) ?? 0
-        report.settledClones = (try? hub.database.cloneSuspicions(openOnly: false).filter { !$0.isOpen }.count) ?? 0
+        if let hashes = try? hubDatabase.stateHashes() { report.dossiers = hashes.count }
+        report.conflicts = (try? hubDatabase.conflicts(openOnly: false).count) ?? 0
+        report.settledClones = (try? hubDatabase.cloneSuspicions(openOnly: false).filter { !$0.isOpen }.count) ?? 0
         if !options.keepFiles { try? FileManager.default.removeItem(at: options.directory) }
         return report
     }
@@ -368,12 +370,12 @@ public final class Simulation {
         for node in nodes where !node.retired {
             if !node.up || node.engine.healing || node.engine.blocked != nil { return false }
         }
-        if try !hub.database.cloneSuspicions(openOnly: true).isEmpty { return false }
+        if try !hubDatabase.cloneSuspicions(openOnly: true).isEmpty { return false }
         for node in nodes where !node.retired {
             guard let database = node.database else { return false }
             let head = try database.head(origin: node.origin)?.seq ?? 0
-            let held = try hub.database.head(origin: node.origin)?.seq ?? 0
-            let end = try hub.database.feedEnd(node: node.origin)
+            let held = try hubDatabase.head(origin: node.origin)?.seq ?? 0
+            let end = try hubDatabase.feedEnd(node: node.origin)
             if head != held || node.engine.pulled < end { return false }
         }
         return true
@@ -498,7 +500,7 @@ public final class Simulation {
             if hubUp {
                 hubBackupsTaken += 1
                 let path = hubPath + ".backup-\(hubBackupsTaken)"
-                _ = try hub.database.backup(to: path)
+                _ = try hubDatabase.backup(to: path)
                 hubBackups.append(path)
             }
             if faultsOn { schedule(Int64(4 + below(20)) * 3_600_000, .hubBackup) }
@@ -640,7 +642,7 @@ public final class Simulation {
         for id in parked.keys.sorted() {
             guard let park = parked[id] else { continue }
             let node = nodes[park.message.node]
-            if try hub.database.feedEnd(node: node.origin) > park.since {
+            if try hubDatabase.feedEnd(node: node.origin) > park.since {
                 parked.removeValue(forKey: id)
                 try answerPull(park, recordDelivery: false)
             }
@@ -728,8 +730,8 @@ public final class Simulation {
     }
 
     func restartHub() throws {
-        let database = try NodeDatabase(path: hubPath)
-        hub = Self.makeHub(database: database, identity: hubIdentity, key: hubKey, topology: topology, workflow: hubWorkflow, seed: random.next())
+        hubDatabase = try HubDatabase(path: hubPath)
+        hub = Self.makeHub(database: hubDatabase, identity: hubIdentity, key: hubKey, topology: topology, workflow: hubWorkflow, seed: random.next())
         hubUp = true
     }
 
@@ -757,8 +759,8 @@ public final class Simulation {
         hubRestoredAt = now
         hubUp = false
         parked = [:]
-        let summary = try NodeDatabase.restoreHub(backup: backup, path: hubPath, now: hubLocal)
-        let restored = try NodeDatabase(path: hubPath)
+        let summary = try HubDatabase.restoreHub(backup: backup, path: hubPath, now: hubLocal)
+        let restored = try HubDatabase(path: hubPath)
         var held: [String: String] = [:]
         for event in try restored.eventIdentities() { held[DossierFold.id(origin: event.origin, seq: event.seq)] = event.hash }
         for key in acknowledgedOrder where held[key] != acknowledged[key] { lostByHubRestore.insert(key) }
@@ -779,7 +781,7 @@ public final class Simulation {
     /// back, so the invariants stop expecting it.
     func forgetDoublyLost() throws {
         guard !lostByHubRestore.isEmpty || !hubHeldAtRestore.isEmpty else { return }
-        var everywhere: Set<String> = Set(try NodeDatabase(path: hubPath).eventIdentities().map(\.hash))
+        var everywhere: Set<String> = Set(try HubDatabase(path: hubPath).eventIdentities().map(\.hash))
         for node in nodes where !node.retired {
             let database = try node.database ?? NodeDatabase(path: node.path)
             everywhere.formUnion(try database.eventIdentities().map(\.hash))
@@ -865,7 +867,7 @@ public final class Simulation {
         let original = nodes[originalIndex]
         if !twin.retired { twin.clerkStopped = true }
         let live = [original, twin].filter { !$0.retired }
-        guard let suspicion = try hub.database.cloneSuspicions(openOnly: true).first(where: { $0.origin == twin.origin }) else {
+        guard let suspicion = try hubDatabase.cloneSuspicions(openOnly: true).first(where: { $0.origin == twin.origin }) else {
             if live.count == 2, twin.up, twin.engine.pending == 0, !twin.engine.healing, twin.engine.heldAsClone == nil { retire(twin) }
             return
         }
@@ -887,13 +889,13 @@ public final class Simulation {
             // Never while a machine is down: its epoch is unknown, and it must not be fenced by accident.
             guard twin.settleWaits >= 4, epochs.count == live.count, let keep = shown.first ?? suspicion.currentEpoch else { return }
             twin.settleWaits = 0
-            try hub.database.resolveClone(origin: twin.origin, keep: keep, by: "vh-hethong", now: hubLocal, closeOnly: true)
+            try hubDatabase.resolveClone(origin: twin.origin, keep: keep, by: "vh-hethong", now: hubLocal, closeOnly: true)
             if options.trace { print("  kept \(keep) to let the machines diverge again") }
             return
         }
         twin.settleWaits = 0
         let keep = live.count == 2 && random.next() % 2 == 0 ? 1 : 0
-        let settled = try hub.database.resolveClone(origin: twin.origin, keep: shown[keep], by: "vh-hethong", now: hubLocal)
+        let settled = try hubDatabase.resolveClone(origin: twin.origin, keep: shown[keep], by: "vh-hethong", now: hubLocal)
         if options.trace {
             print("  kept \(live[keep] === twin ? "the copy" : "the original")'s epoch \(settled.keptEpoch ?? ""), fenced \(settled.fencedEpochs); "
                 + "sides \(settled.sides.map { "\($0.epoch) stored \($0.stored) held \($0.held)" })")

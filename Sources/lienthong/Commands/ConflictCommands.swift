@@ -20,7 +20,7 @@ struct ConflictsListCommand: ParsableCommand {
 
     func run() throws {
         let node = try NodeContext(data)
-        let rows = try node.database.conflicts(openOnly: !all)
+        let rows = try node.log.conflicts(openOnly: !all)
         if json {
             for row in rows { print(CanonicalJSON.string(row.json)) }
             return
@@ -45,7 +45,7 @@ struct ConflictsShowCommand: ParsableCommand {
     func run() throws {
         let node = try NodeContext(data)
         let (state, conflict) = try ConflictsResolveCommand.find(id, in: node)
-        let events = try node.database.events(ofDossier: state.code)
+        let events = try node.log.events(ofDossier: state.code)
         let standing = events.first { "\($0.origin)-\($0.seq)" == conflict.standingEvent }
         if json {
             let value: JSONValue = [
@@ -102,7 +102,7 @@ struct ConflictsResolveCommand: ParsableCommand {
 
     /// The dossier and the conflict `id` names; an unknown id is a message and exit code 64.
     static func find(_ id: String, in node: NodeContext) throws -> (DossierState, Conflict) {
-        guard let code = try node.database.dossier(ofConflict: id), let state = try node.database.dossier(code),
+        guard let code = try node.log.dossier(ofConflict: id), let state = try node.log.dossier(code),
             let conflict = state.conflicts.first(where: { $0.id == id })
         else {
             FileHandle.standardError.write(Data("error: no conflict \(id) here; list them with `lienthong conflicts list --all`\n".utf8))

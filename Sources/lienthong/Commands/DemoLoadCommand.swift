@@ -31,11 +31,11 @@ struct DemoLoadCommand: ParsableCommand {
         var events = 0
         for index in 0..<dossiers {
             let plan = generator.next()
-            let received = try node.database.receive(
+            let received = try node.log.receive(
                 plan.intake, actor: plan.clerk, workflow: node.workflow, key: key, wallMilliseconds: NodeContext.wallMilliseconds)
             events += 1
             for (command, actor) in plan.commands where !receiveOnly {
-                _ = try node.database.perform(
+                _ = try node.log.perform(
                     command, on: received.state.code, actor: actor, workflow: node.workflow, key: key,
                     wallMilliseconds: NodeContext.wallMilliseconds)
                 events += 1

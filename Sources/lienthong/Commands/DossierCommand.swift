@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
+import LienThongHub
 import LienThongStore
 
 /// `lienthong dossier …`: a commune counter's daily work, with or without a network.
@@ -52,7 +53,7 @@ struct DossierReceiveCommand: ParsableCommand {
             procedureCode: procedure, applicantName: applicant, idNumber: idNumber, phone: phone, email: email, address: address,
             documents: documents, channel: channel)
         let saved = try node.write {
-            try node.database.receive(
+            try node.log.receive(
                 intake, actor: writer.actor, workflow: node.workflow, key: key, wallMilliseconds: NodeContext.wallMilliseconds)
         }
         if json {
@@ -90,7 +91,7 @@ struct DossierListCommand: ParsableCommand {
             guard dueWithin >= 0 else { throw ValidationError("--due-within: expected a number of working days ≥ 0, found \(dueWithin)") }
             filter.dueBetween = now...node.workflow.workingTime.endOfWorkingDays(dueWithin, after: LocalDate(vietnamTimeOf: now))
         }
-        let rows = try node.database.dossiers(filter)
+        let rows = try node.log.dossiers(filter)
         if json {
             for row in rows { print(CanonicalJSON.string(row.json(now: now))) }
             return
@@ -105,7 +106,7 @@ struct DossierListCommand: ParsableCommand {
         print("\(rows.count) dossier(s)")
         // At a hub the list is the projector's output, which trails what was just stored.
         if node.directory.role == .hub {
-            let progress = try node.database.projectorProgress()
+            let progress = try node.hubService().projectorProgress()
             if progress.projected < progress.stored {
                 print("(the projector has \(progress.stored - progress.projected) stored event(s) still to fold; the list catches up within seconds)")
             }
@@ -137,7 +138,7 @@ struct DossierShowCommand: ParsableCommand {
         print(DossierReport.text(state, staffNames: node.staffNames, now: now), terminator: "")
         // At a hub: what the offices that see the dossier have not pulled yet, and for how long.
         if node.directory.role == .hub {
-            let waiting = try node.database.undelivered(dossier: code)
+            let waiting = try node.hubService().undelivered(dossier: code)
             print(waiting.isEmpty ? "Undelivered none: every office that sees it has pulled every event" : "Undelivered")
             for entry in waiting {
                 print("  to \(entry.node): \(entry.origin)-\(entry.seq) \(entry.type), made \(StatusReport.age(now - entry.at)) ago")
@@ -175,7 +176,7 @@ struct DossierPrintCommand: ParsableCommand {
     func run() throws {
         let node = try NodeContext(data)
         let state = try node.dossier(code)
-        let events = try node.database.events(ofDossier: code)
+        let events = try node.log.events(ofDossier: code)
         let document: PrintedDocument
         do {
             document = try DossierForms.document(form, state: state, events: events, names: DossierForms.Names(staff: node.staffNames, offices: node.officeNames))

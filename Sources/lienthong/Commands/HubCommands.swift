@@ -52,7 +52,7 @@ struct HubInitCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: NodeDirectory(path: directory.path).databasePath) {
             throw StoreError.alreadyInitialized(directory: directory.path)
         }
-        let (_, identity) = try directory.create(profile: settings.profile, config: settings.files)
+        let (_, identity) = try directory.create(as: HubDatabase.self, profile: settings.profile, config: settings.files)
         print("Initialised hub \(identity.origin) (\(identity.officeName), agency \(identity.agencyCode)) in \(directory.path)")
         print("  database:     \(directory.databasePath)")
         print("  private key:  \(directory.privateKeyPath) (mode 0600; keep it secret and back it up apart from the data)")
@@ -65,6 +65,8 @@ struct HubInitCommand: ParsableCommand {
 struct HubContext {
     let node: NodeContext
     let service: HubService
+    /// The hub's SQLite database, for what is particular to it (backup).
+    let database: HubDatabase
 
     init(_ options: DataDirectoryOptions) throws {
         node = try NodeContext(options)
@@ -73,6 +75,7 @@ struct HubContext {
                 Data("error: \(node.directory.path) holds a node, not a hub; pass the hub's --data-dir (made by `lienthong hub init`)\n".utf8))
             throw ExitCode(64)
         }
+        database = try node.hubDatabase
         service = try node.hubService(key: try node.directory.loadSigningKey())
     }
 }
@@ -112,7 +115,7 @@ struct HubRevokeCommand: ParsableCommand {
 
     func run() throws {
         let hub = try HubContext(data)
-        guard try hub.service.database.revokeNode(node, now: Int64(NodeContext.wallMilliseconds())) else {
+        guard try hub.service.revoke(node: node, now: Int64(NodeContext.wallMilliseconds())) else {
             FileHandle.standardError.write(Data("error: \(node) holds no active credential at this hub (unknown, never enrolled or revoked already); nothing was changed\n".utf8))
             throw ExitCode(64)
         }
@@ -149,7 +152,7 @@ struct HubRunCommand: AsyncParsableCommand {
     func run() async throws {
         let hub = try HubContext(data)
         let logger = Logger(label: "lienthong.hub")
-        let projector = ProjectorService(database: hub.service.database, logger: logger)
+        let projector = hub.service.projector(logger: logger)
         var tls: TLSConfiguration?
         if let tlsCert, let tlsKey {
             do {

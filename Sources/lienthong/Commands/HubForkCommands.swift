@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
+import LienThongHub
 import LienThongStore
 
 /// `lienthong hub fork …`: suspected clones (DESIGN §5) — two machines writing as one commune.
@@ -25,7 +26,7 @@ struct HubForkListCommand: ParsableCommand {
 
     func run() throws {
         let hub = try HubContext(data)
-        let suspicions = try hub.service.database.cloneSuspicions(openOnly: !all)
+        let suspicions = try hub.service.cloneSuspicions(openOnly: !all)
         if json {
             for suspicion in suspicions { print(CanonicalJSON.string(suspicion.json)) }
             return
@@ -72,7 +73,7 @@ struct HubForkResolveCommand: ParsableCommand {
         }
         let settled: CloneSuspicion
         do {
-            settled = try hub.service.database.resolveClone(
+            settled = try hub.service.resolveClone(
                 origin: node, keep: keep, by: actor, now: Int64(NodeContext.wallMilliseconds()), closeOnly: closeOnly)
         } catch StoreError.refused(let reason) {
             FileHandle.standardError.write(Data("error: \(reason); nothing was changed\n".utf8))

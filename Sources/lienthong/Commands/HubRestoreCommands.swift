@@ -19,7 +19,7 @@ struct HubBackupCommand: ParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
 
     func run() throws {
-        let summary = try HubContext(data).node.database.backup(to: file)
+        let summary = try HubContext(data).database.backup(to: file)
         print("Backed up \(summary.eventCount) events to \(summary.path) (\(summary.bytes) bytes)")
     }
 }
@@ -85,7 +85,7 @@ struct HubRestoreCommand: ParsableCommand {
         }
         let summary: HubRestoreSummary
         do {
-            summary = try NodeDatabase.restoreHub(backup: backup, path: directory.databasePath, now: now)
+            summary = try HubDatabase.restoreHub(backup: backup, path: directory.databasePath, now: now)
         } catch StoreError.refused(let reason) {
             FileHandle.standardError.write(Data("error: \(reason)\n".utf8))
             throw ExitCode(64)

@@ -18,7 +18,7 @@ struct NodeBackupCommand: ParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
 
     func run() throws {
-        let summary = try data.directory.openDatabase().backup(to: file)
+        let summary = try data.directory.openLog().backup(to: file)
         print("Backed up \(summary.eventCount) events to \(summary.path) (\(summary.bytes) bytes)")
     }
 }

@@ -4,22 +4,24 @@ import LienThongCore
 import LienThongHub
 import LienThongStore
 
-/// An opened node for a command that reads or writes dossiers: its directory, database,
-/// identity and workflow configuration.
+/// An opened replica for a command that reads or writes dossiers: its directory, database,
+/// identity and workflow configuration. A node's directory or a hub's: the commands that read the
+/// log (dossiers, conflicts, reports, verify) work on both through ``log``.
 struct NodeContext {
     let directory: NodeDirectory
-    let database: NodeDatabase
+    /// The event log, whichever the role: a node's ``NodeDatabase`` or a hub's ``HubDatabase``.
+    let log: any EventLogDatabase
     let identity: LocalIdentity
     let workflow: Workflow
     let staffNames: [String: String]
 
     init(_ options: DataDirectoryOptions) throws {
         directory = options.directory
-        database = try directory.openDatabase()
-        guard let identity = try database.identity() else { throw StoreError.missingIdentity }
+        log = try directory.openLog()
+        guard let identity = try log.identity() else { throw StoreError.missingIdentity }
         self.identity = identity
         // The files, unless the hub published a newer calendar or catalogue (`hub publish`).
-        workflow = try database.currentWorkflow(try directory.loadWorkflow(identity: identity))
+        workflow = try log.currentWorkflow(try directory.loadWorkflow(identity: identity))
         staffNames = Dictionary(try directory.loadStaff().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -40,13 +42,40 @@ struct NodeContext {
         return state
     }
 
-    /// The hub's service over this (hub) directory.
+    /// A commune's node database; a hub's directory is refused with a message and exit code 64.
+    var database: NodeDatabase {
+        get throws {
+            guard let database = log as? NodeDatabase else {
+                FileHandle.standardError.write(
+                    Data("error: \(directory.path) holds a hub, not a commune's node; this command works on a node's --data-dir\n".utf8))
+                throw ExitCode(64)
+            }
+            return database
+        }
+    }
+
+    /// The hub's database (a hub's directory only).
+    var hubDatabase: HubDatabase {
+        get throws {
+            guard let database = log as? HubDatabase else {
+                FileHandle.standardError.write(
+                    Data("error: \(directory.path) holds a node, not a hub; pass the hub's --data-dir (made by `lienthong hub init`)\n".utf8))
+                throw ExitCode(64)
+            }
+            return database
+        }
+    }
+
+    /// The hub's service over this (hub) directory, with its key.
     func hubService(key: SigningKey) throws -> HubService {
         guard let topology = workflow.topology else {
             throw StoreError.file(path: directory.topologyPath, operation: "read", reason: "missing; a hub needs its topology")
         }
-        return HubService(database: database, identity: identity, key: key, topology: topology, workflow: workflow)
+        return HubService(store: SQLiteHubStore(try hubDatabase), identity: identity, key: key, topology: topology, workflow: workflow)
     }
+
+    /// The hub's service over this (hub) directory, for what needs no signature.
+    func hubService() throws -> HubService { try hubService(key: try directory.loadSigningKey()) }
 
     /// Writes `command` on dossier `code` as `actor`, with the node's key: at a hub through the hub
     /// service, so the decision is also routed to the feeds of the offices that see the dossier. A
@@ -57,7 +86,7 @@ struct NodeContext {
             if directory.role == .hub {
                 return try hubService(key: key).perform(command, on: code, actor: actor, wallMilliseconds: Self.wallMilliseconds)
             }
-            return try database.perform(command, on: code, actor: actor, workflow: workflow, key: key, wallMilliseconds: Self.wallMilliseconds)
+            return try log.perform(command, on: code, actor: actor, workflow: workflow, key: key, wallMilliseconds: Self.wallMilliseconds)
         }
     }
 
@@ -89,5 +118,13 @@ extension LocalDate {
             let date = LocalDate(year: y, month: m, day: d)
         else { return nil }
         self = date
+    }
+}
+
+extension NodeDirectory {
+    /// Opens the database here as its role's: a hub's directory holds a ``HubDatabase``, a node's a
+    /// ``NodeDatabase``.
+    func openLog() throws(StoreError) -> any EventLogDatabase {
+        role == .hub ? try openDatabase(as: HubDatabase.self) : try openDatabase()
     }
 }

@@ -22,7 +22,7 @@ struct NodeLogShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        let events = try data.directory.openDatabase().recentEvents(limit: limit)
+        let events = try data.directory.openLog().recentEvents(limit: limit)
         if json {
             print("[")
             for (index, event) in events.enumerated() {

@@ -19,7 +19,7 @@ struct NodeLogVerifyCommand: ParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
 
     func run() throws {
-        let database = try data.directory.openDatabase()
+        let database = try data.directory.openLog()
         let report = try database.verify { count in
             FileHandle.standardError.write(Data("verified \(count) events…\n".utf8))
         }

@@ -12,7 +12,7 @@ struct NodeRebuildCommand: ParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
 
     func run() throws {
-        let database = try data.directory.openDatabase()
+        let database = try data.directory.openLog()
         let count = try database.rebuildProjections { done, total in
             if total >= 1000 { print("  \(done)/\(total) dossiers") }
         }

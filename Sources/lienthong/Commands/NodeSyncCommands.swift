@@ -169,7 +169,7 @@ struct SyncContext {
             baseURL: url, credential: String(decoding: credential, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
             node: node.identity.origin)
         sync = NodeSync(
-            database: node.database, client: client, key: try node.directory.loadSigningKey(), identity: node.identity, link: link,
+            database: try node.database, client: client, key: try node.directory.loadSigningKey(), identity: node.identity, link: link,
             logger: logger)
     }
 }
@@ -239,7 +239,7 @@ struct NodeRunCommand: AsyncParsableCommand {
             let tokenPath = node.directory.path + "/api.token"
             let settings = LocalAPISettings(token: try LocalAPI.token(at: tokenPath), allowedOrigins: Set(apiOrigin))
             let api = LocalAPI.build(
-                node: LocalAPINode(database: node.database, workflow: node.workflow, key: context.sync.key, staffNames: node.staffNames),
+                node: LocalAPINode(database: try node.database, workflow: node.workflow, key: context.sync.key, staffNames: node.staffNames),
                 settings: settings, port: apiPort, logger: logger
             ) { port in
                 FileHandle.standardOutput.write(Data("local API on http://127.0.0.1:\(port) (token in \(tokenPath))\n".utf8))

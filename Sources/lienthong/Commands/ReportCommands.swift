@@ -38,7 +38,7 @@ struct ReportOptions: ParsableArguments {
                 throw ValidationError(
                     "--commune: a commune's node reports only its own dossiers (\(node.identity.agencyCode)); found \(commune). Run the report at the hub for another commune.")
             }
-            try node.database.forEachDossier(agency: node.identity.agencyCode) { state, events in
+            try node.log.forEachDossier(agency: node.identity.agencyCode) { state, events in
                 if state.receivingOffice == node.identity.origin { try collect(state, events) }
             }
             // With no dossier, the topology's name, as the hub prints it.
@@ -46,7 +46,7 @@ struct ReportOptions: ParsableArguments {
             return Self.unit(name, code: node.identity.agencyCode, fallback: fallback)
         }
         guard let commune else {
-            try node.database.forEachDossier(body)
+            try node.log.forEachDossier(body)
             return "Tất cả đơn vị tiếp nhận — \(node.identity.officeName) (\(node.identity.agencyCode))"
         }
         let communes = node.workflow.topology?.agencies.filter { $0.level == "commune" } ?? []
@@ -54,7 +54,7 @@ struct ReportOptions: ParsableArguments {
             let known = communes.prefix(20).map(\.code).joined(separator: ", ")
             throw ValidationError("--commune: expected a commune's agency code or origin from the hub's topology (\(known)…); found \(commune)")
         }
-        try node.database.forEachDossier(agency: agency.code) { state, events in
+        try node.log.forEachDossier(agency: agency.code) { state, events in
             if state.receivingOffice == agency.origin { try collect(state, events) }
         }
         return Self.unit(name, code: agency.code, fallback: agency.name)

@@ -193,7 +193,7 @@ struct HubStatusCommand: ParsableCommand {
         try StatusOutput.unknownOnFailure(json: thresholds.json, subject: data.directory.path) {
             let hub = try HubContext(data)
             let now = Int64(NodeContext.wallMilliseconds())
-            let facts = try hub.service.database.hubStatusFacts(now: now)
+            let facts = try hub.service.statusFacts(now: now)
             let report = StatusReport.evaluate(facts, thresholds: thresholds.thresholds)
             let undelivered = facts.nodes.reduce(0) { $0 + $1.undelivered }
             try StatusOutput.finish(
@@ -222,7 +222,7 @@ struct HubNodesCommand: ParsableCommand {
     func run() throws {
         let hub = try HubContext(data)
         let now = Int64(NodeContext.wallMilliseconds())
-        let nodes = try hub.service.database.hubNodeStatuses()
+        let nodes = try hub.service.nodeStatuses()
         if json {
             let body: JSONValue = ["hub": .string(hub.service.identity.origin), "at": .integer(Int(now)), "nodes": .array(nodes.map { $0.json(now: now) })]
             print(String(decoding: CanonicalJSON.encode(body), as: UTF8.self))

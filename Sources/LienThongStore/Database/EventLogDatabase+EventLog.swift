@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import LienThongCore
 
-extension NodeDatabase {
+extension EventLogDatabase {
     /// Records this node's identity and public key in a new database.
     public func initialize(identity: LocalIdentity, publicKey: VerifyingKey) throws(StoreError) {
         try immediateTransaction("record the node identity") { db in
@@ -24,7 +24,7 @@ extension NodeDatabase {
         try snapshot("read the node identity") { db in try Self.fetchIdentity(db) }
     }
 
-    static func fetchIdentity(_ db: Database) throws -> LocalIdentity? {
+    public static func fetchIdentity(_ db: Database) throws -> LocalIdentity? {
         guard let row = try Row.fetchOne(db, sql: "SELECT origin, epoch, agencyCode, officeName, createdAt FROM localIdentity WHERE id = 1")
         else { return nil }
         return LocalIdentity(
@@ -54,7 +54,7 @@ extension NodeDatabase {
     }
 
     /// Appends inside the caller's IMMEDIATE transaction (see ``append(_:key:wallMilliseconds:validator:)``).
-    static func append(
+    public static func append(
         _ drafts: [EventDraft], _ db: Database, key: SigningKey, wallMilliseconds: () -> UInt64, validator: EventValidator
     ) throws -> (events: [Event], checkpoint: Checkpoint?) {
         guard !drafts.isEmpty else { return ([], nil) }
@@ -97,13 +97,13 @@ extension NodeDatabase {
         return (events, checkpoint)
     }
 
-    static func fetchHead(_ db: Database, origin: String) throws -> (seq: Int, hash: String)? {
+    public static func fetchHead(_ db: Database, origin: String) throws -> (seq: Int, hash: String)? {
         guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event WHERE origin = ? ORDER BY seq DESC LIMIT 1", arguments: [origin])
         else { return nil }
         return (row["seq"], row["hash"])
     }
 
-    static func insert(_ checkpoint: Checkpoint, _ db: Database) throws {
+    public static func insert(_ checkpoint: Checkpoint, _ db: Database) throws {
         try db.execute(
             sql: "INSERT INTO checkpoint (origin, seq, epoch, hash, signature) VALUES (?, ?, ?, ?, ?)",
             arguments: [checkpoint.origin, checkpoint.seq, checkpoint.epoch, checkpoint.hash, checkpoint.signature])
@@ -151,5 +151,36 @@ extension NodeDatabase {
                 Checkpoint(origin: row["origin"], epoch: row["epoch"], seq: row["seq"], hash: row["hash"], signature: row["signature"])
             }
         }
+    }
+
+    /// The events of `dossier` a reader may fold (at a hub, those not quarantined), in arrival order.
+    public static func fetchVisible(_ db: Database, dossier: String) throws -> [(position: Int, event: Event)] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT position, canonical FROM event WHERE dossier = ?\(hiddenEventsCondition) ORDER BY position"),
+            arguments: [dossier])
+        return try rows.map { row in (row["position"], try decodeStored(row["canonical"])) }
+    }
+
+    /// An event as the log stores it (its canonical bytes); a row that does not decode is a
+    /// damaged log, and says how to find out more.
+    public static func decodeStored(_ data: Data) throws -> Event {
+        do {
+            return try Event(bytes: Array(data))
+        } catch {
+            throw StoreError.malformedFile(path: "event log", reason: "\(error); run `lienthong node log verify`")
+        }
+    }
+
+    /// At most `limit` events of `origin` from `fromSeq`, decoded, by seq.
+    public static func fetchEvents(_ db: Database, origin: String, fromSeq: Int, limit: Int = .max) throws -> [Event] {
+        try Data.fetchAll(
+            db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq LIMIT ?",
+            arguments: [origin, fromSeq, min(limit, Int(Int32.max))]
+        ).map { try decodeStored($0) }
+    }
+
+    /// `origin`'s stored events from `fromSeq`, at most `limit`.
+    public func events(origin: String, fromSeq: Int, limit: Int = .max) throws(StoreError) -> [Event] {
+        try snapshot("read an origin's events") { db in try Self.fetchEvents(db, origin: origin, fromSeq: fromSeq, limit: limit) }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import LienThongCore
 
-extension NodeDatabase {
+extension EventLogDatabase {
     /// Calls `body` with every dossier's state, folded from its stored events (at a hub, those not
     /// quarantined), and those events: the input of the reports, read from the events themselves and
     /// not from the projection, so a hub whose projector trails what it stored reports the same
@@ -18,7 +18,7 @@ extension NodeDatabase {
                 sql += " AND dossier > ? AND dossier < ?"
                 _ = arguments.append(contentsOf: [agency + "-", agency + "."])
             }
-            sql += " AND position NOT IN (SELECT eventPosition FROM quarantine) ORDER BY dossier, position"
+            sql += "\(Self.hiddenEventsCondition) ORDER BY dossier, position"
             let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             var code: String?
             var events: [Event] = []

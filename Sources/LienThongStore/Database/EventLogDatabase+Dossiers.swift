@@ -60,7 +60,7 @@ public struct DossierFilter: Sendable, Hashable {
     }
 }
 
-extension NodeDatabase {
+extension EventLogDatabase {
     /// Receives a new dossier (tiếp nhận hồ sơ): checks the intake, allocates the next code of this
     /// office's agency for today (Vietnam time) and appends `dossier.received`, all in one IMMEDIATE
     /// transaction, so concurrent writers get distinct codes with no gap.
@@ -82,7 +82,7 @@ extension NodeDatabase {
         let draft: EventDraft
         do {
             draft = try workflow.receive(intake, code: code, actor: actor, now: now)
-        } catch let error as WorkflowError {
+        } catch {
             throw StoreError.workflow(error)
         }
         let (events, _) = try append([draft], db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
@@ -112,7 +112,7 @@ extension NodeDatabase {
         let draft: EventDraft
         do {
             draft = try workflow.draft(command, code: code, events: events, actor: actor, now: now)
-        } catch let error as WorkflowError {
+        } catch {
             throw StoreError.workflow(error)
         }
         let (appended, _) = try append([draft], db, key: key, wallMilliseconds: wallMilliseconds, validator: EventValidator())
@@ -209,7 +209,7 @@ extension NodeDatabase {
     /// Refolds dossier `code` from its events (`events` when the caller holds them all, else read)
     /// and replaces its projection rows.
     @discardableResult
-    static func refreshProjection(_ db: Database, code: String, events: [Event]? = nil) throws -> DossierState {
+    public static func refreshProjection(_ db: Database, code: String, events: [Event]? = nil) throws -> DossierState {
         let state = DossierFold.fold(code: code, events: try events ?? fetchEvents(db, dossier: code))
         for table in ["conflictView", "handoverView"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE dossier = ?", arguments: [code])

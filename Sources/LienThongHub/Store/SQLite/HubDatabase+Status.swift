@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongStore
 
 /// One row of `lienthong hub nodes`: a node as its hub sees it (DESIGN §7).
 public struct HubNodeStatus: Sendable, Hashable {
@@ -71,7 +72,7 @@ public struct HubStatusFacts: Sendable {
     public var projectorLag: Int { max(0, storedEvents - projected) }
 }
 
-extension NodeDatabase {
+extension HubDatabase {
     /// Every node the hub serves, with what `hub nodes` shows, on one snapshot.
     public func hubNodeStatuses() throws(StoreError) -> [HubNodeStatus] {
         try snapshot("read the hub's nodes") { db in try Self.fetchHubNodeStatuses(db) }

@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongStore
+import LienThongWire
 
-/// The reads and writes of one hub write transaction. The hub's ingest logic (LienThongHub) composes
-/// them with the protocol's pure checks, so the decision and the append see the same head.
-public struct HubTransaction {
+/// ``HubTransaction`` on SQLite: the reads and writes of one IMMEDIATE write transaction of a
+/// ``HubDatabase``.
+public struct SQLiteHubTransaction: HubTransaction {
     let db: Database
 
     /// The hub's head for `origin`: its last seq, hash, hlc and the epoch it was written in.
@@ -57,7 +59,7 @@ public struct HubTransaction {
 
     /// The hashes `origin`'s events name in `replaces` (a healed fork re-appended those events).
     /// Read only when a push diverges, so a scan of the origin's events is fine.
-    public func replacedHashes(origin: String) throws -> Set<String> { Set(try NodeDatabase.fetchReplaced(db, origin: origin)) }
+    public func replacedHashes(origin: String) throws -> Set<String> { Set(try HubDatabase.fetchReplaced(db, origin: origin)) }
 
     /// Records `origin`'s new epoch under `publicKey`.
     public func addEpoch(origin: String, epoch: String, publicKey: String) throws {
@@ -96,7 +98,7 @@ public struct HubTransaction {
     /// Stores verified events of another origin and the checkpoint that signs the last of them.
     /// `stored`, when given, holds each event's ``Event/storedBytes`` (already encoded by the check).
     /// - Returns: each event's position at this hub.
-    public func store(_ events: [Event], stored: [[UInt8]]? = nil, checkpoint: Checkpoint) throws -> [Int] {
+    public func store(_ events: [Event], stored: [[UInt8]]?, checkpoint: Checkpoint) throws -> [Int] {
         precondition(stored == nil || stored?.count == events.count, "one stored form per event")
         let insert = try db.cachedStatement(
             sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -109,7 +111,7 @@ public struct HubTransaction {
             ])
             positions.append(Int(db.lastInsertedRowID))
         }
-        try NodeDatabase.insert(checkpoint, db)
+        try HubDatabase.insert(checkpoint, db)
         return positions
     }
 
@@ -118,11 +120,10 @@ public struct HubTransaction {
     /// event would take a seq a node already holds. Only finishing the recovery writes then.
     /// - Returns: the events and their positions.
     public func appendOwn(
-        _ drafts: [EventDraft], key: SigningKey, wallMilliseconds: () -> UInt64, validator: EventValidator = EventValidator(),
-        finishingRecovery: Bool = false
+        _ drafts: [EventDraft], key: SigningKey, wallMilliseconds: () -> UInt64, validator: EventValidator, finishingRecovery: Bool
     ) throws -> [(position: Int, event: Event)] {
         if !finishingRecovery, let recovery = try openRecovery() { throw StoreError.refused(recovery.refusal) }
-        let (events, _) = try NodeDatabase.append(drafts, db, key: key, wallMilliseconds: wallMilliseconds, validator: validator)
+        let (events, _) = try HubDatabase.append(drafts, db, key: key, wallMilliseconds: wallMilliseconds, validator: validator)
         return try events.map { event in
             let position = try Int.fetchOne(
                 db, sql: "SELECT position FROM event WHERE origin = ? AND seq = ?", arguments: [event.origin, event.seq])
@@ -132,7 +133,7 @@ public struct HubTransaction {
 
     /// Moves the hub's own clock past `hlc` (events of its own taken back after a restore), so
     /// its next event sorts after them.
-    public func advanceClock(past hlc: HLC) throws { try NodeDatabase.advanceClock(db, past: hlc) }
+    public func advanceClock(past hlc: HLC) throws { try HubDatabase.advanceClock(db, past: hlc) }
 
     /// Marks a stored event quarantined: kept, but neither delivered nor folded.
     public func quarantine(position: Int, reason: String) throws {
@@ -151,7 +152,7 @@ public struct HubTransaction {
     /// Appends events, by their positions at the hub, to the end of `node`'s feed at `now`.
     public func appendToFeed(node: String, eventPositions: [Int], now: Int64) throws {
         guard !eventPositions.isEmpty else { return }
-        var end = try NodeDatabase.fetchFeedEnd(db, node: node)
+        var end = try HubDatabase.fetchFeedEnd(db, node: node)
         let insert = try db.cachedStatement(sql: "INSERT INTO feed (node, position, eventPosition, addedAt) VALUES (?, ?, ?, ?)")
         for position in eventPositions {
             end += 1
@@ -161,19 +162,32 @@ public struct HubTransaction {
 
     /// The stored, not quarantined events of `dossier`, in arrival order.
     public func visibleEvents(ofDossier dossier: String) throws -> [(position: Int, event: Event)] {
-        try NodeDatabase.fetchVisible(db, dossier: dossier)
+        try HubDatabase.fetchVisible(db, dossier: dossier)
     }
 
     /// Refolds `dossier` from `events` and replaces its projection rows.
     public func refreshProjection(dossier: String, events: [Event]) throws -> DossierState {
-        try NodeDatabase.refreshProjection(db, code: dossier, events: events)
+        try HubDatabase.refreshProjection(db, code: dossier, events: events)
+    }
+
+    public func projectorPosition() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0
+    }
+
+    public func stored(after position: Int, limit: Int) throws -> [(position: Int, dossier: String?)] {
+        try Row.fetchAll(db, sql: "SELECT position, dossier FROM event WHERE position > ? ORDER BY position LIMIT ?", arguments: [position, limit])
+            .map { ($0["position"], $0["dossier"]) }
+    }
+
+    public func setProjectorPosition(_ position: Int) throws {
+        try db.execute(sql: "UPDATE projector SET position = ? WHERE id = 1", arguments: [position])
     }
 
     /// This hub's publications of `kind`, newest first.
-    public func publications(_ kind: Publication.Kind) throws -> [Publication] { try NodeDatabase.fetchPublications(db, kind) }
+    public func publications(_ kind: Publication.Kind) throws -> [Publication] { try HubDatabase.fetchPublications(db, kind) }
 
     /// `workflow` with the newest calendar and catalogue this hub published.
-    public func currentWorkflow(_ workflow: Workflow) throws -> Workflow { try NodeDatabase.currentWorkflow(db, workflow) }
+    public func currentWorkflow(_ workflow: Workflow) throws -> Workflow { try HubDatabase.currentWorkflow(db, workflow) }
 
     /// Every node the hub knows.
     public func nodes() throws -> [String] {
@@ -182,38 +196,12 @@ public struct HubTransaction {
 
     /// Marks `node` as heard from now, with what it said about itself; it is caught up when the hub
     /// holds its head.
-    public func touchNode(_ node: String, now: Int64, contact: NodeContactRecord = NodeContactRecord()) throws {
-        try NodeDatabase.touchNode(db, node: node, now: now, contact: contact)
+    public func touchNode(_ node: String, now: Int64, contact: NodeContactRecord) throws {
+        try HubDatabase.touchNode(db, node: node, now: now, contact: contact)
     }
 }
 
-/// What a node said about itself at a contact: its head seq, and its clock minus the hub's.
-public struct NodeContactRecord: Sendable, Hashable {
-    public var head: Int?
-    public var skewMs: Int64?
-
-    public init(head: Int? = nil, skewMs: Int64? = nil) {
-        self.head = head
-        self.skewMs = skewMs
-    }
-
-    /// From the request headers' text (`LienThong-Head`, `LienThong-Clock`); anything unreadable is
-    /// left out: a contact is advice, never a reason to refuse a request.
-    public init(head: String?, clock: String?, now: Int64) {
-        self.head = head.flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
-        self.skewMs = clock.flatMap { Int64($0) }.flatMap { NodeContactRecord.skew(remote: $0, local: now) }
-    }
-
-    /// `remote − local` for two Unix-millisecond clocks, or nil when `remote` is not a plausible
-    /// clock (before 2000 or after 2100): a peer's header must never crash or mislead the reader.
-    public static func skew(remote: Int64, local: Int64) -> Int64? {
-        guard (946_684_800_000...4_102_444_800_000).contains(remote) else { return nil }
-        let (difference, overflow) = remote.subtractingReportingOverflow(local)
-        return overflow ? nil : difference
-    }
-}
-
-extension NodeDatabase {
+extension HubDatabase {
     static func touchNode(_ db: Database, node: String, now: Int64, contact: NodeContactRecord) throws {
         try db.execute(
             sql: """
@@ -226,26 +214,7 @@ extension NodeDatabase {
     }
 
     /// Runs `work` in one IMMEDIATE hub write transaction. Nothing of it is kept if `work` throws.
-    public func hubTransaction<T>(_ operation: String, _ work: (HubTransaction) throws -> T) throws(StoreError) -> T {
-        try immediateTransaction(operation) { db in try work(HubTransaction(db: db)) }
-    }
-
-    static func fetchVisible(_ db: Database, dossier: String) throws -> [(position: Int, event: Event)] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT position, canonical FROM event WHERE dossier = ?
-                    AND position NOT IN (SELECT eventPosition FROM quarantine) ORDER BY position
-                """,
-            arguments: [dossier])
-        return try rows.map { row in (row["position"], try decodeStored(row["canonical"])) }
-    }
-
-    static func decodeStored(_ data: Data) throws -> Event {
-        do {
-            return try Event(bytes: Array(data))
-        } catch {
-            throw StoreError.malformedFile(path: "event log", reason: "\(error); run `lienthong node log verify`")
-        }
+    public func hubTransaction<T>(_ operation: String, _ work: (SQLiteHubTransaction) throws -> T) throws(StoreError) -> T {
+        try immediateTransaction(operation) { db in try work(SQLiteHubTransaction(db: db)) }
     }
 }

@@ -15,7 +15,7 @@ public struct BackupSummary: Sendable {
     public let bytes: Int
 }
 
-extension NodeDatabase {
+extension EventLogDatabase {
     /// Copies the database to a new file at `path` with SQLite's online backup API, from one read
     /// snapshot: writers go on meanwhile, and the copy holds a prefix of the log as it was when
     /// the backup started. The copy is written beside `path`, synced, then renamed into place, so
@@ -63,7 +63,7 @@ extension NodeDatabase {
     }
 
     /// Flushes a file or directory to disk.
-    static func syncToDisk(path: String) throws(StoreError) {
+    public static func syncToDisk(path: String) throws(StoreError) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw StoreError.file(path: path, operation: "open for sync", reason: String(cString: strerror(errno))) }
         defer { close(fd) }

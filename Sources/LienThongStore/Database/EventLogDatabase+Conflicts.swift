@@ -26,7 +26,7 @@ public struct ConflictRow: Sendable, Hashable {
     }
 }
 
-extension NodeDatabase {
+extension EventLogDatabase {
     /// The conflicts the fold recorded, newest first: the open ones, or all.
     public func conflicts(openOnly: Bool, limit: Int = 1000) throws(StoreError) -> [ConflictRow] {
         try snapshot("read conflicts") { db in

@@ -54,7 +54,7 @@ public struct Publication: Sendable, Hashable {
     public var data: Data { Data(CanonicalJSON.encode(content)) }
 }
 
-extension NodeDatabase {
+extension EventLogDatabase {
     /// The newest publication of `kind` stored here by the one origin trusted to publish (this hub
     /// itself, or at a node the hub it is enrolled with), if any; newest by that hub's own order.
     public func latestPublication(_ kind: Publication.Kind) throws(StoreError) -> Publication? {
@@ -69,7 +69,7 @@ extension NodeDatabase {
     }
 
     /// The trusted publisher's publications of `kind`, newest first (by seq: one origin's own order).
-    static func fetchPublications(_ db: Database, _ kind: Publication.Kind, limit: Int = .max) throws -> [Publication] {
+    public static func fetchPublications(_ db: Database, _ kind: Publication.Kind, limit: Int = .max) throws -> [Publication] {
         guard let publisher = try publisher(db) else { return [] }
         let rows = try Data.fetchAll(
             db, sql: "SELECT canonical FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY seq DESC LIMIT ?",
@@ -88,44 +88,44 @@ extension NodeDatabase {
         try snapshot("read the published calendar and catalogue") { db in try Self.currentWorkflow(db, workflow) }
     }
 
-    static func currentWorkflow(_ db: Database, _ base: Workflow) throws -> Workflow {
+    public static func currentWorkflow(_ db: Database, _ base: Workflow) throws -> Workflow {
         var workflow = base
         guard let publisher = try publisher(db) else { return workflow }
         if let calendar = try newestParsed(db, .calendar, publisher: publisher, parse: { publication in
-            (try? WorkingCalendar.load(publication.data, file: "published calendar \(publication.event)")).map(Parsed.calendar)
+            (try? WorkingCalendar.load(publication.data, file: "published calendar \(publication.event)")).map(ParsedPublication.calendar)
         }), case .calendar(let parsed) = calendar {
             workflow.calendar = parsed
         }
         if let catalogue = try newestParsed(db, .catalogue, publisher: publisher, parse: { publication in
-            (try? ProcedureCatalogue.load(publication.data, file: "published catalogue \(publication.event)")).map(Parsed.catalogue)
+            (try? ProcedureCatalogue.load(publication.data, file: "published catalogue \(publication.event)")).map(ParsedPublication.catalogue)
         }), case .catalogue(let parsed) = catalogue {
             workflow.catalogue = parsed
         }
         return workflow
     }
 
-    /// A publication as the workflow uses it.
-    enum Parsed: Sendable {
-        case calendar(WorkingCalendar)
-        case catalogue(ProcedureCatalogue)
-    }
-
-    /// Parsed publications by event hash: every dossier write reads the newest publication, and
-    /// parsing a 10–60 KiB file each time would sit on the write path. An event's hash names its
-    /// content for good, so entries never go stale; one per publication ever read.
-    static let parsedPublications = NIOLockedValueBox<[String: Parsed]>([:])
-
     /// The newest publication of `kind` by `publisher`, parsed (from the cache when its hash was
     /// read before), or nil when there is none or this version cannot read it.
-    static func newestParsed(_ db: Database, _ kind: Publication.Kind, publisher: String, parse: (Publication) -> Parsed?) throws -> Parsed? {
+    static func newestParsed(_ db: Database, _ kind: Publication.Kind, publisher: String, parse: (Publication) -> ParsedPublication?) throws -> ParsedPublication? {
         guard
             let hash = try String.fetchOne(
                 db, sql: "SELECT hash FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY seq DESC LIMIT 1",
                 arguments: [kind.eventType, publisher])
         else { return nil }
-        if let cached = parsedPublications.withLockedValue({ $0[hash] }) { return cached }
+        if let cached = ParsedPublication.cache.withLockedValue({ $0[hash] }) { return cached }
         guard let publication = try fetchPublications(db, kind, limit: 1).first, let parsed = parse(publication) else { return nil }
-        parsedPublications.withLockedValue { $0[hash] = parsed }
+        ParsedPublication.cache.withLockedValue { $0[hash] = parsed }
         return parsed
     }
+}
+
+/// A publication as the workflow uses it.
+enum ParsedPublication: Sendable {
+    case calendar(WorkingCalendar)
+    case catalogue(ProcedureCatalogue)
+
+    /// Parsed publications by event hash: every dossier write reads the newest publication, and
+    /// parsing a 10–60 KiB file each time would sit on the write path. An event's hash names its
+    /// content for good, so entries never go stale; one per publication ever read.
+    static let cache = NIOLockedValueBox<[String: ParsedPublication]>([:])
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongStore
 
 /// A suspected clone at the hub (DESIGN §5): two machines write as one origin with interleaved
 /// histories. While it is open the hub holds every batch of the origin as evidence; the operator
@@ -55,7 +56,7 @@ public struct CloneSuspicion: Sendable, Hashable {
     }
 }
 
-extension NodeDatabase {
+extension HubDatabase {
     /// Hub: the clone suspicions, open ones first, newest first.
     public func cloneSuspicions(openOnly: Bool) throws(StoreError) -> [CloneSuspicion] {
         try snapshot("read clone suspicions") { db in try Self.fetchCloneSuspicions(db, openOnly: openOnly) }
@@ -113,7 +114,7 @@ extension NodeDatabase {
         origin: String, keep epoch: String, by operatorName: String, now: Int64, closeOnly: Bool = false
     ) throws(StoreError) -> CloneSuspicion {
         try immediateTransaction("settle a suspected clone") { db in
-            let transaction = HubTransaction(db: db)
+            let transaction = SQLiteHubTransaction(db: db)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cloneSuspicion WHERE origin = ? AND resolvedAt IS NULL", arguments: [origin])
             else {
                 throw StoreError.refused("no suspected clone of \(origin) is open (see `lienthong hub fork list --all`)")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongStore
 
 #if canImport(Glibc)
     import Glibc
@@ -40,7 +41,7 @@ public struct HubRecovery: Sendable, Hashable {
     }
 }
 
-extension NodeDatabase {
+extension HubDatabase {
     /// Records that this hub's database was just restored from `backup` (`lienthong hub restore`):
     /// until every active node has returned the hub's own events it holds, the hub's own writes are
     /// refused. A recovery the backup itself had open is closed as superseded.
@@ -55,7 +56,7 @@ extension NodeDatabase {
             let id = Int(db.lastInsertedRowID)
             // No active node can hold what the backup lacks: nothing to wait for.
             if try Self.fetchWaitingNodes(db, recovery: id).isEmpty {
-                try HubTransaction(db: db).finishRecovery(id, by: "no active commune", reappended: 0, now: now)
+                try SQLiteHubTransaction(db: db).finishRecovery(id, by: "no active commune", reappended: 0, now: now)
             }
             return id
         }
@@ -115,9 +116,9 @@ extension NodeDatabase {
     }
 }
 
-extension HubTransaction {
+extension SQLiteHubTransaction {
     /// The open recovery, if the hub is taking its own events back.
-    public func openRecovery() throws -> HubRecovery? { try NodeDatabase.fetchRecovery(db, openOnly: true) }
+    public func openRecovery() throws -> HubRecovery? { try HubDatabase.fetchRecovery(db, openOnly: true) }
 
     /// Keeps every proven returned event beyond the head as evidence (those that continue the
     /// chain are then stored from here; the others wait for their predecessor). The first copy of
@@ -134,7 +135,7 @@ extension HubTransaction {
     public func returned(recovery: Int, afterSeq: Int) throws -> [Event] {
         try Data.fetchAll(
             db, sql: "SELECT canonical FROM hubReturned WHERE recovery = ? AND seq > ? ORDER BY seq", arguments: [recovery, afterSeq]
-        ).map { try NodeDatabase.decodeStored($0) }
+        ).map { try HubDatabase.decodeStored($0) }
     }
 
     /// Records that `node` has returned every event of the hub it holds (up to `held`).
@@ -147,7 +148,7 @@ extension HubTransaction {
             arguments: [recovery, node, held, now])
     }
 
-    public func waitingNodes(recovery: Int) throws -> [String] { try NodeDatabase.fetchWaitingNodes(db, recovery: recovery) }
+    public func waitingNodes(recovery: Int) throws -> [String] { try HubDatabase.fetchWaitingNodes(db, recovery: recovery) }
 
     public func finishRecovery(_ id: Int, by: String, reappended: Int, now: Int64) throws {
         try db.execute(
@@ -177,7 +178,7 @@ public struct HubRestoreSummary: Sendable {
     public var waitingFor: [String]
 }
 
-extension NodeDatabase {
+extension HubDatabase {
     /// Replaces the hub database at `path` with the backup at `backup` and opens a recovery
     /// (DESIGN §5): the hub must not be running (a heartbeat fresh within three beats from a live
     /// process refuses);
@@ -194,7 +195,7 @@ extension NodeDatabase {
         // them, so nothing routed after the restore lands on a position a node already holds.
         var feedEnds: [(node: String, end: Int)] = []
         if fileManager.fileExists(atPath: path) {
-            let current = try NodeDatabase(path: path)
+            let current = try HubDatabase(path: path)
             let (identity, beat) = try current.snapshot("read the hub before a restore") { db in (try fetchIdentity(db), try fetchHeartbeat(db)) }
             feedEnds = try current.snapshot("read the feeds before a restore") { db in
                 try String.fetchAll(db, sql: "SELECT node FROM hubNode UNION SELECT node FROM feedBase").map { ($0, try fetchFeedEnd(db, node: $0)) }
@@ -217,7 +218,7 @@ extension NodeDatabase {
         }
         let restored: (identity: LocalIdentity, events: Int, ownHead: Int)
         do {
-            let database = try NodeDatabase(path: staging)
+            let database = try HubDatabase(path: staging)
             guard let identity = try database.identity() else {
                 throw StoreError.refused("\(backup) holds no identity: it is not a LienThong database; nothing was changed")
             }
@@ -233,7 +234,7 @@ extension NodeDatabase {
             // The recovery is recorded before the files are swapped: a crash after the swap must
             // never leave a restored hub that writes decisions at seqs the nodes hold.
             try database.immediateTransaction("continue the feeds after a restore") { db in
-                for (node, end) in feedEnds { try HubTransaction(db: db).rebaseFeed(node: node, after: end) }
+                for (node, end) in feedEnds { try SQLiteHubTransaction(db: db).rebaseFeed(node: node, after: end) }
             }
             _ = try database.startHubRecovery(backup: backup, hub: identity.origin, now: now)
             try database.writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
@@ -272,7 +273,7 @@ extension NodeDatabase {
         }
         let directory = (path as NSString).deletingLastPathComponent
         try syncToDisk(path: directory.isEmpty ? "." : directory)
-        let database = try NodeDatabase(path: path)
+        let database = try HubDatabase(path: path)
         guard let recovery = try database.hubRecovery() else { throw StoreError.missingIdentity }
         return HubRestoreSummary(
             hub: restored.identity.origin, events: restored.events, ownHead: restored.ownHead, keptAs: keptAs, recovery: Int(recovery.startedAt),

@@ -1,6 +1,20 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongStore
+import LienThongWire
+
+/// Why an enrolment was refused.
+public enum EnrolmentRefusal: Error, Sendable, Hashable {
+    case unknownToken
+    case tokenUsed
+    case tokenExpired
+    case otherNode(String)
+    case keyConflict
+    /// The node holds an active credential: a token issued before it was enrolled (or
+    /// revoked) must not replace that machine silently.
+    case alreadyEnrolled
+}
 
 /// A page of a node's feed as stored: entries after `since`, and the feed's end.
 public struct FeedSlice: Sendable {
@@ -8,7 +22,7 @@ public struct FeedSlice: Sendable {
     public var end: Int
 }
 
-extension NodeDatabase {
+extension HubDatabase {
     // MARK: Enrolment and credentials
 
     /// Records a one-time enrolment token for `node` (by its SHA-256) and makes the node known, in
@@ -27,18 +41,6 @@ extension NodeDatabase {
             try db.execute(sql: "INSERT OR IGNORE INTO hubNode (node) VALUES (?)", arguments: [node])
             return true
         }
-    }
-
-    /// Why an enrolment was refused.
-    public enum EnrolmentRefusal: Error, Sendable, Hashable {
-        case unknownToken
-        case tokenUsed
-        case tokenExpired
-        case otherNode(String)
-        case keyConflict
-        /// The node holds an active credential: a token issued before it was enrolled (or
-        /// revoked) must not replace that machine silently.
-        case alreadyEnrolled
     }
 
     /// Redeems a one-time token: records the node's key for its epoch and its credential (by
@@ -141,7 +143,7 @@ extension NodeDatabase {
     /// - Returns: the feed's end now.
     public func rebaseFeed(node: String, after since: Int) throws(StoreError) -> Int {
         try immediateTransaction("continue a feed after a restore") { db in
-            try HubTransaction(db: db).rebaseFeed(node: node, after: since)
+            try SQLiteHubTransaction(db: db).rebaseFeed(node: node, after: since)
             return try Self.fetchFeedEnd(db, node: node)
         }
     }
@@ -152,19 +154,6 @@ extension NodeDatabase {
             try db.execute(sql: "UPDATE hubNode SET delivered = MAX(delivered, ?) WHERE node = ?", arguments: [since, node])
             try Self.touchNode(db, node: node, now: now, contact: contact)
         }
-    }
-
-    /// `origin`'s stored events from `fromSeq`, at most `limit`.
-    public func events(origin: String, fromSeq: Int, limit: Int = .max) throws(StoreError) -> [Event] {
-        try snapshot("read an origin's events") { db in try Self.fetchEvents(db, origin: origin, fromSeq: fromSeq, limit: limit) }
-    }
-
-    /// At most `limit` events of `origin` from `fromSeq`, decoded, by seq.
-    static func fetchEvents(_ db: Database, origin: String, fromSeq: Int, limit: Int = .max) throws -> [Event] {
-        try Data.fetchAll(
-            db, sql: "SELECT canonical FROM event WHERE origin = ? AND seq >= ? ORDER BY seq LIMIT ?",
-            arguments: [origin, fromSeq, min(limit, Int(Int32.max))]
-        ).map { try decodeStored($0) }
     }
 
     /// The quarantined events and why.
@@ -191,35 +180,9 @@ extension NodeDatabase {
             return (projected, stored)
         }
     }
-
-    /// Folds the dossiers touched by up to `limit` stored events after the projector's position,
-    /// each dossier once, from its not-quarantined events, and advances the position, in one
-    /// transaction (DESIGN §3, last bullet).
-    /// - Returns: the number of events passed and of dossiers refolded.
-    @discardableResult
-    public func project(limit: Int = 5_000) throws(StoreError) -> (events: Int, dossiers: Int) {
-        try immediateTransaction("project stored events") { db in
-            let from = try Int.fetchOne(db, sql: "SELECT position FROM projector WHERE id = 1") ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT position, dossier FROM event WHERE position > ? ORDER BY position LIMIT ?", arguments: [from, limit])
-            guard let last = rows.last?["position"] as Int? else { return (0, 0) }
-            var dossiers: [String] = []
-            var seen: Set<String> = []
-            for row in rows {
-                if let code = row["dossier"] as String?, seen.insert(code).inserted { dossiers.append(code) }
-            }
-            for code in dossiers {
-                let visible = try Self.fetchVisible(db, dossier: code).map(\.event)
-                if visible.isEmpty { continue }
-                try Self.refreshProjection(db, code: code, events: visible)
-            }
-            try db.execute(sql: "UPDATE projector SET position = ? WHERE id = 1", arguments: [last])
-            return (rows.count, dossiers.count)
-        }
-    }
 }
 
-extension NodeDatabase {
+extension HubDatabase {
     /// Puts this hub's newest published calendar and catalogue in `node`'s feed if they are not
     /// there yet: a commune enrolled after a publication gets it with its first pull.
     static func deliverPublications(_ db: Database, to node: String, now: Int64) throws {
@@ -235,6 +198,6 @@ extension NodeDatabase {
             if delivered != true { positions.append(position) }
         }
         guard !positions.isEmpty else { return }
-        try HubTransaction(db: db).appendToFeed(node: node, eventPositions: positions.sorted(), now: now)
+        try SQLiteHubTransaction(db: db).appendToFeed(node: node, eventPositions: positions.sorted(), now: now)
     }
 }

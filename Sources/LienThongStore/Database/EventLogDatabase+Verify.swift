@@ -22,7 +22,7 @@ public struct VerificationReport: Sendable {
     public var firstProblem: ChainVerifier.Problem? { problems.first }
 }
 
-extension NodeDatabase {
+extension EventLogDatabase {
     /// Walks every stored chain on one snapshot and proves each event:
     ///
     /// - every event's bytes, hash and fields; a chain with checkpoints (the node's own; every
@@ -52,7 +52,9 @@ extension NodeDatabase {
                 }
             }
 
-            var signedByPage = try Self.verifiedFeedEntries(db, node: own, keys: keys, report: &report)
+            // A node holds the hub's signed pages and its sync cursor; a hub holds neither.
+            let syncs = try db.tableExists("feedPage")
+            var signedByPage = syncs ? try Self.verifiedFeedEntries(db, node: own, keys: keys, report: &report) : [:]
 
             var checkpointedThrough: [String: Int] = [:]
             var checkpointed: Set<String> = []
@@ -135,7 +137,7 @@ extension NodeDatabase {
                 let seq = Int(parts.last ?? "") ?? 0
                 report.problems.append(.init(origin: origin, seq: seq, reason: "a signed feed page names this event, but the log does not hold it"))
             }
-            if let own, let acknowledged = try Int.fetchOne(db, sql: "SELECT storedSeq FROM syncCursor WHERE id = 1"),
+            if syncs, let own, let acknowledged = try Int.fetchOne(db, sql: "SELECT storedSeq FROM syncCursor WHERE id = 1"),
                 acknowledged > (report.heads[own]?.seq ?? 0)
             {
                 let head = report.heads[own]?.seq ?? 0
@@ -189,5 +191,13 @@ extension NodeDatabase {
             for entry in entries where !movedAside.contains(entry.hash) { signed[entry.origin + "/" + String(entry.seq)] = entry.hash }
         }
         return signed
+    }
+
+    /// The summary of the stored feed page `(since, upTo]` of `node`'s feed: its entries as stored.
+    static func fetchPageSummary(_ db: Database, node: String, since: Int, upTo: Int) throws -> PageSignature.Summary {
+        let entries = try Row.fetchAll(
+            db, sql: "SELECT position, origin, seq, hash FROM feedEntry WHERE position > ? AND position <= ? ORDER BY position", arguments: [since, upTo]
+        ).map { PageSignature.Entry(position: $0["position"], origin: $0["origin"], seq: $0["seq"], hash: $0["hash"]) }
+        return PageSignature.Summary(node: node, since: since, to: upTo, entries: entries)
     }
 }

@@ -1,0 +1,109 @@
+import LienThongCore
+import LienThongStore
+import LienThongWire
+import ServiceLifecycle
+
+/// ``HubStore`` on one SQLite file (a ``HubDatabase``): the embedded default, for one `hub run`
+/// process. Its operations are the database's; this type only says which ones make the store.
+public struct SQLiteHubStore: HubStore {
+    /// The database, for what is particular to SQLite (backup, restore) and for tests.
+    public let database: HubDatabase
+
+    public init(_ database: HubDatabase) {
+        self.database = database
+    }
+
+    /// Opens (creating if needed) the hub database file at `path`.
+    public init(path: String) throws(StoreError) {
+        self.init(try HubDatabase(path: path))
+    }
+
+    /// A new empty store in memory (for tests).
+    public static func inMemory() throws(StoreError) -> SQLiteHubStore {
+        SQLiteHubStore(try HubDatabase.inMemory())
+    }
+
+    /// Nothing to run: the file is opened at init and every write is synchronous. Waits for the
+    /// service group's shutdown.
+    public func run() async throws {
+        try? await gracefulShutdown()
+    }
+
+    public func transaction<T>(_ operation: String, _ work: (any HubTransaction) throws -> T) throws(StoreError) -> T {
+        try database.immediateTransaction(operation) { db in try work(SQLiteHubTransaction(db: db)) }
+    }
+
+    public func identity() throws(StoreError) -> LocalIdentity? { try database.identity() }
+
+    public func addEnrolmentToken(node: String, tokenHash: String, now: Int64, expiresAt: Int64, replace: Bool) throws(StoreError) -> Bool {
+        try database.addEnrolmentToken(node: node, tokenHash: tokenHash, now: now, expiresAt: expiresAt, replace: replace)
+    }
+
+    public func redeemEnrolment(
+        node: String, tokenHash: String, epoch: String, publicKey: String, credentialHash: String, now: Int64
+    ) throws(StoreError) -> Result<Void, EnrolmentRefusal> {
+        try database.redeemEnrolment(node: node, tokenHash: tokenHash, epoch: epoch, publicKey: publicKey, credentialHash: credentialHash, now: now)
+    }
+
+    public func node(credentialHash: String) throws(StoreError) -> (node: String, revokedAt: Int64?)? {
+        try database.node(credentialHash: credentialHash)
+    }
+
+    public func revokeNode(_ node: String, now: Int64) throws(StoreError) -> Bool { try database.revokeNode(node, now: now) }
+
+    public func feedEnd(node: String) throws(StoreError) -> Int { try database.feedEnd(node: node) }
+
+    public func feed(node: String, since: Int, limit: Int) throws(StoreError) -> FeedSlice {
+        try database.feed(node: node, since: since, limit: limit)
+    }
+
+    public func rebaseFeed(node: String, after since: Int) throws(StoreError) -> Int { try database.rebaseFeed(node: node, after: since) }
+
+    public func recordPull(node: String, since: Int, now: Int64, contact: NodeContactRecord) throws(StoreError) {
+        try database.recordPull(node: node, since: since, now: now, contact: contact)
+    }
+
+    public func events(origin: String, fromSeq: Int, limit: Int) throws(StoreError) -> [Event] {
+        try database.events(origin: origin, fromSeq: fromSeq, limit: limit)
+    }
+
+    public func head(origin: String) throws(StoreError) -> (seq: Int, hash: String)? { try database.head(origin: origin) }
+
+    public func checkpoints(origin: String, seqs: ClosedRange<Int>) throws(StoreError) -> [Checkpoint] {
+        try database.checkpoints(origin: origin, seqs: seqs)
+    }
+
+    public func originKeys(origin: String) throws(StoreError) -> [String: String] { try database.originKeys(origin: origin) }
+
+    public func pullHeads(node: String, hub: String) throws(StoreError) -> (stored: Int, hubHead: Int, recovery: Int?) {
+        try database.pullHeads(node: node, hub: hub)
+    }
+
+    public func projectorProgress() throws(StoreError) -> (projected: Int, stored: Int) { try database.projectorProgress() }
+
+    public func lastEventPosition() throws(StoreError) -> Int { try database.lastEventPosition() }
+
+    public func dossier(_ code: String) throws(StoreError) -> DossierState? { try database.dossier(code) }
+
+    public func quarantined() throws(StoreError) -> [(event: Event, reason: String)] { try database.quarantined() }
+
+    public func beat(now: Int64, pid: Int32, intervalMs: Int64) throws(StoreError) { try database.beat(now: now, pid: pid, intervalMs: intervalMs) }
+
+    public func statusFacts(now: Int64) throws(StoreError) -> HubStatusFacts { try database.hubStatusFacts(now: now) }
+
+    public func nodeStatuses() throws(StoreError) -> [HubNodeStatus] { try database.hubNodeStatuses() }
+
+    public func undelivered(dossier code: String) throws(StoreError) -> [(node: String, origin: String, seq: Int, type: String, at: Int64)] {
+        try database.undelivered(dossier: code)
+    }
+
+    public func cloneSuspicions(openOnly: Bool) throws(StoreError) -> [CloneSuspicion] { try database.cloneSuspicions(openOnly: openOnly) }
+
+    public func resolveClone(origin: String, keep epoch: String, by operatorName: String, now: Int64, closeOnly: Bool) throws(StoreError)
+        -> CloneSuspicion
+    {
+        try database.resolveClone(origin: origin, keep: epoch, by: operatorName, now: now, closeOnly: closeOnly)
+    }
+
+    public func recovery() throws(StoreError) -> HubRecovery? { try database.hubRecovery() }
+}
