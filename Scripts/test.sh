@@ -44,6 +44,9 @@ Scripts/demo.sh
 # The simulation's budget of 200 seeds, split (issue 29): the fixed seeds 1-100, then 100 fresh
 # seeds on every run, from the commit being tested, so a failure replays from its commit. A failure
 # in either fails CI like any other. Seeds that once failed run in SimulationTests.
+echo "== the README's short tour, exactly as written (Scripts/readme-tour.sh)"
+Scripts/readme-tour.sh
+
 echo "== deterministic simulation: fixed seeds 1-100, every fault kind (Scripts/simulate.sh)"
 Scripts/simulate.sh --seeds 100
 

@@ -350,7 +350,7 @@ import Testing
     @Test func aWaitingLongPollHasItsPositionDeliveredOnArrival() async throws {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let (hub, node, sync, code) = try await Self.forwardedToTheDistrict(in: root)
+        let (hub, _, sync, code) = try await Self.forwardedToTheDistrict(in: root)
         _ = try hub.service.perform(.accept, on: code, actor: "pb-tiepnhan-01", wallMilliseconds: { UInt64(Date().timeIntervalSince1970 * 1000) })
         // The node reads its feed from the start: the hub has delivered nothing past 0 so far.
         let client = sync.client

@@ -36,7 +36,6 @@ import Testing
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         let prepared = try LiveHub.makeService(directory: root.appendingPathComponent("hub"))
-        let service = prepared.service
         // A stopped clock: no token comes back during the test, however slow the machine.
         let frozen = Int64(Date().timeIntervalSince1970 * 1000)
         let hub = try await LiveHub.serve(prepared, lookupLimiter: LookupLimiter(perMinute: 8, clock: { frozen }))

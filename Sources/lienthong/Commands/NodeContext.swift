@@ -35,7 +35,7 @@ struct NodeContext {
 
     /// The folded state of dossier `code`; an unknown code is a message and exit code 64.
     func dossier(_ code: String) throws -> DossierState {
-        guard let state = try database.dossier(code) else {
+        guard let state = try log.dossier(code) else {
             FileHandle.standardError.write(Data("error: unknown dossier code \(code); list dossiers with `lienthong dossier list`\n".utf8))
             throw ExitCode(64)
         }
