@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 
 Scripts/install-deps.sh
 
+echo "== format: swift format lint --strict (the project's style is .swift-format; fix with swift format format -i -r Sources Tests)"
+swift format lint --strict --recursive Sources Tests
+
 echo "== build (debug, with tests)"
 swift build --build-tests
 

@@ -37,6 +37,8 @@ func files(under paths: ArraySlice<String>) -> [String] {
 
 #if LIENTHONG_LIBFUZZER
     /// libFuzzer's entry point when the program has its own main (compiler-rt's FuzzerInterface.h).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // The C symbol's own name, declared for Swift.
     @_silgen_name("LLVMFuzzerRunDriver")
     func LLVMFuzzerRunDriver(
         _ argc: UnsafeMutablePointer<CInt>,

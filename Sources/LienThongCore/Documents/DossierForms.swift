@@ -161,8 +161,8 @@ public enum DossierForms {
 
     /// Phiếu xin lỗi và hẹn lại ngày trả kết quả, for the dossier's last extension.
     public static func apology(_ state: DossierState, events: [Event], names: Names) throws(Unavailable) -> PrintedDocument {
-        guard let extension_ = lastApplied("dossier.extended", state: state, events: events),
-            let newAppointment = extension_.body["appointment"]?.integerValue.map(Int64.init)
+        guard let lastExtension = lastApplied("dossier.extended", state: state, events: events),
+            let newAppointment = lastExtension.body["appointment"]?.integerValue.map(Int64.init)
         else {
             throw Unavailable(description: "dossier \(state.code) has no new appointment (write one with `lienthong dossier extend`)")
         }
@@ -170,7 +170,7 @@ public enum DossierForms {
         var previous: Int64?
         let byID = Dictionary(events.map { (DossierFold.id($0), $0) }, uniquingKeysWith: { first, _ in first })
         for step in state.history where step.result == .applied {
-            if step.event == DossierFold.id(extension_) { break }
+            if step.event == DossierFold.id(lastExtension) { break }
             guard let event = byID[step.event] else { continue }
             if ["dossier.received", "dossier.supplementReceived", "dossier.extended"].contains(event.type),
                 let appointment = event.body["appointment"]?.integerValue
@@ -178,8 +178,8 @@ public enum DossierForms {
                 previous = Int64(appointment)
             }
         }
-        let at = DossierFold.at(extension_)
-        let office = officeName(extension_.origin, state: state, names: names)
+        let at = DossierFold.at(lastExtension)
+        let office = officeName(lastExtension.origin, state: state, names: names)
         let receiving = Self.office(state)
         var blocks: [PrintedDocument.Block] = [
             .heading(left: [office.uppercased()], right: PrintedDocument.motto + [dateLine(at)]),
@@ -194,13 +194,13 @@ public enum DossierForms {
         if let previous { blocks.append(.field("Hẹn trả kết quả", dateTime(previous))) }
         blocks += [
             .paragraph("Tuy nhiên đến nay, \(office) chưa trả kết quả giải quyết hồ sơ của Ông/Bà."),
-            .field("Lý do", extension_.body["reason"]?.stringValue ?? ""),
+            .field("Lý do", lastExtension.body["reason"]?.stringValue ?? ""),
             .paragraph(
                 "Sự chậm trễ này đã gây phiền hà cho Ông/Bà. \(office) xin lỗi Ông/Bà và sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà vào \(dateTime(newAppointment)), tại Bộ phận tiếp nhận và trả kết quả, \(receiving)."
             ),
             .paragraph("Xin trân trọng cảm ơn./."),
             .blank,
-            .signatures([PrintedDocument.Signature(title: "THỦ TRƯỞNG CƠ QUAN", note: "(Ký, ghi rõ họ tên và đóng dấu)", name: names.staff(extension_.actor))]),
+            .signatures([PrintedDocument.Signature(title: "THỦ TRƯỞNG CƠ QUAN", note: "(Ký, ghi rõ họ tên và đóng dấu)", name: names.staff(lastExtension.actor))]),
         ]
         return PrintedDocument(title: "Phiếu xin lỗi và hẹn lại ngày trả kết quả \(state.code)", blocks: blocks)
     }
