@@ -27,7 +27,10 @@ public enum FuzzSeeds {
             // "Ghi chú: hồ sơ đủ" with its marks as combining characters (NFD), as some keyboards send.
             ("dossier.note", code, [:], ["text": "Ghi chu\u{301}: ho\u{302}\u{300} so\u{31b}\u{302} \u{111}u\u{309}", "at": .integer(Int(start) + 60_000)]),
             ("dossier.forwarded", code, ["huyen-hamthuanbac": 12], ["to": "huyen-hamthuanbac", "reason": "Liên thông lên huyện"]),
-            ("calendar.published", nil, [:], ["year": 2026, "daysOff": ["2026-04-30", "2026-05-01", "2026-09-02"], "escape": "tab\there \"quoted\" \\ \u{1}"]),
+            (
+                "calendar.published", nil, [:],
+                ["year": 2026, "daysOff": ["2026-04-30", "2026-05-01", "2026-09-02"], "escape": "tab\there \"quoted\" \\ \u{1}"]
+            ),
             ("dossier.resolved", code, ["tinh-binhthuan": 3], ["decision": "approved", "nested": ["a": [1, -2, 9_007_199_254_740_991, true, false, nil]]]),
         ]
         var events: [Event] = []
@@ -64,10 +67,16 @@ public enum FuzzSeeds {
         let pushBody = push(events).bytes
         switch target {
         case .eventDecoder:
-            return rows + [Array(#"{"v":1,"origin":"xa-23059","epoch":"5f3c1a7e9b2d4c6e8f0a1b2c3d4e5f60","seq":1,"hlc":"01a1ee5661e80001","seen":{},"type":"dossier.note","actor":"cb-tiepnhan-01","body":{"text":"Nguye\u0302\u0303n"},"prev":"0000000000000000000000000000000000000000000000000000000000000000","hash":"00"}"#.utf8)]
+            return rows + [
+                Array(
+                    #"{"v":1,"origin":"xa-23059","epoch":"5f3c1a7e9b2d4c6e8f0a1b2c3d4e5f60","seq":1,"hlc":"01a1ee5661e80001","seen":{},"type":"dossier.note","actor":"cb-tiepnhan-01","body":{"text":"Nguye\u0302\u0303n"},"prev":"0000000000000000000000000000000000000000000000000000000000000000","hash":"00"}"#
+                        .utf8)
+            ]
         case .canonicalEncoder:
             return rows + [
-                Array(#"{"b":[1,-2,true,false,null,"e\u0301"],"a":{"ễ":"x","\u1ec5x":1},"s":"\b\f\n\r\t\u0001\u001f\"\\\/","u":"\ud83d\ude00","n":-9007199254740991}"#.utf8),
+                Array(
+                    #"{"b":[1,-2,true,false,null,"e\u0301"],"a":{"ễ":"x","\u1ec5x":1},"s":"\b\f\n\r\t\u0001\u001f\"\\\/","u":"\ud83d\ude00","n":-9007199254740991}"#
+                        .utf8),
                 Array(#"  [ {} , [] , "" , 0 ]  "#.utf8),
             ]
         case .chainVerifier:

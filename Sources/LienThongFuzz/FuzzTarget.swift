@@ -217,7 +217,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let second = decide(again)
             guard second == verdict else {
                 throw FuzzFinding(
-                    .pushRequest, "a batch and the same batch read back from its bytes get different verdicts: \(String(describing: verdict).prefix(300)) / \(String(describing: second).prefix(300))")
+                    .pushRequest,
+                    "a batch and the same batch read back from its bytes get different verdicts: \(String(describing: verdict).prefix(300)) / \(String(describing: second).prefix(300))"
+                )
             }
             guard case .append(let events, let checkpoint, let stored) = verdict else { continue }
             guard let first = events.first, first.seq == 1, first.prev == Event.genesisHash, batch.base == Event.genesisHash,

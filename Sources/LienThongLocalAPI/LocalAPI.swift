@@ -172,7 +172,11 @@ public enum LocalAPI {
                     try node.database.receive(
                         intake, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) }, idempotency: idempotency
                     ) { write in
-                        early((201, CanonicalJSON.encode(["dossier": write.state.json, "receipt": .string(Receipt.text(write.state, staffNames: node.staffNames))])))
+                        early(
+                            (
+                                201,
+                                CanonicalJSON.encode(["dossier": write.state.json, "receipt": .string(Receipt.text(write.state, staffNames: node.staffNames))])
+                            ))
                     }
                 }
             }
@@ -263,7 +267,9 @@ public enum LocalAPI {
         case "refuse": return .refuse(reason: try fields.string("reason"))
         case "extend":
             let until = try fields.string("until")
-            guard let date = LocalDate(iso: until) else { throw LocalAPIError.badRequest("until: expected a date as yyyy-mm-dd; found \"\(until.prefix(40))\"") }
+            guard let date = LocalDate(iso: until) else {
+                throw LocalAPIError.badRequest("until: expected a date as yyyy-mm-dd; found \"\(until.prefix(40))\"")
+            }
             return .extend(until: date, reason: try fields.string("reason"))
         case "update-contact":
             let phone = try fields.optionalString("phone")
@@ -390,7 +396,6 @@ struct Body {
         guard let members = value.objectValue else { throw LocalAPIError.badRequest("body: expected a JSON object") }
         self.members = members
     }
-
 
     /// Refuses a member the request does not have: a client that sends `code`, `status` or
     /// `appointment` learns that the node sets them, instead of seeing them silently dropped.

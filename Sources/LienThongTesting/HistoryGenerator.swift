@@ -89,7 +89,9 @@ public struct HistoryGenerator {
 
         // Resolve an open conflict now and then (the owner or the hub operator).
         if let conflict = state.openConflicts.first, origin == state.owner || origin.hasPrefix("hub-"), chance(50) {
-            let body: JSONValue = ["at": .integer(Int(at)), "conflict": .string(conflict.id), "action": .string(chance(50) ? "apply" : "dismiss"), "note": "đã kiểm tra"]
+            let body: JSONValue = [
+                "at": .integer(Int(at)), "conflict": .string(conflict.id), "action": .string(chance(50) ? "apply" : "dismiss"), "note": "đã kiểm tra",
+            ]
             append(index, code: code, type: "conflict.resolved", body: body, seen: seen)
             return
         }

@@ -155,7 +155,8 @@ public struct LiveNode: Sendable {
     /// Receives a dossier of `procedure` at the counter; returns its code.
     @discardableResult
     public func receive(procedure: String = "1.001776", applicant: String = "Nguyễn Văn An") throws -> String {
-        let write = try database.receive(Fixtures.intake(procedure: procedure, applicant: applicant), actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: Self.wall)
+        let write = try database.receive(
+            Fixtures.intake(procedure: procedure, applicant: applicant), actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: Self.wall)
         guard let code = write.events.first?.dossier else { throw HarnessError(description: "the receipt wrote no dossier event") }
         return code
     }

@@ -60,11 +60,12 @@ public struct OpenAPIContract: Sendable {
     /// A router's routes in the document's form, "METHOD /path/{param}" (Hummingbird writes a
     /// capture as `:param`): what ``operations`` is compared with.
     public static func operations<Context: RequestContext>(of router: Router<Context>) -> Set<String> {
-        Set(router.routes.map { route in
-            let path = "\(route.path)".split(separator: "/", omittingEmptySubsequences: false)
-                .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-            return "\(route.method) \(path)"
-        })
+        Set(
+            router.routes.map { route in
+                let path = "\(route.path)".split(separator: "/", omittingEmptySubsequences: false)
+                    .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+                return "\(route.method) \(path)"
+            })
     }
 
     /// Everything about `exchanges` the document does not allow, one line each (empty: all conform).

@@ -65,8 +65,10 @@ public final class ProcessSite {
         _ node: String, agency: String, office: String, _ options: [String] = [], environment: [String: String] = [:], wrapper: [String] = []
     ) throws {
         try run(
-            ["node", "init", "--config", Fixtures.packageRoot.path + "/Config/node.example.json", "--node-id", node, "--agency", agency,
-             "--office", office, "--data-dir", directory(node)] + options, environment: environment, wrapper: wrapper)
+            [
+                "node", "init", "--config", Fixtures.packageRoot.path + "/Config/node.example.json", "--node-id", node, "--agency", agency,
+                "--office", office, "--data-dir", directory(node),
+            ] + options, environment: environment, wrapper: wrapper)
     }
 
     /// Starts `hub run` (on the same port as before, or a free one the first time) and waits for

@@ -65,7 +65,8 @@ struct BenchCommand: AsyncParsableCommand {
         say("== ceiling: the same event rows inserted straight into SQLite (WAL, synchronous=FULL, 2,000 a transaction)")
         let ceilingEvents = try Workload.events(communes: 1, total: total)
         let ceiling = try Ceiling.measure(ceilingEvents.flatMap(\.events), directory: root.appendingPathComponent("ceiling"))
-        results.add("ceiling", ["events": .integer(ceiling.events), "seconds": .string(format(ceiling.seconds)), "eventsPerSecond": .integer(Int(ceiling.rate))])
+        results.add(
+            "ceiling", ["events": .integer(ceiling.events), "seconds": .string(format(ceiling.seconds)), "eventsPerSecond": .integer(Int(ceiling.rate))])
         say("  \(ceiling.events) events in \(format(ceiling.seconds)) s: \(Int(ceiling.rate)) events/s")
 
         for communes in sizes {
@@ -142,7 +143,9 @@ extension BenchCommand {
         results.add("local-write", row(figures.localWrite).objectValue ?? [:])
         results.add("latency-commune-to-hub", row(figures.communeToHub).objectValue ?? [:])
         results.add("latency-decision-to-commune", row(figures.decisionToCommune).objectValue ?? [:])
-        say("  local write (POST /v1/dossiers): p50 \(format(Percentile.of(figures.localWrite, 50))) ms, p99 \(format(Percentile.of(figures.localWrite, 99))) ms")
+        say(
+            "  local write (POST /v1/dossiers): p50 \(format(Percentile.of(figures.localWrite, 50))) ms, p99 \(format(Percentile.of(figures.localWrite, 99))) ms"
+        )
         say(
             "  commune → hub stored: p50 \(format(Percentile.of(figures.communeToHub, 50))) ms, p99 \(format(Percentile.of(figures.communeToHub, 99))) ms (target p99 < 250 ms)"
         )
@@ -179,7 +182,8 @@ extension BenchCommand {
         var figures: [Int: Ingest.Figures] = [:]
         for size in [total / 2, total] {
             say("== replay: \(size) events from \(communes) communes into a fresh hub")
-            let replay = try await Ingest.measure(try Workload.events(communes: communes, total: size), directory: root.appendingPathComponent("replay-\(size)"))
+            let replay = try await Ingest.measure(
+                try Workload.events(communes: communes, total: size), directory: root.appendingPathComponent("replay-\(size)"))
             figures[size] = replay
             let perEvent = Double(replay.databaseBytes) / Double(replay.events)
             results.add(
@@ -195,7 +199,8 @@ extension BenchCommand {
         }
         if let small = figures[total / 2], let large = figures[total] {
             results.addGrowth(
-                "replay (stored and folded)", small: (total / 2, small.seconds + small.projectorSeconds), large: (total, large.seconds + large.projectorSeconds))
+                "replay (stored and folded)", small: (total / 2, small.seconds + small.projectorSeconds), large: (total, large.seconds + large.projectorSeconds)
+            )
         }
     }
 }
@@ -351,7 +356,10 @@ enum Breakdown {
         let token = try service.issueEnrolmentToken(node: commune.origin, now: now)
         _ = try service.enroll(EnrollRequest(node: commune.origin, token: token, epoch: commune.epoch, publicKey: commune.key.publicKey.hex), now: now)
         let bodies = try commune.batches.map { Data(try Gzip.compress(PushRequest(node: commune.origin, batches: [$0]).bytes)) }
-        var inflate = Duration.zero, parse = Duration.zero, decide = Duration.zero, push = Duration.zero
+        var inflate = Duration.zero
+        var parse = Duration.zero
+        var decide = Duration.zero
+        var push = Duration.zero
         let clock = ContinuousClock()
         var head = ChainHead.empty
         for body in bodies {
@@ -472,7 +480,8 @@ enum CatchUp {
         try Workload.topology(communes: 1).write(to: topology)
         let agency = Workload.agencies(1)[0]
         let hub = try await LiveHub.serve(try LiveHub.makeService(directory: directory.appendingPathComponent("hub"), topology: topology))
-        let node = try LiveNode(directory: directory.appendingPathComponent("node"), origin: "xa-\(agency)", agency: agency, office: "UBND xã thử nghiệm", topology: topology)
+        let node = try LiveNode(
+            directory: directory.appendingPathComponent("node"), origin: "xa-\(agency)", agency: agency, office: "UBND xã thử nghiệm", topology: topology)
         let sync = try await node.enroll(with: hub)
         // Before the link went down: a tenth of the month's dossiers forwarded to the district.
         var forwarded: [String] = []
@@ -498,7 +507,8 @@ enum CatchUp {
         let decisions = try hub.database.head(origin: hub.service.identity.origin)?.seq ?? 0
         let wire = WireCounter()
         let counted = NodeSync(
-            database: node.database, client: HubClient(baseURL: hub.url, credential: sync.client.credential, node: node.identity.origin, timeout: 60) { wire.add($0) },
+            database: node.database,
+            client: HubClient(baseURL: hub.url, credential: sync.client.credential, node: node.identity.origin, timeout: 60) { wire.add($0) },
             key: node.key, identity: node.identity, link: sync.link, logger: Logger(label: "lienthong.bench-node"))
         let start = ContinuousClock.now
         try await counted.once()
@@ -536,4 +546,3 @@ final class WireCounter: Sendable {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
 }
-

@@ -81,14 +81,18 @@ enum LinkUp {
             }
             figures.localWrite.append((written - start).milliseconds)
             let seq = try node.database.head(origin: node.identity.origin)?.seq ?? 0
-            try await Eventually.poll(for: "the hub to store seq \(seq)", timeout: .seconds(10), interval: .milliseconds(1)) { (try hub.database.head(origin: node.identity.origin)?.seq ?? 0) >= seq }
+            try await Eventually.poll(for: "the hub to store seq \(seq)", timeout: .seconds(10), interval: .milliseconds(1)) {
+                (try hub.database.head(origin: node.identity.origin)?.seq ?? 0) >= seq
+            }
             figures.communeToHub.append((ContinuousClock.now - start).milliseconds)
 
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...250, using: &generator)))
             let decided = ContinuousClock.now
             let write = try hub.service.perform(.resolve(approved: true, reason: ""), on: forwarded[index], actor: "ld-ubnd-huyen", wallMilliseconds: wall)
             let hubSeq = write.events.map(\.seq).max() ?? 0
-            try await Eventually.poll(for: "the commune to hold the decision", timeout: .seconds(10), interval: .milliseconds(1)) { (try node.database.head(origin: hubOrigin)?.seq ?? 0) >= hubSeq }
+            try await Eventually.poll(for: "the commune to hold the decision", timeout: .seconds(10), interval: .milliseconds(1)) {
+                (try node.database.head(origin: hubOrigin)?.seq ?? 0) >= hubSeq
+            }
             figures.decisionToCommune.append((ContinuousClock.now - decided).milliseconds)
         }
         await group.triggerGracefulShutdown()

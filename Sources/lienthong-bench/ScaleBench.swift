@@ -18,7 +18,8 @@ import Synchronization
 /// an enrolment token per synthetic commune and writes them, with its port, to `--ready-file` once
 /// it listens.
 struct ServeHubCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve-hub", abstract: "A benchmark hub in its own process (used by the scale measurement).", shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "serve-hub", abstract: "A benchmark hub in its own process (used by the scale measurement).", shouldDisplay: false)
 
     // Not `--directory`: the root command's option of that name would take it.
     @Option var hubDirectory: String
@@ -157,7 +158,9 @@ enum Scale {
                                 if (response as? HTTPURLResponse)?.statusCode == 200 {
                                     tally.counts.withLock { $0.pushes += 1 }
                                 } else {
-                                    tally.failed("push of \(origin): \((response as? HTTPURLResponse)?.statusCode ?? 0) \(String(decoding: data.prefix(200), as: UTF8.self))")
+                                    tally.failed(
+                                        "push of \(origin): \((response as? HTTPURLResponse)?.statusCode ?? 0) \(String(decoding: data.prefix(200), as: UTF8.self))"
+                                    )
                                 }
                             } catch {
                                 tally.failed("push of \(origin): \(error)")
@@ -178,7 +181,9 @@ enum Scale {
                         do {
                             let (data, response) = try await session.data(for: request)
                             guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-                                tally.failed("pull of \(origin): \((response as? HTTPURLResponse)?.statusCode ?? 0) \(String(decoding: data.prefix(200), as: UTF8.self))")
+                                tally.failed(
+                                    "pull of \(origin): \((response as? HTTPURLResponse)?.statusCode ?? 0) \(String(decoding: data.prefix(200), as: UTF8.self))"
+                                )
                                 try? await Task.sleep(for: .seconds(1))
                                 continue
                             }

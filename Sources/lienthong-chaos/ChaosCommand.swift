@@ -27,7 +27,9 @@ struct ChaosCommand: ParsableCommand {
         say("seed \(seed) (repeat a run with --seed \(seed))")
         let wanted = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let scenarios = Scenario.all.filter { scenario in wanted.map { $0.contains(String(scenario.number)) || $0.contains(scenario.name) } ?? true }
-        guard !scenarios.isEmpty else { throw ValidationError("--only: no scenario named \(only ?? ""); expected numbers or names of \(Scenario.all.map(\.name))") }
+        guard !scenarios.isEmpty else {
+            throw ValidationError("--only: no scenario named \(only ?? ""); expected numbers or names of \(Scenario.all.map(\.name))")
+        }
         var failures: [String] = []
         for scenario in scenarios {
             say("== \(scenario.number) \(scenario.name): \(scenario.summary)")
@@ -44,7 +46,9 @@ struct ChaosCommand: ParsableCommand {
                     say("  control run: planted bug \(bug.rawValue) (\(scenario.controlMeaning)); it must fail")
                     var random = SeededGenerator(seed: seed &+ UInt64(scenario.number) &+ 1000)
                     do {
-                        let figures = try watched("the control run of \(scenario.name)") { try scenario.run(Scenario.Options(quick: quick, control: bug), &random) }
+                        let figures = try watched("the control run of \(scenario.name)") {
+                            try scenario.run(Scenario.Options(quick: quick, control: bug), &random)
+                        }
                         say("  CONTROL PASSED, which it must not: \(figures)")
                         failures.append("\(scenario.name): the control run with \(bug.rawValue) passed")
                     } catch let violation as Violation where violation.kind == scenario.controlKind {
@@ -98,7 +102,10 @@ struct Scenario: Sendable {
     var controlKind: Violation.Kind
     var run: @Sendable (Options, inout SeededGenerator) throws -> String
 
-    static let all: [Scenario] = [NodeKill.scenario, HubKill.scenario, Ambiguous.scenario, SlowLink.scenario, Partition.scenario, DiskFull.scenario, IOError.scenario, ClockSkew.scenario, Security.scenario]
+    static let all: [Scenario] = [
+        NodeKill.scenario, HubKill.scenario, Ambiguous.scenario, SlowLink.scenario, Partition.scenario, DiskFull.scenario, IOError.scenario, ClockSkew.scenario,
+        Security.scenario,
+    ]
 }
 
 /// An invariant that does not hold (or a run that could not finish), and which kind it is.

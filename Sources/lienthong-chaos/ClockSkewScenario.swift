@@ -20,7 +20,9 @@ enum ClockSkew {
         controlKind: .diverged
     ) { options, random in try run(options, &random) }
 
-    static let communes = [("xa-23059", "23059", "UBND thị trấn Ma Lâm", "-1d", -86_400_000), ("xa-23062", "23062", "UBND thị trấn Phú Long", "+1d", 86_400_000)]
+    static let communes = [
+        ("xa-23059", "23059", "UBND thị trấn Ma Lâm", "-1d", -86_400_000), ("xa-23062", "23062", "UBND thị trấn Phú Long", "+1d", 86_400_000),
+    ]
 
     static func run(_ options: Scenario.Options, _ random: inout SeededGenerator) throws -> String {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/faketime") else {
@@ -51,8 +53,12 @@ enum ClockSkew {
                 guard let code = receipt.stdout.split(whereSeparator: \.isWhitespace).map(String.init).first(where: { $0.hasPrefix(agency + "-") }) else {
                     throw Violation("dossier receive at \(node) printed no dossier code: \(receipt.stdout.prefix(300))")
                 }
-                try site.run(["dossier", "process", code, "--to", "cb-tuphap-01", "--actor", "cb-tiepnhan-01", "--data-dir", site.directory(node)], environment: environment, wrapper: clock)
-                try site.run(["dossier", "forward", code, "--to", "597", "--actor", "cb-tuphap-01", "--data-dir", site.directory(node)], environment: environment, wrapper: clock)
+                try site.run(
+                    ["dossier", "process", code, "--to", "cb-tuphap-01", "--actor", "cb-tiepnhan-01", "--data-dir", site.directory(node)],
+                    environment: environment, wrapper: clock)
+                try site.run(
+                    ["dossier", "forward", code, "--to", "597", "--actor", "cb-tuphap-01", "--data-dir", site.directory(node)], environment: environment,
+                    wrapper: clock)
                 forwards.append((node, code))
             }
             let codes = clerk.finish()
@@ -75,7 +81,8 @@ enum ClockSkew {
             try Eventually.wait(for: "\(code)'s result at \(node)", timeout: .seconds(120), interval: .milliseconds(100)) {
                 try database.dossier(code)?.status == .resolved
             }
-            try site.run(["dossier", "return", code, "--actor", "cb-tiepnhan-01", "--data-dir", site.directory(node)], environment: environment,
+            try site.run(
+                ["dossier", "return", code, "--actor", "cb-tiepnhan-01", "--data-dir", site.directory(node)], environment: environment,
                 wrapper: ["/usr/bin/faketime", "-f", communes.first { $0.0 == node }!.3])
         }
         try Invariants.waitForConvergence(site, names, timeout: .seconds(120))
@@ -95,7 +102,9 @@ enum ClockSkew {
         let hub = try site.hubDatabase()
         for (node, code) in forwards {
             guard let state = try hub.dossier(code) else { throw Violation(.diverged, "\(code) of \(node) is not at the hub") }
-            guard state.status == .returned else { throw Violation(.diverged, "\(code) of \(node) is \(state.status?.rawValue ?? "nil") at the hub, not returned") }
+            guard state.status == .returned else {
+                throw Violation(.diverged, "\(code) of \(node) is \(state.status?.rawValue ?? "nil") at the hub, not returned")
+            }
         }
         for database in try [hub as any EventLogDatabase] + names.map({ try site.database($0) as any EventLogDatabase }) {
             let open = try database.conflicts(openOnly: false).count
@@ -122,8 +131,10 @@ enum ClockSkew {
 
     /// `dossier receive` of a procedure the district decides (1.001776).
     static func receiveArguments(_ directory: String, applicant: String) -> [String] {
-        ["dossier", "receive", "--actor", "cb-tiepnhan-01", "--procedure", "1.001776", "--applicant", applicant, "--id-number", "060185004321",
-         "--phone", "0987 654 321", "--address", "thôn Lâm Hòa", "--document", "Tờ khai đề nghị trợ cấp xã hội", "--channel", "counter",
-         "--data-dir", directory]
+        [
+            "dossier", "receive", "--actor", "cb-tiepnhan-01", "--procedure", "1.001776", "--applicant", applicant, "--id-number", "060185004321",
+            "--phone", "0987 654 321", "--address", "thôn Lâm Hòa", "--document", "Tờ khai đề nghị trợ cấp xã hội", "--channel", "counter",
+            "--data-dir", directory,
+        ]
     }
 }

@@ -54,7 +54,9 @@ enum IOError {
             if status == 201 {
                 // Acknowledged although the disk fails: it had better be saved (the control's bug
                 // answers 201 with a made-up dossier).
-                guard let code = try? JSONParser.parse(Array(body))["dossier"]?["code"]?.stringValue else { throw Violation("a 201 without a dossier: \(text)") }
+                guard let code = try? JSONParser.parse(Array(body))["dossier"]?["code"]?.stringValue else {
+                    throw Violation("a 201 without a dossier: \(text)")
+                }
                 acknowledged.append(code)
                 continue
             }
@@ -72,7 +74,8 @@ enum IOError {
         for request in refused {
             let (status, body) = try Exchanges.send(request)
             guard status == 201, let code = try? JSONParser.parse(Array(body))["dossier"]?["code"]?.stringValue else {
-                throw Violation("a refused receipt sent again after the disk recovered answered \(status): \(String(decoding: body.prefix(300), as: UTF8.self))")
+                throw Violation(
+                    "a refused receipt sent again after the disk recovered answered \(status): \(String(decoding: body.prefix(300), as: UTF8.self))")
             }
             retried.append(code)
         }
@@ -88,7 +91,8 @@ enum IOError {
         let saved = try DiskFull.savedDossiers(site.directory(node) + "/node.sqlite")
         let expected = Set(before + retried + after)
         guard saved == expected, expected.count == before.count + refused.count + after.count else {
-            throw Violation(.diverged, "the node holds \(saved.count) dossiers; \(expected.count) were acknowledged (a refused request saved twice, or one lost)")
+            throw Violation(
+                .diverged, "the node holds \(saved.count) dossiers; \(expected.count) were acknowledged (a refused request saved twice, or one lost)")
         }
         // After the lost-acknowledgement checks, so that the control fails on those first.
         guard !refused.isEmpty else { throw Violation("no receipt was refused while the syncs were to fail: the fault did not happen") }

@@ -30,7 +30,8 @@ enum Invariants {
             throw Violation(.diverged, "\(node): the node holds \(local.count) of its events, the hub \(stored.count)")
         }
         for (mine, theirs) in zip(local, stored) where mine.seq != theirs.seq || mine.hash != theirs.hash {
-            throw Violation(.diverged, "\(node) seq \(mine.seq): the hub holds \(theirs.seq) with hash \(theirs.hash.prefix(12)), the node \(mine.hash.prefix(12))")
+            throw Violation(
+                .diverged, "\(node) seq \(mine.seq): the hub holds \(theirs.seq) with hash \(theirs.hash.prefix(12)), the node \(mine.hash.prefix(12))")
         }
         return local.count
     }
@@ -80,7 +81,9 @@ enum Invariants {
         for node in nodes {
             for (code, hash) in try site.database(node).stateHashes() {
                 guard let theirs = hub[code] else { throw Violation(.diverged, "dossier \(code) of \(node) is not at the hub") }
-                guard theirs == hash else { throw Violation(.diverged, "dossier \(code): state hash \(hash.prefix(12)) at \(node), \(theirs.prefix(12)) at the hub") }
+                guard theirs == hash else {
+                    throw Violation(.diverged, "dossier \(code): state hash \(hash.prefix(12)) at \(node), \(theirs.prefix(12)) at the hub")
+                }
                 compared += 1
             }
         }

@@ -69,7 +69,9 @@ enum HubKill {
         control: .hubAckBeforeCommit, controlMeaning: "the hub answers a push before its transaction commits", controlKind: .lostAcknowledged
     ) { options, random in try run(options, &random) }
 
-    static let communes = [("xa-23059", "23059", "UBND thị trấn Ma Lâm"), ("xa-23062", "23062", "UBND thị trấn Phú Long"), ("xa-23065", "23065", "UBND xã La Dạ")]
+    static let communes = [
+        ("xa-23059", "23059", "UBND thị trấn Ma Lâm"), ("xa-23062", "23062", "UBND thị trấn Phú Long"), ("xa-23065", "23065", "UBND xã La Dạ"),
+    ]
 
     static func run(_ options: Scenario.Options, _ random: inout SeededGenerator) throws -> String {
         let kills = options.quick ? 5 : 100

@@ -155,7 +155,8 @@ enum SlowLink {
         controlKind: .serverError
     ) { options, random in try run(options, &random) }
 
-    static let faults = #"{"latency_ms": 500, "jitter_ms": 100, "bandwidth_bytes_per_second": 32000, "reset_probability": 0.3, "drop_response_probability": 0.3}"#
+    static let faults =
+        #"{"latency_ms": 500, "jitter_ms": 100, "bandwidth_bytes_per_second": 32000, "reset_probability": 0.3, "drop_response_probability": 0.3}"#
 
     static func run(_ options: Scenario.Options, _ random: inout SeededGenerator) throws -> String {
         // At a clerk's pace (one receipt every 0.2 s), so that many small pushes cross the link;
@@ -167,7 +168,8 @@ enum SlowLink {
         let down = run.stats["bytes_server_to_client"] ?? 0
         let lost = (run.stats["dropped_responses"] ?? 0) + (run.stats["resets"] ?? 0)
         guard lost > 0 else { throw Violation("the proxy lost no exchange: the fault did not happen") }
-        return "\(run.receipts.count) receipts saved in \(format(run.written)) s; \(run.stored) events at the hub, each once, \(format(run.seconds)) s after the first; "
+        return
+            "\(run.receipts.count) receipts saved in \(format(run.written)) s; \(run.stored) events at the hub, each once, \(format(run.seconds)) s after the first; "
             + "\(up) bytes up and \(down) down (\(format(Double(up + down) / Double(run.stored))) a stored event, long-polls included); "
             + "\(run.stats["dropped_responses"] ?? 0) answers dropped after the hub applied the request, \(run.stats["resets"] ?? 0) resets, "
             + "\(run.stats["connections"] ?? 0) connections; \(run.dossiers) dossiers at one state hash"
@@ -239,7 +241,9 @@ enum Partition {
         try Invariants.intact(site.hubDirectory + "/hub.sqlite", "the hub")
         for (node, codes) in acknowledged {
             let database = try site.database(node)
-            for code in codes where try database.dossier(code) == nil { throw Violation(.lostAcknowledged, "dossier \(code) of \(node) was acknowledged but is not saved") }
+            for code in codes where try database.dossier(code) == nil {
+                throw Violation(.lostAcknowledged, "dossier \(code) of \(node) was acknowledged but is not saved")
+            }
         }
         let dossiers = try Invariants.sameState(site, names)
         return "\(communes.count) communes cut off for \(format(cutFor.seconds)) s while each received \(perDay) dossiers "

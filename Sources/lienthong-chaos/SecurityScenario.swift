@@ -82,8 +82,10 @@ enum Security {
         // What a client of the local API could change (the running daemon writes its sync tables).
         let clientData: Set<String> = ["event", "checkpoint", "dossierView", "dossierCounter", "conflictView", "handoverView", "apiReplay"]
         let localBefore = try digest(site.directory(victim.0) + "/node.sqlite", only: clientData)
-        let localCredentials: [(String, String?)] = [("no credential", nil), ("garbage", "garbage-token-0123456789abcdef0123456789"),
-                                                     ("another commune's", b.token), ("revoked", oldToken)]
+        let localCredentials: [(String, String?)] = [
+            ("no credential", nil), ("garbage", "garbage-token-0123456789abcdef0123456789"),
+            ("another commune's", b.token), ("revoked", oldToken),
+        ]
         var refused = log.count
         for (what, token) in localCredentials {
             for (method, path, body) in [
@@ -100,15 +102,21 @@ enum Security {
         let good = a.token
         try log.expect([404], "local API: another commune's dossier by path", "GET", api + "/v1/dossiers/\(otherCodes[0])", bearer: good, leaking: [])
         try log.expect([404], "local API: another commune's receipt by path", "GET", api + "/v1/dossiers/\(otherCodes[0])/receipt", bearer: good, leaking: [])
-        for (field, value) in [("code", "\"23059-261122-9999\""), ("status", "\"10\""), ("appointment", "1"), ("receivedAt", "1"), ("hlc", "\"0\""), ("origin", "\"xa-23062\"")] {
+        for (field, value) in [
+            ("code", "\"23059-261122-9999\""), ("status", "\"10\""), ("appointment", "1"), ("receivedAt", "1"), ("hlc", "\"0\""), ("origin", "\"xa-23062\""),
+        ] {
             let body = receipt.replacingOccurrences(of: "{", with: "{\"\(field)\":\(value),", options: .anchored)
             try log.expect([400], "local API: server-owned field \(field) in a receipt", "POST", api + "/v1/dossiers", bearer: good, body: body, leaking: [])
-            try log.expect([400], "local API: server-owned field \(field) in an action", "POST", api + "/v1/dossiers/\(victimCodes[0])/note", bearer: good,
+            try log.expect(
+                [400], "local API: server-owned field \(field) in an action", "POST", api + "/v1/dossiers/\(victimCodes[0])/note", bearer: good,
                 body: #"{"actor":"cb-tiepnhan-01","text":"x",""# + field + "\":" + value + "}", leaking: [])
         }
-        try log.expect([413], "local API: a 2 MiB body", "POST", api + "/v1/dossiers", bearer: good, body: String(repeating: " ", count: 2 << 20) + receipt, leaking: [])
-        try log.expect([400], "local API: JSON nested 100,000 deep", "POST", api + "/v1/dossiers", bearer: good, body: String(repeating: "[", count: 100_000), leaking: [])
-        try log.expect([400, 413, 422], "local API: a 900 KB applicant name", "POST", api + "/v1/dossiers", bearer: good,
+        try log.expect(
+            [413], "local API: a 2 MiB body", "POST", api + "/v1/dossiers", bearer: good, body: String(repeating: " ", count: 2 << 20) + receipt, leaking: [])
+        try log.expect(
+            [400], "local API: JSON nested 100,000 deep", "POST", api + "/v1/dossiers", bearer: good, body: String(repeating: "[", count: 100_000), leaking: [])
+        try log.expect(
+            [400, 413, 422], "local API: a 900 KB applicant name", "POST", api + "/v1/dossiers", bearer: good,
             body: receipt.replacingOccurrences(of: "Kẻ Lạ", with: String(repeating: "A", count: 900_000)), leaking: [])
         let localAfter = try digest(site.directory(victim.0) + "/node.sqlite", only: clientData)
         guard localAfter == localBefore else { throw Violation(.breach, "refused local-API requests changed rows in \(victim.0)'s database") }
@@ -130,42 +138,67 @@ enum Security {
         ]
         for (what, token, statuses) in hubCredentials {
             // The victim named in the query (path), in the body, and as the reader of a cursor.
-            try log.expect(statuses, "hub, \(what): pull of \(victim.0)'s feed (query)", "GET", hub + "/v1/sync/pull?node=\(victim.0)&since=0&limit=500", bearer: token, leaking: victimData)
-            try log.expect(statuses, "hub, \(what): own events of \(victim.0) (query)", "GET", hub + "/v1/sync/own?node=\(victim.0)&fromSeq=1&limit=500", bearer: token, leaking: victimData)
-            try log.expect(statuses, "hub, \(what): push as \(victim.0) (body)", "POST", hub + "/v1/sync/push", bearer: token, body: pushForVictim, leaking: victimData)
-            try log.expect(statuses + [400], "hub, \(what): return as \(victim.0) (body)", "POST", hub + "/v1/sync/return", bearer: token, body: returnForVictim, leaking: victimData)
+            try log.expect(
+                statuses, "hub, \(what): pull of \(victim.0)'s feed (query)", "GET", hub + "/v1/sync/pull?node=\(victim.0)&since=0&limit=500", bearer: token,
+                leaking: victimData)
+            try log.expect(
+                statuses, "hub, \(what): own events of \(victim.0) (query)", "GET", hub + "/v1/sync/own?node=\(victim.0)&fromSeq=1&limit=500", bearer: token,
+                leaking: victimData)
+            try log.expect(
+                statuses, "hub, \(what): push as \(victim.0) (body)", "POST", hub + "/v1/sync/push", bearer: token, body: pushForVictim, leaking: victimData)
+            try log.expect(
+                statuses + [400], "hub, \(what): return as \(victim.0) (body)", "POST", hub + "/v1/sync/return", bearer: token, body: returnForVictim,
+                leaking: victimData)
             if token == nil || what != "another commune's" {
                 try log.expect([401], "hub, \(what): pull from cursor 0", "GET", hub + "/v1/sync/pull?since=0&limit=500", bearer: token, leaking: victimData)
                 try log.expect([401], "hub, \(what): own from seq 1", "GET", hub + "/v1/sync/own?fromSeq=1&limit=500", bearer: token, leaking: victimData)
             }
         }
         // Enrolment with {no token, garbage, another commune's credential, a used token}.
-        for (what, token) in [("no token", ""), ("garbage", "garbage-enrolment-token-0123456789"), ("another commune's credential", credential(other.0)),
-                              ("a used (revoked) token", enrolmentTokens[victim.0]!)] {
-            let body = String(decoding: CanonicalJSON.encode(EnrollRequest(node: victim.0, token: token, epoch: "e-security", publicKey: String(repeating: "0", count: 64)).json), as: UTF8.self)
-            try log.expect([400, 401, 403, 409], "hub enrolment as \(victim.0), \(what)", "POST", hub + "/v1/enroll", bearer: nil, body: body, leaking: victimData)
+        for (what, token) in [
+            ("no token", ""), ("garbage", "garbage-enrolment-token-0123456789"), ("another commune's credential", credential(other.0)),
+            ("a used (revoked) token", enrolmentTokens[victim.0]!),
+        ] {
+            let body = String(
+                decoding: CanonicalJSON.encode(
+                    EnrollRequest(node: victim.0, token: token, epoch: "e-security", publicKey: String(repeating: "0", count: 64)).json), as: UTF8.self)
+            try log.expect(
+                [400, 401, 403, 409], "hub enrolment as \(victim.0), \(what)", "POST", hub + "/v1/enroll", bearer: nil, body: body, leaking: victimData)
         }
         refused += log.count - hubStart
-        try log.expect([404], "citizen lookup of \(victim.0)'s dossier with wrong digits", "GET", hub + "/v1/lookup?code=\(victimCodes[0])&id=0000", bearer: nil, leaking: victimData)
+        try log.expect(
+            [404], "citizen lookup of \(victim.0)'s dossier with wrong digits", "GET", hub + "/v1/lookup?code=\(victimCodes[0])&id=0000", bearer: nil,
+            leaking: victimData)
         // Limits, with a good credential.
         let good0 = credential(other.0)
-        try log.expect([413], "hub: a 5 MiB push body", "POST", hub + "/v1/sync/push", bearer: good0, body: String(repeating: " ", count: 5 << 20) + "{}", leaking: [])
-        let many = "{\"node\":\"\(other.0)\",\"batches\":[{\"events\":[" + Array(repeating: "{}", count: 2_001).joined(separator: ",") + "],\"checkpoint\":{}}]}"
+        try log.expect(
+            [413], "hub: a 5 MiB push body", "POST", hub + "/v1/sync/push", bearer: good0, body: String(repeating: " ", count: 5 << 20) + "{}", leaking: [])
+        let many =
+            "{\"node\":\"\(other.0)\",\"batches\":[{\"events\":[" + Array(repeating: "{}", count: 2_001).joined(separator: ",") + "],\"checkpoint\":{}}]}"
         try log.expect([400, 413], "hub: 2,001 events in one batch", "POST", hub + "/v1/sync/push", bearer: good0, body: many, leaking: [])
-        try log.expect([400], "hub: JSON nested 100,000 deep", "POST", hub + "/v1/sync/push", bearer: good0, body: String(repeating: "[", count: 100_000), leaking: [])
-        try log.expect([400, 413], "hub: a 3 MiB string", "POST", hub + "/v1/sync/push", bearer: good0,
+        try log.expect(
+            [400], "hub: JSON nested 100,000 deep", "POST", hub + "/v1/sync/push", bearer: good0, body: String(repeating: "[", count: 100_000), leaking: [])
+        try log.expect(
+            [400, 413], "hub: a 3 MiB string", "POST", hub + "/v1/sync/push", bearer: good0,
             body: "{\"node\":\"" + String(repeating: "A", count: 3 << 20) + "\",\"batches\":[]}", leaking: [])
         let bomb = try Gzip.compress([UInt8](repeating: UInt8(ascii: " "), count: 256 << 20))
-        try log.expect([413], "hub: a gzip bomb (\(bomb.count / 1024) KiB inflating to 256 MiB)", "POST", hub + "/v1/sync/push", bearer: good0, data: Data(bomb), gzip: true, leaking: [])
+        try log.expect(
+            [413], "hub: a gzip bomb (\(bomb.count / 1024) KiB inflating to 256 MiB)", "POST", hub + "/v1/sync/push", bearer: good0, data: Data(bomb),
+            gzip: true, leaking: [])
         let hubAfter = try digest(hubLog, skipping: ["heartbeat"])
         guard hubAfter == hubBefore else { throw Violation(.breach, "refused hub requests changed rows in the hub's database") }
 
         // The other commune's own feed from cursor 0: served, and none of the victim's data in it.
-        try log.expect([200], "hub, \(other.0)'s own credential: its feed from cursor 0", "GET", hub + "/v1/sync/pull?since=0&limit=500", bearer: good0, leaking: victimData)
-        try log.expect([200], "hub, \(other.0)'s own credential: its own events", "GET", hub + "/v1/sync/own?fromSeq=1&limit=500", bearer: good0, leaking: victimData)
+        try log.expect(
+            [200], "hub, \(other.0)'s own credential: its feed from cursor 0", "GET", hub + "/v1/sync/pull?since=0&limit=500", bearer: good0,
+            leaking: victimData)
+        try log.expect(
+            [200], "hub, \(other.0)'s own credential: its own events", "GET", hub + "/v1/sync/own?fromSeq=1&limit=500", bearer: good0, leaking: victimData)
 
         // Secrets in the logs, and the files' modes.
-        for (name, output) in [("hub run", site.hub?.stderr ?? ""), ("node run of \(victim.0)", a.process.stderr), ("node run of \(other.0)", b.process.stderr)] {
+        for (name, output) in [
+            ("hub run", site.hub?.stderr ?? ""), ("node run of \(victim.0)", a.process.stderr), ("node run of \(other.0)", b.process.stderr),
+        ] {
             if let (secret, _) = secrets.first(where: { output.contains($0.value) }) { throw Violation(.breach, "\(name)'s log holds \(secret)") }
         }
         var files = [site.hubDirectory + "/hub.key"]
@@ -203,7 +236,8 @@ enum Security {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         return try queue.read { db in
             var text = ""
-            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") where !skipping.contains(table) && only.map({ $0.contains(table) }) ?? true {
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            where !skipping.contains(table) && only.map({ $0.contains(table) }) ?? true {
                 text += "\(table)\n"
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") { text += row.description + "\n" }
             }
@@ -257,7 +291,9 @@ struct Exchanges {
             done.signal()
         }.resume()
         done.wait()
-        guard let result else { throw Violation("\(request.httpMethod ?? "") \(request.url?.absoluteString ?? ""): no answer: \(failure.map { "\($0)" } ?? "")") }
+        guard let result else {
+            throw Violation("\(request.httpMethod ?? "") \(request.url?.absoluteString ?? ""): no answer: \(failure.map { "\($0)" } ?? "")")
+        }
         return result
     }
 }
@@ -294,7 +330,9 @@ enum SlowHeaders {
             if closedByPeer() || !send("X-Slow-\(index): a\r\n") {
                 let seconds = (ContinuousClock.now - start).seconds
                 // The servers' deadline for a first head is 10 s (RequestHeadDeadline).
-                guard seconds <= 15 else { throw Violation(.breach, "the server at port \(port) held a trickling client for \(format(seconds)) s, past its 10 s deadline") }
+                guard seconds <= 15 else {
+                    throw Violation(.breach, "the server at port \(port) held a trickling client for \(format(seconds)) s, past its 10 s deadline")
+                }
                 return seconds
             }
         }

@@ -91,7 +91,9 @@ struct SimulateCommand: ParsableCommand {
                 if expectFailure { break }
             }
         }
-        print("runs: \(runs), events stored at the hub: \(events), seconds per seed: " + String(format: "%.2f (slowest %.2f)", seconds / Double(max(1, runs)), slowest))
+        print(
+            "runs: \(runs), events stored at the hub: \(events), seconds per seed: "
+                + String(format: "%.2f (slowest %.2f)", seconds / Double(max(1, runs)), slowest))
         let kinds = Simulation.FaultKind.allCases.filter { hubRestores || $0 != .restoreHub }
         print("faults injected: " + kinds.map { "\($0.rawValue)=\(totals[$0] ?? 0)" }.joined(separator: " "))
         print("heals: \(heals) forks healed at nodes, \(settledClones) suspected clones settled by the operator")

@@ -6,7 +6,9 @@ import Logging
 @main
 struct LienThongCommand: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
-        var subcommands: [any ParsableCommand.Type] = [NodeCommand.self, StatusCommand.self, DossierCommand.self, ReportCommand.self, ConflictsCommand.self, HubCommand.self, DemoCommand.self]
+        var subcommands: [any ParsableCommand.Type] = [
+            NodeCommand.self, StatusCommand.self, DossierCommand.self, ReportCommand.self, ConflictsCommand.self, HubCommand.self, DemoCommand.self,
+        ]
         #if DEBUG
             subcommands.append(DevCommand.self)
         #endif

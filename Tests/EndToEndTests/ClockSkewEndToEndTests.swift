@@ -26,7 +26,8 @@ import Testing
     @discardableResult
     static func run(_ arguments: [String], _ clock: Clock, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let result = try CLIProcess.run(arguments, environment: ["DONT_FAKE_MONOTONIC": "1"], wrapper: clock.wrapper)
-        #expect(result.status == 0, "faketime -f \(clock.offset) lienthong \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.status == 0, "faketime -f \(clock.offset) lienthong \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
         return result.stdout
     }
 
@@ -44,8 +45,10 @@ import Testing
         var codes: [String: String] = [:]
         for (node, agency, office, clock) in communes {
             try Self.run(
-                ["node", "init", "--config", Fixtures.packageRoot.path + "/Config/node.example.json", "--node-id", node, "--agency", agency,
-                 "--office", office, "--data-dir", site.dir(node)], clock)
+                [
+                    "node", "init", "--config", Fixtures.packageRoot.path + "/Config/node.example.json", "--node-id", node, "--agency", agency,
+                    "--office", office, "--data-dir", site.dir(node),
+                ], clock)
             let token = try site.run(["hub", "enroll", node, "--data-dir", site.hubDir]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             try Self.run(["node", "enroll", "--hub", site.url, "--token", token, "--data-dir", site.dir(node)], clock)
             let receipt = try Self.run(DossierEndToEndTests.receiveArguments(dataDir: site.dir(node)), clock)
@@ -85,7 +88,10 @@ import Testing
 
         // The skew, measured at every contact: in `hub nodes`, and CRITICAL in both statuses.
         let nodes = try JSONParser.parse(site.run(["hub", "nodes", "--json", "--data-dir", site.hubDir]).stdout)
-        guard case .array(let rows)? = nodes["nodes"] else { Issue.record("hub nodes --json: \(nodes)"); return }
+        guard case .array(let rows)? = nodes["nodes"] else {
+            Issue.record("hub nodes --json: \(nodes)")
+            return
+        }
         let skews = Dictionary(uniqueKeysWithValues: rows.compactMap { row in row["node"]?.stringValue.map { ($0, row["skewMs"]?.integerValue) } })
         // Node minus hub: the machine a day behind is −1 day (to within the time a contact takes).
         #expect((skews["xa-23059"] ?? nil).map { abs($0 + 86_400_000) < 120_000 } == true, "\(skews)")
@@ -97,7 +103,8 @@ import Testing
         #expect(hubStatus.status == 2, "\(hubStatus.stdout)")
         #expect(try Self.finding("clock-skew", in: hubStatus.stdout)?["level"]?.stringValue == "CRITICAL", "\(hubStatus.stdout)")
         for (node, _, _, clock) in communes {
-            let status = try CLIProcess.run(["status", "--json", "--data-dir", site.dir(node)], environment: ["DONT_FAKE_MONOTONIC": "1"], wrapper: clock.wrapper)
+            let status = try CLIProcess.run(
+                ["status", "--json", "--data-dir", site.dir(node)], environment: ["DONT_FAKE_MONOTONIC": "1"], wrapper: clock.wrapper)
             // (No daemon runs here, so the exit code is CRITICAL anyway; the finding's level is the check.)
             #expect(status.status == 2, "\(node): \(status.stdout)")
             #expect(try Self.finding("clock-skew", in: status.stdout)?["level"]?.stringValue == "CRITICAL", "\(node): \(status.stdout)")

@@ -60,7 +60,10 @@ import Testing
         let state = try JSONParser.parse(Array(json.stdout.trimmingCharacters(in: .newlines).utf8))
         #expect(state["status"]?.stringValue == "forwarded")
         #expect(state["owner"]?.stringValue == "hub-597")
-        guard case .array(let handovers)? = state["handovers"] else { Issue.record("no handovers"); return }
+        guard case .array(let handovers)? = state["handovers"] else {
+            Issue.record("no handovers")
+            return
+        }
         #expect(handovers.count == 2)
         #expect(handovers.allSatisfy { $0["completedAt"]?.integerValue != nil && $0["outcome"]?.stringValue != nil })
 
@@ -79,16 +82,21 @@ import Testing
 
     static let badInputs: [BadInput] = [
         BadInput(name: "missing applicant name", arguments: { node, _ in receiveArguments(node, dropping: "--applicant") }, message: "--applicant"),
-        BadInput(name: "unknown procedure code", arguments: { node, _ in receiveArguments(node, overriding: ["--procedure": "9.999999"]) }, message: "--procedure"),
+        BadInput(
+            name: "unknown procedure code", arguments: { node, _ in receiveArguments(node, overriding: ["--procedure": "9.999999"]) }, message: "--procedure"),
         BadInput(name: "actor not on the staff list", arguments: { node, _ in receiveArguments(node, overriding: ["--actor": "ke-gian"]) }, message: "--actor"),
         BadInput(name: "bad ID number", arguments: { node, _ in receiveArguments(node, overriding: ["--id-number": "12ab"]) }, message: "--id-number"),
         BadInput(
             name: "malformed date",
-            arguments: { node, code in ["dossier", "extend", code, "--data-dir", node.dataDir, "--actor", "cb-tiepnhan-01", "--until", "31/02/2027", "--reason", "chậm"] },
+            arguments: { node, code in
+                ["dossier", "extend", code, "--data-dir", node.dataDir, "--actor", "cb-tiepnhan-01", "--until", "31/02/2027", "--reason", "chậm"]
+            },
             message: "--until"),
         BadInput(
             name: "unknown dossier code",
-            arguments: { node, _ in ["dossier", "process", "23059-991231-0001", "--data-dir", node.dataDir, "--actor", "cb-tiepnhan-01", "--to", "cb-tuphap-01"] },
+            arguments: { node, _ in
+                ["dossier", "process", "23059-991231-0001", "--data-dir", node.dataDir, "--actor", "cb-tiepnhan-01", "--to", "cb-tuphap-01"]
+            },
             message: "unknown dossier code"),
         BadInput(
             name: "a transition the state forbids",

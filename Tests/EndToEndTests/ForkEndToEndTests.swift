@@ -77,7 +77,8 @@ import Testing
         try Eventually.wait(for: "the hub's projector to fold all 1,020 dossiers as the node does") { try hub.stateHashes() == states }
         // The offline work applies to the re-issued dossiers: both hand-overs of the first ten.
         let handled = try recodedTo.map { code in try #require(try local.dossier(code)) }
-        #expect(handled.filter { $0.handovers.last?.toActor == "ct-ubnd" && $0.handovers.count == 3 }.count == 10, "\(handled.map { $0.handovers.map(\.toActor) })")
+        #expect(
+            handled.filter { $0.handovers.last?.toActor == "ct-ubnd" && $0.handovers.count == 3 }.count == 10, "\(handled.map { $0.handovers.map(\.toActor) })")
         #expect(handled.filter { $0.handovers.last?.toActor == "cb-tuphap-01" && $0.handovers.count == 2 }.count == 10)
         #expect(Set(handled.map(\.applicant.name)) == Set((1...20).map { "Nguyễn Thị Hoa \($0)" }))
 
@@ -85,7 +86,10 @@ import Testing
         let status = try CLIProcess.run(["status", "--json", "--data-dir", node])
         let report = try JSONParser.parse(status.stdout)
         #expect(report["facts"]?["lastHeal"]?["summary"] != nil, "\(status.stdout)")
-        guard case .array(let findings)? = report["findings"] else { Issue.record("no findings: \(status.stdout)"); return }
+        guard case .array(let findings)? = report["findings"] else {
+            Issue.record("no findings: \(status.stdout)")
+            return
+        }
         #expect(findings.contains { $0["code"]?.stringValue == "fork-healed" }, "\(status.stdout)")
         #expect(try site.run(["node", "log", "verify", "--data-dir", node]).stdout.hasPrefix("OK"))
         #expect(site.hub?.terminate() == 0)
@@ -138,7 +142,10 @@ extension ForkEndToEndTests {
         let listed = try site.run(["hub", "fork", "list", "--json", "--data-dir", site.hubDir]).stdout
         let suspicion = try JSONParser.parse(listed.trimmingCharacters(in: .newlines))
         #expect(suspicion["origin"]?.stringValue == origin)
-        guard case .array(let sides)? = suspicion["sides"] else { Issue.record("no sides: \(listed)"); return }
+        guard case .array(let sides)? = suspicion["sides"] else {
+            Issue.record("no sides: \(listed)")
+            return
+        }
         #expect(Set(sides.compactMap { $0["epoch"]?.stringValue }) == [epoch, copyEpoch], "\(listed)")
         // The copy's re-appended receipt and the `dossier.recoded` that re-issues its code.
         #expect(sides.first { $0["epoch"]?.stringValue == copyEpoch }?["held"]?.integerValue == 2, "\(listed)")
@@ -175,9 +182,13 @@ extension ForkEndToEndTests {
         let recoded = try site.database("copy").conflicts(openOnly: true)
         #expect(onCopy == onOriginal, "both machines issued the same next code")
         #expect(recoded.map(\.type) == ["dossier.recoded"], "the copy re-issues the code it reused")
-        let settled = try JSONParser.parse(site.run(["hub", "fork", "list", "--all", "--json", "--data-dir", site.hubDir]).stdout.trimmingCharacters(in: .newlines))
+        let settled = try JSONParser.parse(
+            site.run(["hub", "fork", "list", "--all", "--json", "--data-dir", site.hubDir]).stdout.trimmingCharacters(in: .newlines))
         #expect(settled["keptEpoch"]?.stringValue == copyEpoch)
-        guard case .array(let after)? = settled["sides"] else { Issue.record("no sides: \(settled)"); return }
+        guard case .array(let after)? = settled["sides"] else {
+            Issue.record("no sides: \(settled)")
+            return
+        }
         // The original's receipt written while held (its seq 3) is kept as evidence.
         #expect((after.first { $0["epoch"]?.stringValue == epoch }?["held"]?.integerValue ?? 0) >= 1, "\(settled)")
         try Eventually.wait(for: "the hub to fold the copy's dossiers as the copy does") {

@@ -174,7 +174,10 @@ import Testing
         #expect(retry.body == first.body)
         #expect(retry.header("Idempotent-Replayed") == "true")
         let list = try await api.call("GET", "/v1/dossiers")
-        guard case .array(let rows)? = list.json?["dossiers"] else { Issue.record("no list: \(list.text)"); return }
+        guard case .array(let rows)? = list.json?["dossiers"] else {
+            Issue.record("no list: \(list.text)")
+            return
+        }
         #expect(rows.count == 1)
         #expect(try api.eventCount == 1)
 
@@ -225,9 +228,13 @@ import Testing
             "POST", "/v1/dossiers", body: .object((Self.intake.objectValue ?? [:]).merging(["appointment": 1, "code": "23059-261122-9999"]) { $1 }), key: "r4")
         #expect(serverOwned.status == 400 && serverOwned.json?["message"]?.stringValue?.hasPrefix("appointment: not a member") == true, "\(serverOwned.text)")
         let statusInAction = try await api.call("POST", "/v1/dossiers/\(code)/note", body: ["actor": "cb-tiepnhan-01", "text": "x", "status": "10"], key: "n0")
-        #expect(statusInAction.status == 400 && statusInAction.json?["message"]?.stringValue?.hasPrefix("status: not a member") == true, "\(statusInAction.text)")
-        let anotherActionsMember = try await api.call("POST", "/v1/dossiers/\(code)/note", body: ["actor": "cb-tiepnhan-01", "text": "x", "decision": "approved"], key: "n1")
-        #expect(anotherActionsMember.status == 400 && anotherActionsMember.json?["message"]?.stringValue?.hasPrefix("decision: not a member") == true, "\(anotherActionsMember.text)")
+        #expect(
+            statusInAction.status == 400 && statusInAction.json?["message"]?.stringValue?.hasPrefix("status: not a member") == true, "\(statusInAction.text)")
+        let anotherActionsMember = try await api.call(
+            "POST", "/v1/dossiers/\(code)/note", body: ["actor": "cb-tiepnhan-01", "text": "x", "decision": "approved"], key: "n1")
+        #expect(
+            anotherActionsMember.status == 400 && anotherActionsMember.json?["message"]?.stringValue?.hasPrefix("decision: not a member") == true,
+            "\(anotherActionsMember.text)")
         #expect(try api.eventCount == 1)
 
         let handed = try await api.call(

@@ -19,10 +19,11 @@ import Testing
         init() throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-e2e-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-            let result = try CLIProcess.run([
-                "node", "init", "--node-id", "xa-23059", "--agency", "23059", "--office", "UBND thị trấn Ma Lâm",
-                "--staff", Fixtures.staffExampleURL.path, "--data-dir", dataDir,
-            ] + Fixtures.configArguments)
+            let result = try CLIProcess.run(
+                [
+                    "node", "init", "--node-id", "xa-23059", "--agency", "23059", "--office", "UBND thị trấn Ma Lâm",
+                    "--staff", Fixtures.staffExampleURL.path, "--data-dir", dataDir,
+                ] + Fixtures.configArguments)
             guard result.status == 0 else { throw CLIFailure(result: result) }
         }
 
@@ -70,10 +71,11 @@ import Testing
         defer { node.remove() }
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: node.dataDir + "/node.key")[.posixPermissions] as? Int)
         #expect(mode & 0o777 == 0o600)
-        let again = try CLIProcess.run([
-            "node", "init", "--node-id", "xa-23059", "--agency", "23059", "--office", "UBND", "--staff", Fixtures.staffExampleURL.path,
-            "--data-dir", node.dataDir,
-        ] + Fixtures.configArguments)
+        let again = try CLIProcess.run(
+            [
+                "node", "init", "--node-id", "xa-23059", "--agency", "23059", "--office", "UBND", "--staff", Fixtures.staffExampleURL.path,
+                "--data-dir", node.dataDir,
+            ] + Fixtures.configArguments)
         #expect(again.status != 0)
         #expect(again.stderr.contains("already initialised"))
         let publicKey = try String(contentsOfFile: node.dataDir + "/node.pub", encoding: .utf8).trimmingCharacters(in: .newlines)
@@ -232,7 +234,7 @@ import Testing
     @Test func savedEventsSurviveSIGKILL() throws {
         let node = try Node()
         defer { node.remove() }
-        var random = SeededGenerator(seed: UInt64(ProcessInfo.processInfo.environment["LIENTHONG_SEED"].flatMap(UInt64.init) ?? 20261122))
+        var random = SeededGenerator(seed: UInt64(ProcessInfo.processInfo.environment["LIENTHONG_SEED"].flatMap(UInt64.init) ?? 20_261_122))
         var reported: [Int: String] = [:]
         for run in 0..<20 {
             let writer = try CLIProcess.Running(node.append(count: 1_000_000, perTransaction: Int.random(in: 1...4, using: &random)))

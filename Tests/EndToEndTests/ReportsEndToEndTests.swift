@@ -35,7 +35,10 @@ import Testing
             #expect(atNode.stdout.contains("UBND thị trấn Ma Lâm (23059)"))
         }
         let field = try site.run(["report", "06a", "--field", "ho-tich", "--format", "csv", "--data-dir", node] + period)
-        #expect(field.stdout == (try site.run(["report", "06a", "--commune", "xa-23059", "--field", "ho-tich", "--format", "csv", "--data-dir", site.hubDir] + period)).stdout)
+        #expect(
+            field.stdout
+                == (try site.run(["report", "06a", "--commune", "xa-23059", "--field", "ho-tich", "--format", "csv", "--data-dir", site.hubDir] + period))
+                .stdout)
 
         // The figures: every dossier received today, the decision among the resolved.
         let json = try JSONParser.parse(Array(try site.run(["report", "06a", "--format", "json", "--data-dir", node] + period).stdout.utf8))
@@ -53,7 +56,9 @@ import Testing
         // Bad input: a clear error naming the option, and nothing printed as a report.
         let backwards = try CLIProcess.run(["report", "06a", "--from", "2026-03-31", "--to", "2026-01-01", "--data-dir", node])
         #expect(backwards.status == 64 && backwards.stderr.contains("--to: expected a day on or after --from"))
-        let future = try CLIProcess.run(["report", "06a", "--from", Self.today().adding(days: -30).iso, "--to", Self.today().adding(days: 1).iso, "--data-dir", node])
+        let future = try CLIProcess.run([
+            "report", "06a", "--from", Self.today().adding(days: -30).iso, "--to", Self.today().adding(days: 1).iso, "--data-dir", node,
+        ])
         #expect(future.status == 64 && future.stderr.contains("pending dossiers are judged at the end"))
         let unknown = try CLIProcess.run(["report", "06a", "--commune", "99999", "--data-dir", site.hubDir] + period)
         #expect(unknown.status == 64 && unknown.stderr.contains("--commune: expected a commune's agency code"))
@@ -107,7 +112,8 @@ import Testing
         let content = try Fixtures.calendarFile(version: "2026.2-e2e", daysOff: Fixtures.workingDays(3, from: Self.today(), calendar: shipped))
         try content.write(to: URL(fileURLWithPath: file))
         let bad = site.root + "/bad.json"
-        try Data(#"{"calendar":"x","version":"1","timeZone":"Asia/Bangkok","officeHours":[],"weekendDays":[],"years":[]}"#.utf8).write(to: URL(fileURLWithPath: bad))
+        try Data(#"{"calendar":"x","version":"1","timeZone":"Asia/Bangkok","officeHours":[],"weekendDays":[],"years":[]}"#.utf8).write(
+            to: URL(fileURLWithPath: bad))
         let refused = try CLIProcess.run(["hub", "publish", "calendar", bad, "--actor", "vh-hethong", "--data-dir", site.hubDir])
         #expect(refused.status == 64 && refused.stderr.contains("timeZone") && refused.stderr.contains("nothing was published"), "\(refused.stderr)")
         let published = try site.run(["hub", "publish", "calendar", file, "--actor", "vh-hethong", "--data-dir", site.hubDir])

@@ -159,7 +159,10 @@ import Testing
         try Eventually.wait(for: "the hub's projector to fold the conflict") { try hubStatus().codes.contains("open-conflicts") }
         #expect(try hubStatus().exitCode == 1)
         let nodes = try JSONParser.parse(try site.run(["hub", "nodes", "--json", "--data-dir", site.hubDir]).stdout)
-        guard case .array(let rows)? = nodes["nodes"] else { Issue.record("no nodes in \(nodes)"); return }
+        guard case .array(let rows)? = nodes["nodes"] else {
+            Issue.record("no nodes in \(nodes)")
+            return
+        }
         let row = try #require(rows.first { $0["node"]?.stringValue == "xa-23059" })
         #expect(row["openConflicts"]?.integerValue == 1)
         #expect(row["storedHead"]?.integerValue == row["reportedHead"]?.integerValue)

@@ -47,8 +47,10 @@ import Testing
 
         func initNode(_ node: String, agency: String, office: String, _ options: [String] = []) throws {
             try run(
-                ["node", "init", "--config", Fixtures.packageRoot.path + "/Config/node.example.json", "--node-id", node, "--agency", agency,
-                 "--office", office, "--data-dir", dir(node)] + options)
+                [
+                    "node", "init", "--config", Fixtures.packageRoot.path + "/Config/node.example.json", "--node-id", node, "--agency", agency,
+                    "--office", office, "--data-dir", dir(node),
+                ] + options)
         }
 
         /// Starts `hub run` (on `port`, or a free one the first time) and waits for its listening line.
@@ -92,7 +94,9 @@ import Testing
         func hubDatabase() throws -> HubDatabase { try HubDatabase(path: hubDir + "/hub.sqlite") }
     }
 
-    static let communes = [("xa-23059", "23059", "UBND thị trấn Ma Lâm"), ("xa-23062", "23062", "UBND thị trấn Phú Long"), ("xa-23065", "23065", "UBND xã La Dạ")]
+    static let communes = [
+        ("xa-23059", "23059", "UBND thị trấn Ma Lâm"), ("xa-23062", "23062", "UBND thị trấn Phú Long"), ("xa-23065", "23065", "UBND xã La Dạ"),
+    ]
 
     @Test func threeCommunesConvergeWhileTheHubIsKilledTwice() throws {
         let site = try Site()

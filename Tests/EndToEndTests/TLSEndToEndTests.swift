@@ -35,7 +35,8 @@ import Testing
         try site.initNode("xa-23059", agency: "23059", office: "UBND thị trấn Ma Lâm")
         let tls = site.root + "/tls"
         let ca = "\(tls)/lienthong-test-ca-\(UUID().uuidString.prefix(8)).pem"
-        try Self.shell("""
+        try Self.shell(
+            """
             mkdir -p '\(tls)' && cd '\(tls)'
             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out '\(ca)' -days 2 \
               -subj '/CN=LienThong test CA' -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign'

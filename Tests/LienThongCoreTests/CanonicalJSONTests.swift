@@ -52,7 +52,8 @@ import Testing
         for (index, body) in bodies.enumerated() {
             for dossier in [nil, "23059-260105-0000001"] as [String?] {
                 var event = Event(
-                    origin: "xa-23059", epoch: String(repeating: "a", count: 32), seq: index + 1, hlc: HLC(physical: UInt64(1_700_000_000_000 + index), counter: 3),
+                    origin: "xa-23059", epoch: String(repeating: "a", count: 32), seq: index + 1,
+                    hlc: HLC(physical: UInt64(1_700_000_000_000 + index), counter: 3),
                     dossier: dossier, seen: index.isMultiple(of: 2) ? [:] : ["hub-597": 3, "xa-23060": 12, "xa-2306": 1], type: "dossier.note",
                     actor: index == 3 ? "cán bộ" : "cb-01", body: body, prev: index == 0 ? Event.genesisHash : String(repeating: "1", count: 64))
                 if index == 2 { event.actor = decomposed }  // set after init: not normalised yet
@@ -87,9 +88,10 @@ import Testing
         func variant(_ change: (inout Event) -> Void) {
             var copy = base
             change(&copy)
-            variants.append(Event(
-                v: copy.v, origin: copy.origin, epoch: copy.epoch, seq: copy.seq, hlc: copy.hlc, dossier: copy.dossier,
-                seen: copy.seen, type: copy.type, actor: copy.actor, body: copy.body, prev: copy.prev))
+            variants.append(
+                Event(
+                    v: copy.v, origin: copy.origin, epoch: copy.epoch, seq: copy.seq, hlc: copy.hlc, dossier: copy.dossier,
+                    seen: copy.seen, type: copy.type, actor: copy.actor, body: copy.body, prev: copy.prev))
         }
         variant { $0.v = 2 }
         variant { $0.origin = "xa-23060" }

@@ -42,7 +42,9 @@ import Testing
         print("  type                           applied  conflict  ignored  obsolete")
         for type in counts.keys.sorted() {
             let row = counts[type] ?? [:]
-            let cells = [DossierState.Step.Result.applied, .conflict, .ignored, .obsolete].map { String(row[$0] ?? 0).padding(toLength: 9, withPad: " ", startingAt: 0) }
+            let cells = [DossierState.Step.Result.applied, .conflict, .ignored, .obsolete].map {
+                String(row[$0] ?? 0).padding(toLength: 9, withPad: " ", startingAt: 0)
+            }
             print("  \(type.padding(toLength: 30, withPad: " ", startingAt: 0)) \(cells.joined())")
         }
         // Every row of the authority table is exercised: each type applied at least once, and
@@ -50,7 +52,10 @@ import Testing
         for type in EventType.dossier.subtracting(["dossier.recoded"]).union(["conflict.resolved"]) {
             #expect((counts[type]?[.applied] ?? 0) > 0, "\(type) was never applied")
         }
-        for type in ["dossier.handedOver", "dossier.forwarded", "dossier.accepted", "dossier.resolved", "dossier.returned", "dossier.withdrawn", "dossier.withdrawalRequested", "dossier.intakeUpdated"] {
+        for type in [
+            "dossier.handedOver", "dossier.forwarded", "dossier.accepted", "dossier.resolved", "dossier.returned", "dossier.withdrawn",
+            "dossier.withdrawalRequested", "dossier.intakeUpdated",
+        ] {
             #expect((counts[type]?[.conflict] ?? 0) > 0, "\(type) never became a conflict")
         }
         #expect(withConflict * 20 >= Self.histories, "only \(withConflict) of \(Self.histories) histories produced a conflict (need ≥ 5 %)")

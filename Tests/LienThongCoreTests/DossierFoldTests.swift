@@ -260,10 +260,13 @@ import Testing
         let due = Int(Self.t0) + 2 * hour
         offices.write("xa-23059", "dossier.received", at: 0, body: Self.receivedBody)
         // Step one: due in 2 hours, handed on after 1 hour the same day → on time.
-        offices.write("xa-23059", "dossier.handedOver", at: 0, body: ["to": "cb-tuphap-01", "step": ["id": "a", "name": "A", "hours": 2, "due": .integer(due)]])
+        offices.write(
+            "xa-23059", "dossier.handedOver", at: 0, body: ["to": "cb-tuphap-01", "step": ["id": "a", "name": "A", "hours": 2, "due": .integer(due)]])
         offices.write("xa-23059", "dossier.handedOver", at: 60, body: ["to": "ct-ubnd", "step": ["id": "b", "name": "B", "hours": 1, "due": .integer(due)]])
         // Step two: due at t0 + 2 h, done at t0 + 3 h → late.
-        offices.write("xa-23059", "dossier.handedOver", at: 180, body: ["to": "cb-tuphap-01", "step": ["id": "c", "name": "C", "hours": 8, "due": .integer(due + 24 * hour)]])
+        offices.write(
+            "xa-23059", "dossier.handedOver", at: 180,
+            body: ["to": "cb-tuphap-01", "step": ["id": "c", "name": "C", "hours": 8, "due": .integer(due + 24 * hour)]])
         // Step three: due the next day, done the same day → early.
         offices.write("xa-23059", "dossier.resolved", at: 200, body: ["decision": "approved"])
         let state = foldEveryWay(offices.all)

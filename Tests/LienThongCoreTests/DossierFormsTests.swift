@@ -123,7 +123,11 @@ import Testing
         var districtLog = EventLogBuilder(origin: "hub-597")
         let code = "23059-260105-0002"
         var events = [communeLog.add(try commune.receive(Fixtures.intake(), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))]
-        events.append(communeLog.add(try commune.draft(.forward(agency: "597", reason: "Thẩm quyền huyện"), code: code, events: events, actor: "cb-tuphap-01", now: Fixtures.vietnam("2026-01-05 10:00"))))
+        events.append(
+            communeLog.add(
+                try commune.draft(
+                    .forward(agency: "597", reason: "Thẩm quyền huyện"), code: code, events: events, actor: "cb-tuphap-01",
+                    now: Fixtures.vietnam("2026-01-05 10:00"))))
         for (command, actor, at) in [
             (Workflow.Command.accept, "pb-tiepnhan-01", "2026-01-06 08:00"), (.resolve(approved: true, reason: ""), "ld-ubnd-huyen", "2026-01-20 09:00"),
             (.sendResult, "pb-tiepnhan-01", "2026-01-20 10:00"),
@@ -134,12 +138,14 @@ import Testing
         let names = DossierForms.Names(offices: ["hub-597": "UBND huyện Hàm Thuận Bắc"])
         let lines = DossierForms.control(state, events: events, names: names).text.split(separator: "\n").filter { $0.contains(" | ") }.dropFirst()
         #expect(lines.count == 4)
-        #expect(lines.map { $0.split(separator: "|")[1].trimmingCharacters(in: .whitespaces) } == [
-            "UBND thị trấn Ma Lâm", "UBND thị trấn Ma Lâm", "UBND huyện Hàm Thuận Bắc", "UBND huyện Hàm Thuận Bắc",
-        ])
-        #expect(lines.map { $0.split(separator: "|")[2].trimmingCharacters(in: .whitespaces) }.dropFirst() == [
-            "Chuyển liên thông đến UBND huyện Hàm Thuận Bắc", "Nhận hồ sơ liên thông", "Chuyển kết quả về UBND thị trấn Ma Lâm",
-        ])
+        #expect(
+            lines.map { $0.split(separator: "|")[1].trimmingCharacters(in: .whitespaces) } == [
+                "UBND thị trấn Ma Lâm", "UBND thị trấn Ma Lâm", "UBND huyện Hàm Thuận Bắc", "UBND huyện Hàm Thuận Bắc",
+            ])
+        #expect(
+            lines.map { $0.split(separator: "|")[2].trimmingCharacters(in: .whitespaces) }.dropFirst() == [
+                "Chuyển liên thông đến UBND huyện Hàm Thuận Bắc", "Nhận hồ sơ liên thông", "Chuyển kết quả về UBND thị trấn Ma Lâm",
+            ])
         #expect(lines.first?.contains("Đúng hạn") == true)  // finished at 10:00, due 14:00 the same day
     }
 
@@ -162,7 +168,8 @@ import Testing
     @Test func aFormWithNothingToSayIsRefusedWithTheCommandThatWouldWriteIt() throws {
         let workflow = try Fixtures.workflow()
         var log = EventLogBuilder(origin: "xa-23059")
-        let received = log.add(try workflow.receive(Fixtures.intake(), code: "23059-260105-0001", actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
+        let received = log.add(
+            try workflow.receive(Fixtures.intake(), code: "23059-260105-0001", actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
         let state = DossierFold.fold(code: "23059-260105-0001", events: [received])
         #expect(throws: DossierForms.Unavailable.self) { try DossierForms.apology(state, events: [received], names: DossierForms.Names()) }
         do {

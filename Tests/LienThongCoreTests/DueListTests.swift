@@ -11,7 +11,9 @@ import Testing
         var states: [DossierState] = []
         func dossier(_ number: Int, procedure: String, received: String, _ commands: [(Workflow.Command, String)]) throws {
             let code = "23059-260105-000\(number)"
-            var events = [log.add(try workflow.receive(Fixtures.intake(procedure: procedure), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam(received)))]
+            var events = [
+                log.add(try workflow.receive(Fixtures.intake(procedure: procedure), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam(received)))
+            ]
             for (command, at) in commands {
                 events.append(log.add(try workflow.draft(command, code: code, events: events, actor: "cb-tiepnhan-01", now: Fixtures.vietnam(at))))
             }
@@ -20,13 +22,16 @@ import Testing
         // Birth registration (1 working day): due 08:00 on the 6th.
         try dossier(1, procedure: "1.001193", received: "2026-01-05 08:00", [(.process(to: "cb-tuphap-01", step: nil), "2026-01-05 09:00")])
         // The same, but waiting for the citizen's papers: the clock is stopped.
-        try dossier(2, procedure: "1.001193", received: "2026-01-05 08:00", [(.requestSupplement(reason: "Thiếu giấy chứng sinh", documents: []), "2026-01-05 09:00")])
+        try dossier(
+            2, procedure: "1.001193", received: "2026-01-05 08:00", [(.requestSupplement(reason: "Thiếu giấy chứng sinh", documents: []), "2026-01-05 09:00")])
         // The same, resolved: nothing is due.
         try dossier(3, procedure: "1.001193", received: "2026-01-05 08:00", [(.resolve(approved: true, reason: ""), "2026-01-07 09:00")])
         // Death registration (3 working days) received on the 8th: due on the 12th (the 10th is worked).
         try dossier(4, procedure: "1.000656", received: "2026-01-08 09:00", [])
         // Received the same morning, extended to the 20th: due then, not on the 12th.
-        try dossier(5, procedure: "1.000656", received: "2026-01-08 09:00", [(.extend(until: LocalDate(iso: "2026-01-20")!, reason: "Cần xác minh"), "2026-01-08 10:00")])
+        try dossier(
+            5, procedure: "1.000656", received: "2026-01-08 09:00",
+            [(.extend(until: LocalDate(iso: "2026-01-20")!, reason: "Cần xác minh"), "2026-01-08 10:00")])
         return states
     }
 

@@ -106,7 +106,8 @@ import Testing
 
     @Test func newerVersionOrUnknownTypeIsKeptForUpgrade() throws {
         if case .needsUpgrade = try EventValidator().validate(Self.event(v: 2)) {} else { Issue.record("v 2 should need an upgrade") }
-        if case .needsUpgrade = try EventValidator().validate(Self.event(type: "dossier.somethingNew")) {} else {
+        if case .needsUpgrade = try EventValidator().validate(Self.event(type: "dossier.somethingNew")) {
+        } else {
             Issue.record("an unknown type should need an upgrade")
         }
     }
@@ -119,7 +120,10 @@ import Testing
     @Test func readingRefusesUnknownAndMissingFields() throws {
         var members = try #require(Self.event().json.objectValue)
         members["extra"] = 1
-        #expect(throws: EventValidationError(field: "extra", expected: "no such field: an event has only actor, body, dossier, epoch, hash, hlc, origin, prev, seen, seq, type, v")) {
+        #expect(
+            throws: EventValidationError(
+                field: "extra", expected: "no such field: an event has only actor, body, dossier, epoch, hash, hlc, origin, prev, seen, seq, type, v")
+        ) {
             try Event(json: .object(members))
         }
         members["extra"] = nil

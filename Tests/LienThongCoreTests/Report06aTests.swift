@@ -150,7 +150,8 @@ import Testing
         let timelines = events.compactMap { DossierTimeline(code: $0.key, events: $0.value) }
         #expect(timelines.count == scenario.dossiers.count)
         for want in expected.reports {
-            let scope = Report06a.Scope(from: try #require(LocalDate(iso: want.from)), to: try #require(LocalDate(iso: want.to)), unit: "test", field: want.field)
+            let scope = Report06a.Scope(
+                from: try #require(LocalDate(iso: want.from)), to: try #require(LocalDate(iso: want.to)), unit: "test", field: want.field)
             let report = Report06a(timelines.filter { want.commune == nil || $0.agency == want.commune }, scope: scope)
             let got = report.rows.filter { $0.level == .field }.map { row in
                 let f = Expected.Figures(row.figures)
@@ -195,7 +196,8 @@ import Testing
     @Test func aCSVCellThatLooksLikeAFormulaIsDefused() throws {
         var log = EventLogBuilder(origin: "xa-23059")
         let received = log.add(
-            try Fixtures.workflow().receive(Fixtures.intake(procedure: "1.001193"), code: "23059-260105-0006", actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
+            try Fixtures.workflow().receive(
+                Fixtures.intake(procedure: "1.001193"), code: "23059-260105-0006", actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
         var timeline = try #require(DossierTimeline(code: "23059-260105-0006", events: [received]))
         timeline.fieldName = "=HYPERLINK(\"http://example.invalid\",\"x\")"
         let csv = Report06a([timeline], scope: Report06a.Scope(from: Self.january.from, to: Self.january.to, unit: "test")).csv
@@ -211,18 +213,31 @@ import Testing
         var communeLog = EventLogBuilder(origin: "xa-23059")
         var districtLog = EventLogBuilder(origin: "hub-597")
         let code = "23059-260105-0003"
-        var events = [communeLog.add(try commune.receive(Fixtures.intake(procedure: "1.001193"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))]
-        events.append(communeLog.add(try commune.draft(.forward(agency: "597", reason: "Thẩm quyền huyện"), code: code, events: events, actor: "cb-tuphap-01", now: Fixtures.vietnam("2026-01-05 09:00"))))
-        events.append(districtLog.add(try district.draft(.accept, code: code, events: events, actor: "pb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 10:00"))))
+        var events = [
+            communeLog.add(
+                try commune.receive(Fixtures.intake(procedure: "1.001193"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
+        ]
+        events.append(
+            communeLog.add(
+                try commune.draft(
+                    .forward(agency: "597", reason: "Thẩm quyền huyện"), code: code, events: events, actor: "cb-tuphap-01",
+                    now: Fixtures.vietnam("2026-01-05 09:00"))))
+        events.append(
+            districtLog.add(try district.draft(.accept, code: code, events: events, actor: "pb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 10:00"))))
         // The commune records the citizen's withdrawal without having seen the acceptance (as a
         // machine restored from a backup would): a conflict, since the district owns the dossier.
         events.append(
             communeLog.add(
-                EventDraft(dossier: code, seen: ["xa-23059": 2], type: "dossier.withdrawn", actor: "cb-tiepnhan-01",
+                EventDraft(
+                    dossier: code, seen: ["xa-23059": 2], type: "dossier.withdrawn", actor: "cb-tiepnhan-01",
                     body: ["at": .integer(Int(Fixtures.vietnam("2026-01-05 11:00"))), "reason": "Công dân xin rút hồ sơ"])))
         var state = DossierFold.fold(code: code, events: events)
         let conflict = try #require(state.openConflicts.first)
-        events.append(districtLog.add(try district.draft(.resolveConflict(id: conflict.id, apply: true, note: "Công dân đã rút"), code: code, events: events, actor: "vh-hethong", now: Fixtures.vietnam("2026-01-09 09:00"))))
+        events.append(
+            districtLog.add(
+                try district.draft(
+                    .resolveConflict(id: conflict.id, apply: true, note: "Công dân đã rút"), code: code, events: events, actor: "vh-hethong",
+                    now: Fixtures.vietnam("2026-01-09 09:00"))))
         state = DossierFold.fold(code: code, events: events)
         #expect(state.status == .withdrawn)
         let timeline = try #require(DossierTimeline(state, events: events))
@@ -238,7 +253,9 @@ import Testing
         let commune = try Fixtures.workflow()
         var log = EventLogBuilder(origin: "xa-23059")
         let code = "23059-260105-0004"
-        var events = [log.add(try commune.receive(Fixtures.intake(procedure: "1.001193"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))]
+        var events = [
+            log.add(try commune.receive(Fixtures.intake(procedure: "1.001193"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
+        ]
         for (command, at) in [
             (Workflow.Command.requestSupplement(reason: "Thiếu giấy chứng sinh", documents: []), "2026-01-05 09:00"),
             (.supplementReceived(to: nil), "2026-01-12 08:00"),
@@ -259,9 +276,18 @@ import Testing
         var log = EventLogBuilder(origin: "xa-23059")
         let code = "23059-260105-0005"
         // 1.004873: 3 working days (of 8 hours), supplement pauses the clock. Due 2026-01-08 08:00.
-        var events = [log.add(try commune.receive(Fixtures.intake(procedure: "1.004873"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))]
-        events.append(log.add(try commune.draft(.extend(until: LocalDate(iso: "2026-01-20")!, reason: "Cần xác minh"), code: code, events: events, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-06 08:00"))))
-        let request = log.add(try commune.draft(.requestSupplement(reason: "Thiếu giấy tờ", documents: []), code: code, events: events, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-06 09:00")))
+        var events = [
+            log.add(try commune.receive(Fixtures.intake(procedure: "1.004873"), code: code, actor: "cb-tiepnhan-01", now: Fixtures.vietnam("2026-01-05 08:00")))
+        ]
+        events.append(
+            log.add(
+                try commune.draft(
+                    .extend(until: LocalDate(iso: "2026-01-20")!, reason: "Cần xác minh"), code: code, events: events, actor: "cb-tiepnhan-01",
+                    now: Fixtures.vietnam("2026-01-06 08:00"))))
+        let request = log.add(
+            try commune.draft(
+                .requestSupplement(reason: "Thiếu giấy tờ", documents: []), code: code, events: events, actor: "cb-tiepnhan-01",
+                now: Fixtures.vietnam("2026-01-06 09:00")))
         // From 09:00 on the 6th to 08:00 on the 8th: 6 + 8 + 1 working hours, not the days to the 20th.
         #expect(request.body["remaining"]?.integerValue == 15 * 60)
     }

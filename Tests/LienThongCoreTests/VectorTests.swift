@@ -63,7 +63,8 @@ import Testing
             let checkpoint = try key.checkpoint(origin: event.origin, epoch: event.epoch, seq: event.seq, hash: computedHash)
             // Ed25519 (RFC 8032) is deterministic: the same key and message give the same signature.
             #expect(checkpoint.signature == vector.signature, "\(vector.name): signature")
-            #expect(key.publicKey.verifies(Checkpoint(origin: event.origin, epoch: event.epoch, seq: event.seq, hash: vector.hash, signature: vector.signature)))
+            #expect(
+                key.publicKey.verifies(Checkpoint(origin: event.origin, epoch: event.epoch, seq: event.seq, hash: vector.hash, signature: vector.signature)))
         }
     }
 

@@ -21,7 +21,9 @@ import Testing
         Case(name: "the week of Tết 2026 is skipped", received: "2026-02-12 10:00", duration: .workingDays(3), expected: "2026-02-24 10:00"),
         Case(name: "a swapped working Saturday counts", received: "2026-01-09 16:00", duration: .workingHours(2), expected: "2026-01-10 08:00"),
         Case(name: "a swapped-off Friday does not", received: "2026-01-02 09:00", duration: .workingHours(1), expected: "2026-01-05 08:00"),
-        Case(name: "a calendar-day deadline on a holiday moves to the next working day", received: "2026-03-31 10:00", duration: .calendarDays(30), expected: "2026-05-04 17:00"),
+        Case(
+            name: "a calendar-day deadline on a holiday moves to the next working day", received: "2026-03-31 10:00", duration: .calendarDays(30),
+            expected: "2026-05-04 17:00"),
         Case(name: "a calendar-day deadline on a working day", received: "2026-11-23 10:00", duration: .calendarDays(10), expected: "2026-12-03 17:00"),
         Case(name: "a procedure with no appointment", received: "2026-11-23 10:00", duration: .none, expected: nil),
         Case(name: "counting that ends at closing time ends there", received: "2026-11-23 07:00", duration: .workingDays(1), expected: "2026-11-23 17:00"),
@@ -60,7 +62,10 @@ import Testing
             for duration in [ProcedureDuration.workingDays(1), .workingDays(3)] {
                 let before = time.deadline(of: duration, from: instant)
                 let after = published.deadline(of: duration, from: instant)
-                #expect(before != nil && after != nil && after! > before!, "\(Fixtures.vietnamText(instant)), \(duration): \(before.map(Fixtures.vietnamText) ?? "none") → \(after.map(Fixtures.vietnamText) ?? "none")")
+                #expect(
+                    before != nil && after != nil && after! > before!,
+                    "\(Fixtures.vietnamText(instant)), \(duration): \(before.map(Fixtures.vietnamText) ?? "none") → \(after.map(Fixtures.vietnamText) ?? "none")"
+                )
             }
         }
     }
@@ -83,7 +88,8 @@ import Testing
                     .requestSupplement(reason: "thiếu giấy tờ", documents: []), code: code, events: log.events, actor: "cb-tuphap-01",
                     now: Fixtures.vietnam("2026-11-24 08:00")))
             log.add(
-                try workflow.draft(.supplementReceived(to: nil), code: code, events: log.events, actor: "cb-tuphap-01", now: Fixtures.vietnam("2026-11-30 08:00")))
+                try workflow.draft(
+                    .supplementReceived(to: nil), code: code, events: log.events, actor: "cb-tuphap-01", now: Fixtures.vietnam("2026-11-30 08:00")))
             let state = DossierFold.fold(code: code, events: log.events)
             #expect(state.status == .processing)
             // Pause: 16 working hours were left on Tuesday 08:00, counted again from Monday 08:00.

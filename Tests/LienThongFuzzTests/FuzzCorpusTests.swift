@@ -24,7 +24,8 @@ final class FuzzCorpusTests: XCTestCase {
         let crashers = try Self.inputs(Self.fuzzFolder.appendingPathComponent("crashers/\(target.rawValue)"))
         var reached = 0
         // The seeds too: the merge keeps only inputs that add coverage, and may drop some of them.
-        let inputs = try (corpus + crashers).map { ($0.lastPathComponent, try [UInt8](Data(contentsOf: $0))) }
+        let inputs =
+            try (corpus + crashers).map { ($0.lastPathComponent, try [UInt8](Data(contentsOf: $0))) }
             + FuzzSeeds.seeds(for: target).enumerated().map { ("seed-\($0.offset + 1)", $0.element) }
         for (name, bytes) in inputs {
             do {
@@ -65,8 +66,9 @@ final class FuzzCorpusTests: XCTestCase {
         let batch = FuzzSeeds.push(chain).batches[0]
         let checkpoint = Checkpoint(origin: batch.origin, epoch: batch.epoch, seq: 5, hash: chain[4].hash, signature: batch.signature)
         XCTAssertTrue(FuzzTarget.verifyingKey.verifies(checkpoint))
-        guard case .append(let appended, _, _) = BatchCheck.decide(
-            batch, head: .empty, headHLC: nil, held: { _ in nil }, key: FuzzTarget.verifyingKey, fenced: false)
+        guard
+            case .append(let appended, _, _) = BatchCheck.decide(
+                batch, head: .empty, headHLC: nil, held: { _ in nil }, key: FuzzTarget.verifyingKey, fenced: false)
         else { return XCTFail("the hub would not append the push seed") }
         XCTAssertEqual(appended.map(\.hash), chain.map(\.hash))
         // The control run (Scripts/fuzz.sh) starts from the receipt seed alone: it must hold no

@@ -22,7 +22,8 @@ import Testing
         init() throws {
             hubKey = SigningKey()
             hubDatabase = try HubDatabase.inMemory()
-            let hubIdentity = LocalIdentity(origin: "hub-597", epoch: LocalIdentity.newEpoch(), agencyCode: "597", officeName: "UBND huyện Hàm Thuận Bắc", createdAt: 0)
+            let hubIdentity = LocalIdentity(
+                origin: "hub-597", epoch: LocalIdentity.newEpoch(), agencyCode: "597", officeName: "UBND huyện Hàm Thuận Bắc", createdAt: 0)
             try hubDatabase.initialize(identity: hubIdentity, publicKey: hubKey.publicKey)
             let topology = try Topology.load(try Data(contentsOf: Fixtures.topologyURL), file: "topology")
             hub = HubService(store: SQLiteHubStore(hubDatabase), identity: hubIdentity, key: hubKey, topology: topology, workflow: try Fixtures.workflow())

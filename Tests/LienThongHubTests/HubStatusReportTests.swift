@@ -1,6 +1,7 @@
-@testable import LienThongHub
 import LienThongStore
 import Testing
+
+@testable import LienThongHub
 
 /// The findings of `hub status` from facts, one rule at a time (what real processes cannot reach
 /// on demand: a silent node, a day-off clock, a projector far behind).

@@ -293,7 +293,9 @@ import Testing
             #expect(!guards.epochFenced && !guards.anyFenced)
         }
 
-        #expect(throws: StoreError.self) { try store.resolveClone(origin: "xa-23059", keep: "no-such-epoch", by: "vh-hethong", now: fixture.now, closeOnly: false) }
+        #expect(throws: StoreError.self) {
+            try store.resolveClone(origin: "xa-23059", keep: "no-such-epoch", by: "vh-hethong", now: fixture.now, closeOnly: false)
+        }
         let settled = try store.resolveClone(origin: "xa-23059", keep: kept, by: "vh-hethong", now: fixture.now + 1, closeOnly: false)
         #expect(settled.fencedEpochs == [other])
         #expect(settled.resolvedBy == "vh-hethong")

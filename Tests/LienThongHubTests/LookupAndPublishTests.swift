@@ -98,7 +98,11 @@ import Testing
         // would (a restored machine): the workflow refuses it now, so it is appended directly — the
         // fold at the hub turns it into a status conflict, which is the state this test needs.
         try node.database.append(
-            [EventDraft(dossier: code, type: "dossier.withdrawn", actor: "cb-tiepnhan-01", body: ["at": .integer(Int(Date().timeIntervalSince1970 * 1000)), "reason": "Công dân xin rút"])],
+            [
+                EventDraft(
+                    dossier: code, type: "dossier.withdrawn", actor: "cb-tiepnhan-01",
+                    body: ["at": .integer(Int(Date().timeIntervalSince1970 * 1000)), "reason": "Công dân xin rút"])
+            ],
             key: node.key, wallMilliseconds: { UInt64(Date().timeIntervalSince1970 * 1000) })
         try await sync.once()
         let state = try #require(try hub.database.dossier(code))
@@ -137,13 +141,17 @@ import Testing
         }
         #expect(try hub.database.eventCount() == events)
 
-        guard case .published(let event, let nodes) = try hub.service.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall)
+        guard
+            case .published(let event, let nodes) = try hub.service.publish(
+                .calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall)
         else {
             Issue.record("the calendar was not published")
             return
         }
         #expect(event.dossier == nil && event.type == "calendar.published" && nodes == 1)
-        #expect(try hub.service.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall) == .unchanged(version: "2026.9-test", event: "hub-597-\(event.seq)"))
+        #expect(
+            try hub.service.publish(.calendar, content: content, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall)
+                == .unchanged(version: "2026.9-test", event: "hub-597-\(event.seq)"))
         let other = try Fixtures.calendarFile(version: "2026.9-test")
         #expect(throws: StoreError.self) {
             try hub.service.publish(.calendar, content: other, file: "c.json", actor: "vh-hethong", wallMilliseconds: wall)
@@ -191,7 +199,8 @@ import Testing
         let district = HubService(
             store: SQLiteHubStore(pair.hubDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
             workflow: try Fixtures.districtWorkflow())
-        let outcome = try district.publish(.catalogue, content: Data(CanonicalJSON.encode(.object(catalogue))), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
+        let outcome = try district.publish(
+            .catalogue, content: Data(CanonicalJSON.encode(.object(catalogue))), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
         guard case .published(let event, _) = outcome else {
             Issue.record("not published: \(outcome)")
             return
@@ -229,7 +238,11 @@ import Testing
         // A commune writing a calendar.published event of its own (no honest command does; the
         // node's log accepts any known type): the hub quarantines it and neither side uses it.
         let content = try JSONParser.parse(Array(try Fixtures.calendarFile(version: "2099.1-forged")))
-        try pair.write([EventDraft(dossier: nil, type: "calendar.published", actor: "cb-tiepnhan-01", body: ["at": .integer(Int(pair.now)), "version": "2099.1-forged", "content": content])])
+        try pair.write([
+            EventDraft(
+                dossier: nil, type: "calendar.published", actor: "cb-tiepnhan-01",
+                body: ["at": .integer(Int(pair.now)), "version": "2099.1-forged", "content": content])
+        ])
         #expect(try pair.push(try pair.batch()).outcome == .stored)
         #expect(try pair.hubDatabase.quarantined().map(\.event.type) == ["calendar.published"])
         #expect(try pair.hubDatabase.latestPublication(.calendar) == nil)
@@ -245,7 +258,8 @@ import Testing
         #expect(try pair.hubDatabase.hubRecovery()?.finishedAt == nil)
         let events = try pair.hubDatabase.eventCount()
         do {
-            _ = try district.publish(.calendar, content: try Fixtures.calendarFile(version: "2026.5"), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
+            _ = try district.publish(
+                .calendar, content: try Fixtures.calendarFile(version: "2026.5"), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
             Issue.record("a hub in recovery published")
         } catch {
             guard case .refused(let reason)? = error as? StoreError else {
@@ -264,7 +278,8 @@ import Testing
             store: SQLiteHubStore(pair.hubDatabase), identity: pair.hub.identity, key: pair.hubKey, topology: pair.hub.topology,
             workflow: try Fixtures.districtWorkflow())
         func publish(_ version: String, _ daysOff: [LocalDate] = []) throws -> PublishOutcome {
-            try district.publish(.calendar, content: try Fixtures.calendarFile(version: version, daysOff: daysOff), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
+            try district.publish(
+                .calendar, content: try Fixtures.calendarFile(version: version, daysOff: daysOff), file: "c.json", actor: "vh-hethong", wallMilliseconds: tick)
         }
         guard case .published = try publish("v1"), case .published = try publish("v2") else {
             Issue.record("v1 and v2 were not published")
@@ -275,7 +290,8 @@ import Testing
         huge["about"] = .string(String(repeating: "Lịch làm việc. ", count: 5_000))
         let events = try pair.hubDatabase.eventCount()
         do {
-            _ = try district.publish(.calendar, content: Data(CanonicalJSON.encode(.object(huge))), file: "big.json", actor: "vh-hethong", wallMilliseconds: tick)
+            _ = try district.publish(
+                .calendar, content: Data(CanonicalJSON.encode(.object(huge))), file: "big.json", actor: "vh-hethong", wallMilliseconds: tick)
             Issue.record("a calendar too large for one event was published")
         } catch {
             #expect(error.description.contains("one event carries it"), "\(error)")
@@ -307,4 +323,3 @@ import Testing
         #expect(StatusReport.evaluate(facts, thresholds: StatusThresholds()).findings.contains { $0.code == "provisional-calendar" })
     }
 }
-

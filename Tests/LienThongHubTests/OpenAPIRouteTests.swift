@@ -17,7 +17,8 @@ import Testing
         let router = HubApplication.buildRouter(service: service, notifier: FeedNotifier(), logger: Logger(label: "test"))
         let served = OpenAPIContract.operations(of: router)
         let documented = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json").operations
-        #expect(served == documented, "served but not documented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
+        #expect(
+            served == documented, "served but not documented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
         #expect(served.contains("POST /v1/sync/push"))
     }
 
@@ -33,16 +34,23 @@ import Testing
         let caps = Array(#"{"maxEventsPerBatch":5000,"maxBodyBytes":1,"maxInflatedBytes":1,"maxPullLimit":1,"maxWaitSeconds":1}"#.utf8)
         #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/caps", requestBody: nil, status: 200, responseBody: caps)) == [])
         let extra = Array(#"{"maxEventsPerBatch":5000,"maxBodyBytes":1,"maxInflatedBytes":1,"maxPullLimit":1,"maxWaitSeconds":1,"x":1}"#.utf8)
-        #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/caps", requestBody: nil, status: 200, responseBody: extra)) == [
-            "GET /v1/sync/caps → 200: response.x: not allowed"
-        ])
+        #expect(
+            contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/caps", requestBody: nil, status: 200, responseBody: extra)) == [
+                "GET /v1/sync/caps → 200: response.x: not allowed"
+            ])
         let wrongType = Array(#"{"error":"gap","message":7}"#.utf8)
-        #expect(contract.problems(HTTPExchange(method: "POST", path: "/v1/sync/push", requestBody: nil, status: 401, responseBody: wrongType)) == [
-            "POST /v1/sync/push → 401: response.message: expected string, found integer"
-        ])
+        #expect(
+            contract.problems(HTTPExchange(method: "POST", path: "/v1/sync/push", requestBody: nil, status: 401, responseBody: wrongType)) == [
+                "POST /v1/sync/push → 401: response.message: expected string, found integer"
+            ])
         #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/caps", requestBody: nil, status: 418, responseBody: caps)).count == 1)
         #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/nowhere", requestBody: nil, status: 200, responseBody: [])).count == 1)
-        #expect(contract.problems(HTTPExchange(method: "GET", path: "/v1/sync/pull", query: ["since", "bogus"], requestBody: nil, status: 401,
-            responseBody: Array(#"{"error":"unauthorized","message":"m"}"#.utf8))) == ["GET /v1/sync/pull → 401: query parameter bogus is not in /v1/sync/pull"])
+        #expect(
+            contract.problems(
+                HTTPExchange(
+                    method: "GET", path: "/v1/sync/pull", query: ["since", "bogus"], requestBody: nil, status: 401,
+                    responseBody: Array(#"{"error":"unauthorized","message":"m"}"#.utf8))) == [
+                    "GET /v1/sync/pull → 401: query parameter bogus is not in /v1/sync/pull"
+                ])
     }
 }

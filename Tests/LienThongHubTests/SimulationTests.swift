@@ -6,7 +6,8 @@ import Testing
 /// pass their invariants, inject faults, and one seed replays exactly.
 @Suite struct SimulationTests {
     static func run(seed: UInt64, faults: Bool = true) throws -> Simulation.Report {
-        var options = Simulation.Options(seed: seed, directory: FileManager.default.temporaryDirectory.appendingPathComponent("sim-test-\(seed)-\(UUID().uuidString)"))
+        var options = Simulation.Options(
+            seed: seed, directory: FileManager.default.temporaryDirectory.appendingPathComponent("sim-test-\(seed)-\(UUID().uuidString)"))
         options.faults = faults
         return try Simulation(options: options).run()
     }

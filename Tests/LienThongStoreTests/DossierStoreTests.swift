@@ -25,22 +25,28 @@ import Testing
         var database = try Self.newDatabase(path: path)
         var codes: [String] = []
         for _ in 0..<2 {
-            codes.append(try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
+            codes.append(
+                try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
         }
         database = try NodeDatabase(path: path)  // a restart: nothing cached
-        codes.append(try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
+        codes.append(
+            try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
         // 23:59 Vietnam time is still the 23rd; one minute later the counter starts again.
         clock.set(UInt64(Fixtures.vietnam("2026-11-23 23:59")))
-        codes.append(try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
+        codes.append(
+            try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
         clock.set(UInt64(Fixtures.vietnam("2026-11-24 00:00")))
-        codes.append(try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
+        codes.append(
+            try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
         // Another agency's counter is its own.
         var other = workflow
         other.agencyCode = "23062"
-        codes.append(try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: other, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
-        #expect(codes == [
-            "23059-261123-0001", "23059-261123-0002", "23059-261123-0003", "23059-261123-0004", "23059-261124-0001", "23062-261124-0001",
-        ])
+        codes.append(
+            try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: other, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code)
+        #expect(
+            codes == [
+                "23059-261123-0001", "23059-261123-0002", "23059-261123-0003", "23059-261123-0004", "23059-261124-0001", "23062-261124-0001",
+            ])
     }
 
     /// `dossier list --overdue` and `report overdue` agree: waiting for the citizen's supplement
@@ -49,8 +55,10 @@ import Testing
         let database = try Self.newDatabase()
         let workflow = try Fixtures.workflow()
         let clock = TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-01-05 08:00")))
-        let late = try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code
-        let waiting = try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code
+        let late = try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state
+            .code
+        let waiting = try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state
+            .code
         _ = try database.perform(
             .requestSupplement(reason: "Thiếu giấy chứng sinh", documents: []), on: waiting, actor: "cb-tiepnhan-01", workflow: workflow,
             key: Fixtures.testKey(), wallMilliseconds: clock.now)
@@ -64,15 +72,26 @@ import Testing
         let database = try Self.newDatabase()
         let workflow = try Fixtures.workflow()
         let clock = TestClock(milliseconds: UInt64(Fixtures.vietnam("2026-11-23 08:00")))
-        let code = try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code
+        let code = try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state
+            .code
         let before = (try database.eventCount(), try database.head(origin: "xa-23059")?.hash, try database.projectionRows())
         var badIntake = Self.intake
         badIntake.procedureCode = "9.999999"
         let attempts: [() throws -> Void] = [
             { _ = try database.receive(badIntake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now) },
-            { _ = try database.perform(.returnResult, on: code, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now) },
-            { _ = try database.perform(.process(to: "nobody", step: nil), on: code, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now) },
-            { _ = try database.perform(.note("x"), on: "23059-261123-9999", actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now) },
+            {
+                _ = try database.perform(
+                    .returnResult, on: code, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now)
+            },
+            {
+                _ = try database.perform(
+                    .process(to: "nobody", step: nil), on: code, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(),
+                    wallMilliseconds: clock.now)
+            },
+            {
+                _ = try database.perform(
+                    .note("x"), on: "23059-261123-9999", actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now)
+            },
         ]
         for attempt in attempts {
             #expect(throws: StoreError.self) { try attempt() }
@@ -82,7 +101,9 @@ import Testing
         #expect(before.1 == after.1)
         #expect(before.2 == after.2)
         // The refused receive did not use up a code either.
-        #expect(try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code == "23059-261123-0002")
+        #expect(
+            try database.receive(Self.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: Fixtures.testKey(), wallMilliseconds: clock.now).state.code
+                == "23059-261123-0002")
     }
 
     /// A full disk (SQLite's `SQLITE_FULL`, reached here through `max_page_count`, a limit SQLite

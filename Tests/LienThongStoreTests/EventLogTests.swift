@@ -73,7 +73,8 @@ import Testing
             return validation.field == "dossier"
         }
         #expect(throws: StoreError.self) {
-            try database.append([EventDraft(dossier: "D-1", type: "dossier.fromTheFuture", actor: "cb-01")], key: Fixtures.testKey(), wallMilliseconds: TestClock().now)
+            try database.append(
+                [EventDraft(dossier: "D-1", type: "dossier.fromTheFuture", actor: "cb-01")], key: Fixtures.testKey(), wallMilliseconds: TestClock().now)
         }
         #expect(try database.head(origin: "xa-23059")?.seq == before?.seq)
         #expect(try database.eventCount() == 3)

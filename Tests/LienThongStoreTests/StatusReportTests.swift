@@ -1,7 +1,8 @@
 import LienThongCore
-@testable import LienThongStore
 import LienThongTesting
 import Testing
+
+@testable import LienThongStore
 
 /// The findings of `status` from facts, one rule at a time: the states the end-to-end tests cannot
 /// reach on demand with real processes (a skewed clock, a provisional year, a broken chain…).
@@ -13,7 +14,8 @@ import Testing
         NodeStatusFacts(
             origin: "xa-23059", office: "UBND thị trấn Ma Lâm", now: now, hub: "hub-597", hubURL: "http://127.0.0.1:8080",
             heartbeat: (now - 1_000, 42, 5_000), lastPush: nil, lastPull: nil, pushFailures: 0, pushFailingSince: nil,
-            pushAnsweredAt: now - 2_000, pullFailures: 0, pullFailingSince: nil, pullAnsweredAt: now - 1_000, localHead: 10, storedSeq: 10, storedAt: now - 2_000, oldestPendingAt: nil, pulled: 4, feedEnd: 4,
+            pushAnsweredAt: now - 2_000, pullFailures: 0, pullFailingSince: nil, pullAnsweredAt: now - 1_000, localHead: 10, storedSeq: 10,
+            storedAt: now - 2_000, oldestPendingAt: nil, pulled: 4, feedEnd: 4,
             pulledAt: now - 1_000, openConflicts: 0, waitingEvents: 0, hubSkewMs: 20, provisionalYears: [], dueNotStored: [],
             verifiedEvents: 10, chainProblems: [])
     }
@@ -26,7 +28,10 @@ import Testing
 
     /// Next year provisional with appointments far in it is a fact: OK, exit 0, said in the facts.
     @Test func aProvisionalNextYearWithNoCloseAppointmentIsAFactNotAWarning() {
-        let report = Self.findings { $0.provisionalYears = [2027]; $0.provisionalAppointments = 3 }
+        let report = Self.findings {
+            $0.provisionalYears = [2027]
+            $0.provisionalAppointments = 3
+        }
         #expect(report.level == .ok)
         #expect(report.findings.isEmpty)
         #expect(report.facts["provisionalYears"] == .array([.integer(2027)]))
@@ -84,16 +89,51 @@ import Testing
             ("not-enrolled", .warning, { $0.hub = nil }),
             ("daemon-never-ran", .critical, { $0.heartbeat = nil }),
             ("daemon-dead", .critical, { $0.heartbeat = (Self.now - 15_001, 42, 5_000) }),
-            ("queue-blocked", .critical, { $0.lastPush = SyncAttemptRecord(kind: "push", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "refused", detail: "401") }),
-            ("clone-suspected", .critical, { $0.lastPush = SyncAttemptRecord(kind: "push", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "clone-suspected", detail: nil) }),
-            ("pull-refused", .critical, { $0.lastPull = SyncAttemptRecord(kind: "pull", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "refused", detail: "403") }),
-            ("sync-failing", .warning, { $0.pullFailures = 1; $0.pullFailingSince = Self.now - 5 }),
-            ("hub-unreachable", .critical, { $0.pullFailures = 9; $0.pullAnsweredAt = Self.now - 3_600_001 }),
+            (
+                "queue-blocked", .critical,
+                { $0.lastPush = SyncAttemptRecord(kind: "push", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "refused", detail: "401") }
+            ),
+            (
+                "clone-suspected", .critical,
+                { $0.lastPush = SyncAttemptRecord(kind: "push", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "clone-suspected", detail: nil) }
+            ),
+            (
+                "pull-refused", .critical,
+                { $0.lastPull = SyncAttemptRecord(kind: "pull", startedAt: Self.now - 9, endedAt: Self.now - 8, outcome: "refused", detail: "403") }
+            ),
+            (
+                "sync-failing", .warning,
+                {
+                    $0.pullFailures = 1
+                    $0.pullFailingSince = Self.now - 5
+                }
+            ),
+            (
+                "hub-unreachable", .critical,
+                {
+                    $0.pullFailures = 9
+                    $0.pullAnsweredAt = Self.now - 3_600_001
+                }
+            ),
             // Pushes failing for over an hour while pulls succeed: not hidden by the pulls.
-            ("hub-unreachable", .critical, { $0.localHead = 11; $0.oldestPendingAt = Self.now - 60_000; $0.pushFailures = 40; $0.pushAnsweredAt = Self.now - 3_600_001 }),
+            (
+                "hub-unreachable", .critical,
+                {
+                    $0.localHead = 11
+                    $0.oldestPendingAt = Self.now - 60_000
+                    $0.pushFailures = 40
+                    $0.pushAnsweredAt = Self.now - 3_600_001
+                }
+            ),
             ("needs-upgrade", .warning, { $0.needsUpgrade = 1 }),
             ("chain-broken", .critical, { $0.chainProblems = ["xa-23059 seq 3: hash mismatch"] }),
-            ("events-pending", .warning, { $0.localHead = 12; $0.oldestPendingAt = Self.now - 900_001 }),
+            (
+                "events-pending", .warning,
+                {
+                    $0.localHead = 12
+                    $0.oldestPendingAt = Self.now - 900_001
+                }
+            ),
             ("pull-stale", .warning, { $0.pulledAt = Self.now - 1_800_001 }),
             ("pull-stale", .warning, { $0.pulledAt = nil }),
             ("open-conflicts", .warning, { $0.openConflicts = 2 }),
@@ -101,8 +141,21 @@ import Testing
             ("clock-skew", .warning, { $0.hubSkewMs = 3_600_000 }),
             ("clock-skew", .critical, { $0.hubSkewMs = 3_600_001 }),
             ("clock-skew", .critical, { $0.hubSkewMs = -86_400_000 }),
-            ("provisional-calendar", .warning, { $0.provisionalYears = [2026]; $0.provisionalToday = true }),
-            ("provisional-calendar", .warning, { $0.provisionalYears = [2027]; $0.provisionalSoon = ["23059-261228-0001"]; $0.provisionalAppointments = 1 }),
+            (
+                "provisional-calendar", .warning,
+                {
+                    $0.provisionalYears = [2026]
+                    $0.provisionalToday = true
+                }
+            ),
+            (
+                "provisional-calendar", .warning,
+                {
+                    $0.provisionalYears = [2027]
+                    $0.provisionalSoon = ["23059-261228-0001"]
+                    $0.provisionalAppointments = 1
+                }
+            ),
             ("waiting-events", .warning, { $0.waitingEvents = 1 }),
             ("due-not-stored", .warning, { $0.dueNotStored = ["23059-261120-0001"] }),
         ]

@@ -28,7 +28,10 @@ import Testing
                 let inflated = try Gzip.decompress(cut, limit: 1 << 20)
                 Issue.record("cut to \(length) of \(compressed.count) bytes, it inflated to \(inflated.count) bytes")
             } catch {
-                guard case .corrupt = error else { Issue.record("cut to \(length): \(error), expected corrupt"); continue }
+                guard case .corrupt = error else {
+                    Issue.record("cut to \(length): \(error), expected corrupt")
+                    continue
+                }
             }
         }
         let header = Array(compressed.prefix(10))

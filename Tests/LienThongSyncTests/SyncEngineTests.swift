@@ -1,7 +1,8 @@
 import Foundation
-@testable import LienThongSync
 import LienThongWire
 import Testing
+
+@testable import LienThongSync
 
 /// The sync engine as the state machine it is: actions out, results in, time passed by hand.
 @Suite struct SyncEngineTests {

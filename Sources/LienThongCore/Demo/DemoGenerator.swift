@@ -22,7 +22,10 @@ public struct DemoGenerator: Sendable {
 
     static let familyNames = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
     static let middleNames = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Hữu", "Đức", "Thu", "Quốc", "Bảo"]
-    static let givenNames = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hòa", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến"]
+    static let givenNames = [
+        "An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hòa", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Phúc", "Quân", "Sơn", "Tâm", "Thảo",
+        "Trang", "Tuấn", "Vy", "Yến",
+    ]
     static let hamlets = ["thôn 1", "thôn 2", "thôn 3", "khu phố 1", "khu phố 2", "thôn Lâm Hòa", "thôn Đại Thiện", "thôn Phú Sung"]
 
     mutating func random() -> UInt64 {
@@ -61,7 +64,11 @@ public struct DemoGenerator: Sendable {
         commands.append((.process(to: officer, step: nil), clerk))
         if chance(20) {
             commands.append((.requestSupplement(reason: "Thiếu bản sao giấy tờ tùy thân", documents: ["Bản sao CCCD"]), officer))
-            if chance(80) { commands.append((.supplementReceived(to: officer), officer)) } else { return Plan(intake: intake, clerk: clerk, commands: commands) }
+            if chance(80) {
+                commands.append((.supplementReceived(to: officer), officer))
+            } else {
+                return Plan(intake: intake, clerk: clerk, commands: commands)
+            }
         }
         if chance(10) { commands.append((.updateContact(phone: "09" + digits(8), email: nil), clerk)) }
         if procedure.decidingLevel != .commune, let target = forwardTarget() {

@@ -188,7 +188,8 @@ public enum DossierForms {
         ]
         if let receivedAt = state.receivedAt {
             blocks.append(
-                .paragraph("Ngày \(LocalDate(vietnamTimeOf: receivedAt).vietnamese), \(receiving) tiếp nhận giải quyết hồ sơ của Ông/Bà về \(state.procedureName)."))
+                .paragraph(
+                    "Ngày \(LocalDate(vietnamTimeOf: receivedAt).vietnamese), \(receiving) tiếp nhận giải quyết hồ sơ của Ông/Bà về \(state.procedureName)."))
         }
         blocks.append(.field("Thời hạn giải quyết theo quy định", state.duration.description))
         if let previous { blocks.append(.field("Hẹn trả kết quả", dateTime(previous))) }
@@ -200,7 +201,9 @@ public enum DossierForms {
             ),
             .paragraph("Xin trân trọng cảm ơn./."),
             .blank,
-            .signatures([PrintedDocument.Signature(title: "THỦ TRƯỞNG CƠ QUAN", note: "(Ký, ghi rõ họ tên và đóng dấu)", name: names.staff(lastExtension.actor))]),
+            .signatures([
+                PrintedDocument.Signature(title: "THỦ TRƯỞNG CƠ QUAN", note: "(Ký, ghi rõ họ tên và đóng dấu)", name: names.staff(lastExtension.actor))
+            ]),
         ]
         return PrintedDocument(title: "Phiếu xin lỗi và hẹn lại ngày trả kết quả \(state.code)", blocks: blocks)
     }
@@ -265,7 +268,10 @@ public enum DossierForms {
         }
         blocks.append(
             .table(
-                columns: ["STT", "TÊN CƠ QUAN", "BƯỚC XỬ LÝ", "THỜI GIAN GIAO, NHẬN HỒ SƠ", "HẠN XỬ LÝ", "KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/Đúng hạn/Quá hạn)", "GHI CHÚ"],
+                columns: [
+                    "STT", "TÊN CƠ QUAN", "BƯỚC XỬ LÝ", "THỜI GIAN GIAO, NHẬN HỒ SƠ", "HẠN XỬ LÝ", "KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/Đúng hạn/Quá hạn)",
+                    "GHI CHÚ",
+                ],
                 rows: rows))
         if let status = state.status { blocks += [.blank, .field("Trạng thái hiện tại", status.vietnamese)] }
         return PrintedDocument(title: "Phiếu kiểm soát quá trình giải quyết hồ sơ \(state.code)", page: .a5Landscape, blocks: blocks)

@@ -18,7 +18,9 @@ public enum DossierReport {
         lines.append("Received    \(time(state.receivedAt)) by \(name(state.receivedBy)), \(Channel(rawValue: state.channel)?.vietnamese ?? state.channel)")
         lines.append("Appointment \(time(state.appointment))" + (state.pausedRemaining != nil ? " (paused for a supplement)" : ""))
         if let decision = state.decision {
-            lines.append("Decision    \(decision.approved ? "approved" : "not approved") at \(time(decision.at)) by \(decision.office)\(decision.reason.isEmpty ? "" : ": \(decision.reason)")")
+            lines.append(
+                "Decision    \(decision.approved ? "approved" : "not approved") at \(time(decision.at)) by \(decision.office)\(decision.reason.isEmpty ? "" : ": \(decision.reason)")"
+            )
         }
         if !state.handovers.isEmpty {
             lines.append("")
@@ -34,21 +36,25 @@ public enum DossierReport {
             lines.append("")
             lines.append("Requests for the owner")
             for request in state.requests {
-                lines.append("  \(request.event) \(DossierRules.vietnameseAction(request.type)) at \(time(request.at)) by \(name(request.actor)): \(request.text)")
+                lines.append(
+                    "  \(request.event) \(DossierRules.vietnameseAction(request.type)) at \(time(request.at)) by \(name(request.actor)): \(request.text)")
             }
         }
         if !state.contactOverwrites.isEmpty {
             lines.append("")
             lines.append("Concurrent contact edits (resolved automatically: the later one wins)")
             for overwrite in state.contactOverwrites {
-                lines.append("  \(overwrite.field): kept \"\(overwrite.keptValue)\" (\(overwrite.kept)), overwritten \"\(overwrite.overwrittenValue)\" (\(overwrite.overwritten))")
+                lines.append(
+                    "  \(overwrite.field): kept \"\(overwrite.keptValue)\" (\(overwrite.kept)), overwritten \"\(overwrite.overwrittenValue)\" (\(overwrite.overwritten))"
+                )
             }
         }
         if !state.conflicts.isEmpty {
             lines.append("")
             lines.append("Conflicts")
             for conflict in state.conflicts {
-                lines.append("  \(conflict.id) [\(conflict.resolution.rawValue)] \(conflict.type) by \(conflict.origin) \(name(conflict.actor)) at \(time(conflict.at))")
+                lines.append(
+                    "  \(conflict.id) [\(conflict.resolution.rawValue)] \(conflict.type) by \(conflict.origin) \(name(conflict.actor)) at \(time(conflict.at))")
                 lines.append("      other side: owner \(conflict.owner), status \(conflict.status), standing event \(conflict.standingEvent)")
                 lines.append("      vi: \(conflict.reasonVietnamese)")
                 lines.append("      en: \(conflict.reasonEnglish)")
@@ -60,7 +66,9 @@ public enum DossierReport {
             for note in state.notes { lines.append("  \(time(note.at)) \(name(note.actor)): \(note.text)") }
         }
         if !state.waiting.isEmpty { lines.append("Waiting for predecessors: \(state.waiting.joined(separator: ", "))") }
-        if !state.needsUpgrade.isEmpty { lines.append("Needs upgrade (events this version does not understand): \(state.needsUpgrade.joined(separator: ", "))") }
+        if !state.needsUpgrade.isEmpty {
+            lines.append("Needs upgrade (events this version does not understand): \(state.needsUpgrade.joined(separator: ", "))")
+        }
         lines.append("State hash  \(state.stateHash)")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -172,7 +172,8 @@ public struct PrintedDocument: Sendable, Hashable {
                 body.append("<table class=\"signatures\"><tr>")
                 for signature in signatures {
                     body.append(
-                        "<td><div class=\"role\">\(e(signature.title))</div><div class=\"note\">\(e(signature.note))</div><div class=\"name\">\(e(signature.name))</div></td>")
+                        "<td><div class=\"role\">\(e(signature.title))</div><div class=\"note\">\(e(signature.note))</div><div class=\"name\">\(e(signature.name))</div></td>"
+                    )
                 }
                 body.append("</tr></table>")
             case .blank:

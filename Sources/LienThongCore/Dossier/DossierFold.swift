@@ -310,8 +310,10 @@ public enum DossierFold {
                     Conflict(
                         id: eventID, type: event.type, origin: event.origin, actor: event.actor, at: when, owner: state.owner ?? "",
                         status: state.status?.rawValue ?? "", standingEvent: state.standingEvent,
-                        reasonVietnamese: "Mã hồ sơ \(from) đã được cấp lại thành \(state.code) khi máy được khôi phục từ bản sao lưu: in lại giấy tiếp nhận cho công dân.",
-                        reasonEnglish: "the code \(from) was re-issued as \(state.code) when the machine was restored from a backup: print a new receipt for the citizen",
+                        reasonVietnamese:
+                            "Mã hồ sơ \(from) đã được cấp lại thành \(state.code) khi máy được khôi phục từ bản sao lưu: in lại giấy tiếp nhận cho công dân.",
+                        reasonEnglish:
+                            "the code \(from) was re-issued as \(state.code) when the machine was restored from a backup: print a new receipt for the citizen",
                         resolution: .open))
             }
         case "dossier.intakeUpdated":

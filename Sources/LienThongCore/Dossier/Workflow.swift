@@ -247,12 +247,18 @@ public struct Workflow: Sendable {
             body["fields"] = .object(fields)
         case .updateIntake(let name, let idNumber, let address, let documents):
             var fields: [String: JSONValue] = [:]
-            if let name { try require(name, field: "--applicant", expected: "the applicant's full name"); fields["applicantName"] = .string(name.trimmed) }
+            if let name {
+                try require(name, field: "--applicant", expected: "the applicant's full name")
+                fields["applicantName"] = .string(name.trimmed)
+            }
             if let idNumber {
                 try checkIDNumber(idNumber)
                 fields["idNumber"] = .string(idNumber)
             }
-            if let address { try require(address, field: "--address", expected: "the applicant's address"); fields["address"] = .string(address.trimmed) }
+            if let address {
+                try require(address, field: "--address", expected: "the applicant's address")
+                fields["address"] = .string(address.trimmed)
+            }
             if let documents { fields["documents"] = .array(documents.map { .string($0.trimmed) }) }
             guard !fields.isEmpty else {
                 throw .invalidInput(field: "--applicant/--id-number/--address/--document", expected: "at least one field to change", found: "")

@@ -59,7 +59,9 @@ extension Report06a {
             (cut("STT", numberWidth) + " " + cut("Lĩnh vực", nameWidth) + zip(short, widths).map { " " + right($0, $1) }.joined()).trimmingTrailingSpaces)
         for row in rows {
             let name = row.level == .field && rows.contains(where: { $0.level == .commune }) ? "  " + row.name : row.name
-            lines.append(cut(row.number, numberWidth) + " " + cut(name, nameWidth) + zip(Self.cells(row.figures), widths).map { " " + right($0.isEmpty ? "—" : $0, $1) }.joined())
+            lines.append(
+                cut(row.number, numberWidth) + " " + cut(name, nameWidth)
+                    + zip(Self.cells(row.figures), widths).map { " " + right($0.isEmpty ? "—" : $0, $1) }.joined())
         }
         lines.append("")
         lines.append("Tỷ lệ giải quyết đúng hạn = (trước hạn + đúng hạn) / đã giải quyết; hồ sơ đang giải quyết xét tại cuối kỳ.")
@@ -69,7 +71,9 @@ extension Report06a {
     /// As CSV for Excel: UTF-8 with a byte-order mark, CRLF line ends, the heading lines first,
     /// then one header row of "group – column" titles.
     public var csv: String {
-        CSV.document(heading: heading, rows: [["STT", "Lĩnh vực"] + Self.columns.map { "\($0.group) - \($0.title)" }] + rows.map { [$0.number, $0.name] + Self.cells($0.figures) })
+        CSV.document(
+            heading: heading,
+            rows: [["STT", "Lĩnh vực"] + Self.columns.map { "\($0.group) - \($0.title)" }] + rows.map { [$0.number, $0.name] + Self.cells($0.figures) })
     }
 
     /// As canonical JSON (sorted keys, no spaces), one object.

@@ -435,7 +435,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // The request was cut short (the hub is stopping): nothing failed, nothing to log.
             return Self.answer(status: 503, body: ErrorBody(code: "unavailable", message: "the hub is stopping; send the request again later"))
         } catch let error as any HTTPResponseError {
-            var response = Self.answer(status: Int(error.status.code), body: ErrorBody(code: "http-\(error.status.code)", message: "\(error.status.reasonPhrase)"))
+            var response = Self.answer(
+                status: Int(error.status.code), body: ErrorBody(code: "http-\(error.status.code)", message: "\(error.status.reasonPhrase)"))
             // 405 names the methods the path has.
             if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
             return response

@@ -36,7 +36,8 @@ extension HubService {
             let earlier = try transaction.publications(kind)
             if let other = earlier.first(where: { $0.version == version && $0.content != body["content"] }) {
                 throw StoreError.refused(
-                    "\(kind.rawValue) version \(version) was published already (\(other.event)) with other content; give the file a new \"version\" and publish again")
+                    "\(kind.rawValue) version \(version) was published already (\(other.event)) with other content; give the file a new \"version\" and publish again"
+                )
             }
             if let latest = earlier.first, latest.version == version {
                 return .unchanged(version: version, event: latest.event)

@@ -88,7 +88,8 @@ public struct HubService: Sendable {
         }
         guard added else {
             throw .conflict(
-                "NODE: \(node) is enrolled on a machine already; to move it to a new machine, run `lienthong hub enroll \(node) --replace` (it revokes the old machine's credential now)")
+                "NODE: \(node) is enrolled on a machine already; to move it to a new machine, run `lienthong hub enroll \(node) --replace` (it revokes the old machine's credential now)"
+            )
         }
         return token
     }

@@ -44,8 +44,7 @@ extension EventLogDatabase {
         try snapshot("read replacement links") { db in
             var links: [(old: String, new: String)] = []
             for (table, order) in [("event", "position"), ("forkedEvent", "heal, origin, seq"), ("cloneEvidence", "suspicion, epoch, seq, hash")]
-                where try db.tableExists(table)
-            {
+            where try db.tableExists(table) {
                 for data in try Data.fetchAll(
                     db, sql: "SELECT canonical FROM \(table) WHERE instr(CAST(canonical AS TEXT), '\"replaces\":') > 0 ORDER BY \(order)")
                 {

@@ -91,14 +91,20 @@ extension EventLogDatabase {
     public static func currentWorkflow(_ db: Database, _ base: Workflow) throws -> Workflow {
         var workflow = base
         guard let publisher = try publisher(db) else { return workflow }
-        if let calendar = try newestParsed(db, .calendar, publisher: publisher, parse: { publication in
-            (try? WorkingCalendar.load(publication.data, file: "published calendar \(publication.event)")).map(ParsedPublication.calendar)
-        }), case .calendar(let parsed) = calendar {
+        if let calendar = try newestParsed(
+            db, .calendar, publisher: publisher,
+            parse: { publication in
+                (try? WorkingCalendar.load(publication.data, file: "published calendar \(publication.event)")).map(ParsedPublication.calendar)
+            }), case .calendar(let parsed) = calendar
+        {
             workflow.calendar = parsed
         }
-        if let catalogue = try newestParsed(db, .catalogue, publisher: publisher, parse: { publication in
-            (try? ProcedureCatalogue.load(publication.data, file: "published catalogue \(publication.event)")).map(ParsedPublication.catalogue)
-        }), case .catalogue(let parsed) = catalogue {
+        if let catalogue = try newestParsed(
+            db, .catalogue, publisher: publisher,
+            parse: { publication in
+                (try? ProcedureCatalogue.load(publication.data, file: "published catalogue \(publication.event)")).map(ParsedPublication.catalogue)
+            }), case .catalogue(let parsed) = catalogue
+        {
             workflow.catalogue = parsed
         }
         return workflow
@@ -106,7 +112,9 @@ extension EventLogDatabase {
 
     /// The newest publication of `kind` by `publisher`, parsed (from the cache when its hash was
     /// read before), or nil when there is none or this version cannot read it.
-    static func newestParsed(_ db: Database, _ kind: Publication.Kind, publisher: String, parse: (Publication) -> ParsedPublication?) throws -> ParsedPublication? {
+    static func newestParsed(_ db: Database, _ kind: Publication.Kind, publisher: String, parse: (Publication) -> ParsedPublication?) throws
+        -> ParsedPublication?
+    {
         guard
             let hash = try String.fetchOne(
                 db, sql: "SELECT hash FROM event WHERE type = ? AND dossier IS NULL AND origin = ? ORDER BY seq DESC LIMIT 1",

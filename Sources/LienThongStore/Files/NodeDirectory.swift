@@ -47,7 +47,8 @@ public struct NodeDirectory: Sendable {
     ///
     /// - Throws: ``StoreError/alreadyInitialized(directory:)`` if a node is here already.
     public func create(
-        profile: NodeProfile, config: NodeConfigFiles? = nil, key: SigningKey = SigningKey(), now: Date = Date(timeIntervalSince1970: Double(WallClock.milliseconds()) / 1000)
+        profile: NodeProfile, config: NodeConfigFiles? = nil, key: SigningKey = SigningKey(),
+        now: Date = Date(timeIntervalSince1970: Double(WallClock.milliseconds()) / 1000)
     ) throws(StoreError) -> (
         database: NodeDatabase, identity: LocalIdentity
     ) {

@@ -157,7 +157,7 @@ extension NodeDatabase {
                 let appointment: Int64 = row["appointment"]
                 let year = LocalDate(vietnamTimeOf: appointment).year
                 years.insert(year)
-                if appointment <= dueBy, (row["unstored"] as Bool) { due.append(row["code"]) }
+                if appointment <= dueBy, row["unstored"] as Bool { due.append(row["code"]) }
                 if workingTime.calendar.isProvisional(year) {
                     provisionalAppointments += 1
                     if appointment <= provisionalBy { provisionalSoon.append(row["code"]) }

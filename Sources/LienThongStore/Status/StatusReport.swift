@@ -113,14 +113,20 @@ public struct StatusReport: Sendable {
         } else if let beat = facts.heartbeat {
             let late = beat.intervalMs * thresholds.missedBeats
             if now - beat.at > late {
-                add(.critical, "daemon-dead", "the sync daemon (pid \(beat.pid)) last beat \(age(now - beat.at)) ago, more than \(thresholds.missedBeats) beats of \(age(beat.intervalMs)): start `lienthong node run`")
+                add(
+                    .critical, "daemon-dead",
+                    "the sync daemon (pid \(beat.pid)) last beat \(age(now - beat.at)) ago, more than \(thresholds.missedBeats) beats of \(age(beat.intervalMs)): start `lienthong node run`"
+                )
             }
         } else {
             add(.critical, "daemon-never-ran", "the sync daemon has never run here: start `lienthong node run`")
         }
         if let push = facts.lastPush, push.isBlocking {
             let code = ["fork", "clone-suspected", "epoch-fenced"].contains(push.outcome) ? push.outcome : "queue-blocked"
-            add(.critical, code, "pushing is blocked: the hub answered \(push.outcome) \(age(now - push.endedAt)) ago (\(push.detail ?? "no detail")); \(facts.pending) events wait; ask the hub operator")
+            add(
+                .critical, code,
+                "pushing is blocked: the hub answered \(push.outcome) \(age(now - push.endedAt)) ago (\(push.detail ?? "no detail")); \(facts.pending) events wait; ask the hub operator"
+            )
         }
         // A refusal counts until a later pull succeeds (an empty pull records no attempt, only `pulledAt`).
         if let pull = facts.lastPull, pull.outcome == "refused", pull.endedAt > (facts.pulledAt ?? .min) {
@@ -134,7 +140,8 @@ public struct StatusReport: Sendable {
         var failing: [(level: StatusLevel, text: String)] = []
         for lane in lanes where lane.failures > 0 {
             let since = lane.answeredAt ?? lane.since ?? now
-            let text = "\(lane.failures) \(lane.name) attempts failed; the hub last answered a \(lane.name) "
+            let text =
+                "\(lane.failures) \(lane.name) attempts failed; the hub last answered a \(lane.name) "
                 + (lane.answeredAt.map { "\(age(now - $0)) ago" } ?? "never")
                 + (lane.last.flatMap { $0.outcome == "failed" ? $0.detail : nil }.map { " (last error: \($0))" } ?? "")
             failing.append((now - since > thresholds.unreachableMs ? .critical : .warning, text))
@@ -159,20 +166,26 @@ public struct StatusReport: Sendable {
             add(.warning, "open-conflicts", "\(facts.openConflicts) open conflicts wait for a person (`lienthong dossier list`)")
         }
         if let skew = facts.hubSkewMs, abs(skew) > thresholds.skewMs {
-            add(abs(skew) > thresholds.skewCriticalMs ? .critical : .warning, "clock-skew", "this machine's clock is \(age(abs(skew), rounded: true)) \(skew > 0 ? "behind" : "ahead of") the hub's; set the clock")
+            add(
+                abs(skew) > thresholds.skewCriticalMs ? .critical : .warning, "clock-skew",
+                "this machine's clock is \(age(abs(skew), rounded: true)) \(skew > 0 ? "behind" : "ahead of") the hub's; set the clock")
         }
         // A provisional year is normal for next year until its swaps are announced: it warns only
         // when it is this year's, or when an appointment in it is close (Docs/operating.md).
         if facts.provisionalToday || !facts.provisionalSoon.isEmpty {
             let year = LocalDate(vietnamTimeOf: now).year
             var reasons: [String] = []
-            if facts.provisionalToday { reasons.append("this year's (\(year)) working calendar is provisional: today's appointments are counted without its swapped days") }
+            if facts.provisionalToday {
+                reasons.append("this year's (\(year)) working calendar is provisional: today's appointments are counted without its swapped days")
+            }
             if !facts.provisionalSoon.isEmpty {
                 reasons.append(
                     "\(facts.provisionalSoon.count) open dossier(s) due within \(thresholds.provisionalWithinWorkingDays) working days in a provisional year: "
                         + facts.provisionalSoon.prefix(5).joined(separator: ", "))
             }
-            add(.warning, "provisional-calendar", reasons.joined(separator: "; ") + "; install the announced calendar (`lienthong hub publish calendar`) when it is out")
+            add(
+                .warning, "provisional-calendar",
+                reasons.joined(separator: "; ") + "; install the announced calendar (`lienthong hub publish calendar`) when it is out")
         }
         if facts.needsUpgrade > 0 {
             add(.warning, "needs-upgrade", "\(facts.needsUpgrade) dossiers hold events this version only stores (a newer type or version): upgrade lienthong")
@@ -184,7 +197,10 @@ public struct StatusReport: Sendable {
             add(.warning, "fork-healed", "\(age(now - heal.at)) ago this machine was found \(heal.summary)")
         }
         if !facts.dueNotStored.isEmpty {
-            add(.warning, "due-not-stored", "\(facts.dueNotStored.count) dossiers due within 2 working days have events the hub has not stored: \(facts.dueNotStored.prefix(5).joined(separator: ", "))")
+            add(
+                .warning, "due-not-stored",
+                "\(facts.dueNotStored.count) dossiers due within 2 working days have events the hub has not stored: \(facts.dueNotStored.prefix(5).joined(separator: ", "))"
+            )
         }
         return StatusReport(subject: facts.origin, checkedAt: now, findings: findings, facts: facts.json)
     }

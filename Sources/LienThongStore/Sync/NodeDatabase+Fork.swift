@@ -72,7 +72,9 @@ extension NodeDatabase {
                 StoreError.malformedFile(path: "hub answer", reason: "\(reason); nothing was changed")
             }
             let hub = hubEvents.filter { $0.seq >= fromSeq }.sorted { $0.seq < $1.seq }
-            guard hub.allSatisfy({ $0.origin == origin && $0.hashIsValid }) else { throw refuse("the hub's events are not all this node's, or a hash is wrong") }
+            guard hub.allSatisfy({ $0.origin == origin && $0.hashIsValid }) else {
+                throw refuse("the hub's events are not all this node's, or a hash is wrong")
+            }
             for (index, event) in hub.enumerated() where event.seq != fromSeq + index {
                 throw refuse("the hub's events skip from seq \(fromSeq + index - 1) to \(event.seq)")
             }
@@ -99,7 +101,9 @@ extension NodeDatabase {
                 keptHead == 0
                 ? Event.genesisHash
                 : (try String.fetchOne(db, sql: "SELECT hash FROM event WHERE origin = ? AND seq = ?", arguments: [origin, keptHead]) ?? "")
-            guard let first = missing.first, first.prev == keptHash else { throw refuse("the hub's events do not continue this node's chain at seq \(keptHead)") }
+            guard let first = missing.first, first.prev == keptHash else {
+                throw refuse("the hub's events do not continue this node's chain at seq \(keptHead)")
+            }
             for (previous, event) in zip(missing, missing.dropFirst()) where event.prev != previous.hash {
                 throw refuse("the hub's seq \(event.seq) does not chain to seq \(previous.seq)")
             }
@@ -187,7 +191,7 @@ extension NodeDatabase {
                                 body: [
                                     "at": .integer(Int(wallMilliseconds())), "from": .string(old), "to": .string(recoded),
                                     "reason": .string(
-                                        "Mã \(old) đã được cấp cho hồ sơ khác trước khi máy được khôi phục từ bản sao lưu; hồ sơ nhận mã mới \(recoded).")
+                                        "Mã \(old) đã được cấp cho hồ sơ khác trước khi máy được khôi phục từ bản sao lưu; hồ sơ nhận mã mới \(recoded)."),
                                 ]))
                     }
                 }

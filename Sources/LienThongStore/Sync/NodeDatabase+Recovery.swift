@@ -23,7 +23,8 @@ extension NodeDatabase {
                 guard event.origin == identity.origin, event.seq == seq + 1, event.prev == hash, event.hashIsValid else {
                     throw StoreError.malformedFile(
                         path: "hub answer",
-                        reason: "\(event.origin) seq \(event.seq) does not continue this node's chain at seq \(seq) (or its hash is wrong); nothing was taken back")
+                        reason:
+                            "\(event.origin) seq \(event.seq) does not continue this node's chain at seq \(seq) (or its hash is wrong); nothing was taken back")
                 }
                 seq = event.seq
                 hash = event.hash

@@ -112,7 +112,8 @@ public final class HubClient: Sendable {
 
     public func pull(since: Int, limit: Int, wait: Int) async throws(HubClientError) -> PullPage {
         let bytes = try await send(
-            "GET", path: SyncPaths.pull, query: nodeQuery + [("since", "\(since)"), ("limit", "\(limit)"), ("wait", "\(wait)")], timeout: timeout + TimeInterval(wait))
+            "GET", path: SyncPaths.pull, query: nodeQuery + [("since", "\(since)"), ("limit", "\(limit)"), ("wait", "\(wait)")],
+            timeout: timeout + TimeInterval(wait))
         return try decode { () throws(WireError) in try PullPage(bytes: bytes) }
     }
 

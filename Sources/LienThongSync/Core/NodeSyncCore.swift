@@ -50,7 +50,8 @@ public struct NodeSyncCore: Sendable {
             try database.recordStored(seq: result.head.seq, hash: result.head.hash, now: now)
         }
         let events = request.batches.first?.events ?? []
-        let detail = "seqs \(events.first?.seq ?? 0)–\(events.last?.seq ?? 0): stored \(result.stored), hub head \(result.head.seq)"
+        let detail =
+            "seqs \(events.first?.seq ?? 0)–\(events.last?.seq ?? 0): stored \(result.stored), hub head \(result.head.seq)"
             + (result.reason.map { "; \($0)" } ?? "")
         try database.recordAttempt(kind: "push", startedAt: started, endedAt: now, outcome: result.outcome.rawValue, detail: detail)
         if result.outcome != .stored && result.outcome != .duplicate {

@@ -35,7 +35,8 @@ extension Simulation {
             if let restored = hubRestoredAt { age = min(age, now - restored) }
             if age > thresholds.pendingMs {
                 failures.append(
-                    "\(Fixtures.vietnamText(now)): status of \(node.origin) said OK while seq \(oldest.seq) had waited \(age / 60_000) min unstored at the hub (threshold \(thresholds.pendingMs / 60_000) min)")
+                    "\(Fixtures.vietnamText(now)): status of \(node.origin) said OK while seq \(oldest.seq) had waited \(age / 60_000) min unstored at the hub (threshold \(thresholds.pendingMs / 60_000) min)"
+                )
             }
         }
     }
@@ -148,8 +149,7 @@ extension Simulation {
                         failures.append("\(code): \(step.event) was folded before \(origin)-\(seq), which its writer had seen")
                     }
                 }
-                if let earlier = earlierSeq[step.event], let before = placed[DossierFold.id(origin: event.origin, seq: earlier)], before > position
-                {
+                if let earlier = earlierSeq[step.event], let before = placed[DossierFold.id(origin: event.origin, seq: earlier)], before > position {
                     failures.append("\(code): \(step.event) was folded before its origin's earlier \(event.origin)-\(earlier)")
                 }
             }

@@ -20,7 +20,8 @@ public struct PushRequest: Sendable, Hashable {
 
     public init(bytes: some Collection<UInt8>) throws(WireError) {
         let fields = try Fields(bytes: bytes)
-        self.init(node: try fields.node("node"), batches: try fields.list("batches") { value, path throws(WireError) in try PushBatch(json: value, path: path) })
+        self.init(
+            node: try fields.node("node"), batches: try fields.list("batches") { value, path throws(WireError) in try PushBatch(json: value, path: path) })
     }
 }
 

@@ -113,9 +113,10 @@ public enum BatchCheck {
             // origin; a clone's history interleaves with it.
             // Events a heal already re-appended (the hub holds one naming them in `replaces`) come
             // back when a machine is restored from a backup older than that heal: not a clone.
-            let branchIsLater = headHLC.map { hlc in
-                branch.allSatisfy { $0.hlc > hlc || replaced($0.hash) }
-            } ?? true
+            let branchIsLater =
+                headHLC.map { hlc in
+                    branch.allSatisfy { $0.hlc > hlc || replaced($0.hash) }
+                } ?? true
             let outcome: PushOutcome = branchIsLater ? .fork : .cloneSuspected
             return .diverged(
                 outcome,

@@ -25,12 +25,15 @@ struct ConflictsListCommand: ParsableCommand {
             for row in rows { print(CanonicalJSON.string(row.json)) }
             return
         }
-        print(TextTable.render(
-            header: ["conflict", "dossier", "state", "event", "by", "at", "reason (vi)"],
-            rows: rows.map { row in
-                [row.id, row.dossier, row.resolution, row.type, "\(row.origin) \(node.staffNames[row.actor] ?? row.actor)",
-                 LocalDate.vietnameseDateTime(row.at), row.reasonVietnamese]
-            }))
+        print(
+            TextTable.render(
+                header: ["conflict", "dossier", "state", "event", "by", "at", "reason (vi)"],
+                rows: rows.map { row in
+                    [
+                        row.id, row.dossier, row.resolution, row.type, "\(row.origin) \(node.staffNames[row.actor] ?? row.actor)",
+                        LocalDate.vietnameseDateTime(row.at), row.reasonVietnamese,
+                    ]
+                }))
         print("\(rows.count) conflict(s)\(all ? "" : " open"); settle one with `lienthong conflicts resolve ID --apply|--dismiss --note …`")
     }
 }
@@ -61,10 +64,13 @@ struct ConflictsShowCommand: ParsableCommand {
         }
         func who(_ actor: String) -> String { node.staffNames[actor].map { "\($0) (\(actor))" } ?? actor }
         print("Conflict    \(conflict.id) on dossier \(state.code) — \(conflict.resolution.rawValue)")
-        print("This side   \(conflict.type) (\(DossierRules.vietnameseAction(conflict.type))) by \(conflict.origin) \(who(conflict.actor)), \(LocalDate.vietnameseDateTime(conflict.at))")
+        print(
+            "This side   \(conflict.type) (\(DossierRules.vietnameseAction(conflict.type))) by \(conflict.origin) \(who(conflict.actor)), \(LocalDate.vietnameseDateTime(conflict.at))"
+        )
         var other = "owner \(conflict.owner), status \(conflict.status)"
         if let standing {
-            other += "; since \(standing.type) (\(DossierRules.vietnameseAction(standing.type))) by \(standing.origin) \(who(standing.actor)), "
+            other +=
+                "; since \(standing.type) (\(DossierRules.vietnameseAction(standing.type))) by \(standing.origin) \(who(standing.actor)), "
                 + LocalDate.vietnameseDateTime(Int64(standing.hlc.physical))
         }
         print("Other side  \(other)")

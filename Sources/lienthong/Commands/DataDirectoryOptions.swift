@@ -19,4 +19,3 @@ struct DataDirectoryOptions: ParsableArguments {
         return FileManager.default.fileExists(atPath: hub.databasePath) ? hub : NodeDirectory(path: trimmed)
     }
 }
-

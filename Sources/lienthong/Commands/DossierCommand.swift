@@ -179,7 +179,8 @@ struct DossierPrintCommand: ParsableCommand {
         let events = try node.log.events(ofDossier: code)
         let document: PrintedDocument
         do {
-            document = try DossierForms.document(form, state: state, events: events, names: DossierForms.Names(staff: node.staffNames, offices: node.officeNames))
+            document = try DossierForms.document(
+                form, state: state, events: events, names: DossierForms.Names(staff: node.staffNames, offices: node.officeNames))
         } catch {
             FileHandle.standardError.write(Data("error: --form \(form.rawValue): \(error.description)\n".utf8))
             throw ExitCode(65)

@@ -191,7 +191,8 @@ struct UpdateCommand: DossierTransition {
         case (false, true):
             return .updateIntake(applicantName: applicant, idNumber: idNumber, address: address, documents: documents.isEmpty ? nil : documents)
         case (true, true):
-            throw ValidationError("give contact fields (--phone, --email) and intake fields (--applicant, --id-number, --address, --document) in separate commands")
+            throw ValidationError(
+                "give contact fields (--phone, --email) and intake fields (--applicant, --id-number, --address, --document) in separate commands")
         case (false, false):
             throw ValidationError("give at least one field to change: --phone, --email, --applicant, --id-number, --address or --document")
         }

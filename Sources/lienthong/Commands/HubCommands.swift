@@ -5,8 +5,8 @@ import LienThongCore
 import LienThongHub
 import LienThongStore
 import LienThongWire
-import NIOSSL
 import Logging
+import NIOSSL
 import ServiceLifecycle
 
 /// `lienthong hub …`: the district (or provincial) hub.
@@ -15,7 +15,8 @@ struct HubCommand: ParsableCommand {
         commandName: "hub",
         abstract: "Run the district or provincial hub that communes sync with.",
         subcommands: [
-            HubInitCommand.self, HubEnrollCommand.self, HubRevokeCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self, HubForkCommand.self, HubBackupCommand.self, HubRestoreCommand.self, HubPublishCommand.self, HubDossierCommand.self,
+            HubInitCommand.self, HubEnrollCommand.self, HubRevokeCommand.self, HubRunCommand.self, HubStatusCommand.self, HubNodesCommand.self,
+            HubForkCommand.self, HubBackupCommand.self, HubRestoreCommand.self, HubPublishCommand.self, HubDossierCommand.self,
         ])
 }
 
@@ -116,7 +117,8 @@ struct HubRevokeCommand: ParsableCommand {
     func run() throws {
         let hub = try HubContext(data)
         guard try hub.service.revoke(node: node, now: Int64(NodeContext.wallMilliseconds())) else {
-            FileHandle.standardError.write(Data("error: \(node) holds no active credential at this hub (unknown, never enrolled or revoked already); nothing was changed\n".utf8))
+            FileHandle.standardError.write(
+                Data("error: \(node) holds no active credential at this hub (unknown, never enrolled or revoked already); nothing was changed\n".utf8))
             throw ExitCode(64)
         }
         print("Revoked \(node): its next request is refused. Its stored events stay; `lienthong hub nodes` shows it as revoked.")

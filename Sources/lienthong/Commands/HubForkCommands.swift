@@ -33,14 +33,19 @@ struct HubForkListCommand: ParsableCommand {
         }
         for suspicion in suspicions {
             let state = suspicion.keptEpoch.map { "settled: kept \($0), fenced \(suspicion.fencedEpochs.joined(separator: ", "))" } ?? "OPEN"
-            print("\(suspicion.origin)  suspicion \(suspicion.id)  since \(LocalDate.vietnameseDateTime(suspicion.since))  diverged at seq \(suspicion.divergedAt)  \(state)")
+            print(
+                "\(suspicion.origin)  suspicion \(suspicion.id)  since \(LocalDate.vietnameseDateTime(suspicion.since))  diverged at seq \(suspicion.divergedAt)  \(state)"
+            )
             print("  \(suspicion.reason)")
-            print(TextTable.render(
-                header: ["epoch", "in the chain", "held as evidence", "last held"],
-                rows: suspicion.sides.map { side in
-                    [side.epoch + (side.epoch == suspicion.currentEpoch ? " (current)" : ""), "\(side.stored)", "\(side.held)",
-                     side.lastHeldAt.map { "seq \(side.lastHeldSeq ?? 0), \(LocalDate.vietnameseDateTime($0))" } ?? "-"]
-                }))
+            print(
+                TextTable.render(
+                    header: ["epoch", "in the chain", "held as evidence", "last held"],
+                    rows: suspicion.sides.map { side in
+                        [
+                            side.epoch + (side.epoch == suspicion.currentEpoch ? " (current)" : ""), "\(side.stored)", "\(side.held)",
+                            side.lastHeldAt.map { "seq \(side.lastHeldSeq ?? 0), \(LocalDate.vietnameseDateTime($0))" } ?? "-",
+                        ]
+                    }))
         }
         let open = suspicions.filter(\.isOpen).count
         print("\(open) suspected clone(s) open\(open > 0 ? "; keep one machine with `lienthong hub fork resolve NODE --keep EPOCH`" : "")")
@@ -60,7 +65,10 @@ struct HubForkResolveCommand: ParsableCommand {
     @Argument(help: "The node's id, e.g. xa-23059.") var node: String
     @Option(help: "The epoch to keep (see `lienthong hub fork list`).") var keep: String
     @Option(help: "The operator settling it: a staff id of the hub (see the hub's staff.json).") var actor: String
-    @Flag(help: "Close the suspicion though only the kept epoch shows (both machines write in it): nothing is fenced; the machines diverge again and the diverged one heals into its own epoch.")
+    @Flag(
+        help:
+            "Close the suspicion though only the kept epoch shows (both machines write in it): nothing is fenced; the machines diverge again and the diverged one heals into its own epoch."
+    )
     var closeOnly = false
     @OptionGroup var data: DataDirectoryOptions
 

@@ -43,7 +43,9 @@ struct HubPublishCommand: ParsableCommand {
         switch outcome {
         case .published(let event, let nodes):
             let version = event.body["version"]?.stringValue ?? ""
-            print("Published \(kind.rawValue) \(version) as \(event.origin)-\(event.seq) (\(event.type)); it is in the feeds of \(nodes) commune(s) and reaches each at its next pull")
+            print(
+                "Published \(kind.rawValue) \(version) as \(event.origin)-\(event.seq) (\(event.type)); it is in the feeds of \(nodes) commune(s) and reaches each at its next pull"
+            )
         case .unchanged(let version, let event):
             print("\(kind.rawValue) \(version) is already published as \(event); nothing was written")
         }

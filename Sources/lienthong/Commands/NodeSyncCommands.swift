@@ -33,7 +33,8 @@ struct NodeEnrollCommand: AsyncParsableCommand {
     static func checkTransport(_ hub: String, insecureHTTP: Bool, option: String) throws {
         guard let url = URL(string: hub), url.scheme == "http", let host = url.host, !HubApplication.isLoopback(host), !insecureHTTP else { return }
         throw ValidationError(
-            "\(option) \(hub): plain HTTP to another machine would send the credential and citizens' ID numbers in clear; use the hub's https:// URL (trust its CA with `Scripts/install-deps.sh --ca FILE`), or pass --insecure-http on a trusted network")
+            "\(option) \(hub): plain HTTP to another machine would send the credential and citizens' ID numbers in clear; use the hub's https:// URL (trust its CA with `Scripts/install-deps.sh --ca FILE`), or pass --insecure-http on a trusted network"
+        )
     }
 
     func run() async throws {
@@ -90,10 +91,12 @@ struct NodeRecoverCommand: AsyncParsableCommand {
     func run() async throws {
         let node = try NodeContext(data)
         if let held = try node.database.head(origin: node.identity.origin)?.seq, held > 0 {
-            FileHandle.standardError.write(Data("""
-                error: this node holds \(held) events of its own already; recover into a directory freshly made by                 `lienthong node init --node-id \(node.identity.origin)`; nothing was changed
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    error: this node holds \(held) events of its own already; recover into a directory freshly made by                 `lienthong node init --node-id \(node.identity.origin)`; nothing was changed
 
-                """.utf8))
+                    """.utf8))
             throw ExitCode(64)
         }
         let answer = try await NodeEnrollCommand.enrol(node, hub: hub, token: token)
@@ -108,12 +111,14 @@ struct NodeRecoverCommand: AsyncParsableCommand {
             do {
                 page = try await context.sync.client.own(fromSeq: own.events.count + 1, limit: 500)
             } catch {
-                FileHandle.standardError.write(Data("""
-                    error: taking back own events failed at seq \(own.events.count + 1): \(error.description); nothing was taken back. \
-                    This machine is enrolled now: ask the hub operator for a new token (`lienthong hub enroll \(node.identity.origin) --replace`) \
-                    and run `lienthong node recover` here again
+                FileHandle.standardError.write(
+                    Data(
+                        """
+                        error: taking back own events failed at seq \(own.events.count + 1): \(error.description); nothing was taken back. \
+                        This machine is enrolled now: ask the hub operator for a new token (`lienthong hub enroll \(node.identity.origin) --replace`) \
+                        and run `lienthong node recover` here again
 
-                    """.utf8))
+                        """.utf8))
                 throw ExitCode(69)
             }
             guard !page.events.isEmpty else {
@@ -221,7 +226,8 @@ struct NodeRunCommand: AsyncParsableCommand {
         guard (0...65535).contains(apiPort) else { throw ValidationError("--api-port: expected 0 to 65535; found \(apiPort)") }
         for origin in apiOrigin {
             guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.path.isEmpty else {
-                throw ValidationError("--api-origin: expected a browser origin such as http://motcua.local:8080 (scheme, host, port; no path); found \"\(origin)\"")
+                throw ValidationError(
+                    "--api-origin: expected a browser origin such as http://motcua.local:8080 (scheme, host, port; no path); found \"\(origin)\"")
             }
         }
     }

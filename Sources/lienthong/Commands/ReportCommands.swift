@@ -36,7 +36,8 @@ struct ReportOptions: ParsableArguments {
         if node.directory.role == .node {
             if let commune, commune != node.identity.agencyCode, commune != node.identity.origin {
                 throw ValidationError(
-                    "--commune: a commune's node reports only its own dossiers (\(node.identity.agencyCode)); found \(commune). Run the report at the hub for another commune.")
+                    "--commune: a commune's node reports only its own dossiers (\(node.identity.agencyCode)); found \(commune). Run the report at the hub for another commune."
+                )
             }
             try node.log.forEachDossier(agency: node.identity.agencyCode) { state, events in
                 if state.receivingOffice == node.identity.origin { try collect(state, events) }
@@ -97,7 +98,8 @@ struct Report06aCommand: ParsableCommand {
         let today = LocalDate(vietnamTimeOf: Int64(NodeContext.wallMilliseconds()))
         guard last <= today else {
             throw ValidationError(
-                "--to: expected a day that has come (today is \(today.iso)): pending dossiers are judged at the end of the period's last day; found \(last.iso)")
+                "--to: expected a day that has come (today is \(today.iso)): pending dossiers are judged at the end of the period's last day; found \(last.iso)"
+            )
         }
         let node = try NodeContext(options.data)
         var timelines: [DossierTimeline] = []

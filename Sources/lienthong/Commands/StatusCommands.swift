@@ -44,7 +44,10 @@ struct ThresholdOptions: ParsableArguments {
     var undeliveredAfter = DurationArgument(milliseconds: StatusThresholds().undeliveredMs)
     @Option(help: "Hub: WARNING past this many events the projector has not folded (CRITICAL past ten times it).")
     var projectorLag = StatusThresholds().projectorLag
-    @Option(help: "WARNING when an open dossier's appointment lies in a provisional calendar year within this many working days (further ahead it is reported, not warned).")
+    @Option(
+        help:
+            "WARNING when an open dossier's appointment lies in a provisional calendar year within this many working days (further ahead it is reported, not warned)."
+    )
     var provisionalWithin = StatusThresholds().provisionalWithinWorkingDays
     @Flag(help: "Print the facts and findings as one JSON object.") var json = false
 
@@ -166,17 +169,32 @@ struct StatusCommand: ParsableCommand {
         return [
             ("node", "\(facts.origin) (\(facts.office)), epoch \(facts.epoch)"),
             ("hub", facts.hub.map { "\($0) at \(facts.hubURL ?? "?"); last answered \(StatusOutput.ago(facts.lastContactAt, now: now))" } ?? "not enrolled"),
-            ("daemon", facts.heartbeat.map { "pid \($0.pid), last beat \(StatusOutput.ago($0.at, now: now)) (every \(StatusReport.age($0.intervalMs)))" } ?? "never ran"),
+            (
+                "daemon",
+                facts.heartbeat.map { "pid \($0.pid), last beat \(StatusOutput.ago($0.at, now: now)) (every \(StatusReport.age($0.intervalMs)))" }
+                    ?? "never ran"
+            ),
             ("last push", attempt(facts.lastPush)),
             ("last pull", attempt(facts.lastPull)),
-            ("own events", "head \(facts.localHead), stored at the hub \(facts.storedSeq); \(facts.pending) pending"
-                + (facts.oldestPendingAt.map { ", oldest \(StatusReport.age(now - $0)) old" } ?? "")),
+            (
+                "own events",
+                "head \(facts.localHead), stored at the hub \(facts.storedSeq); \(facts.pending) pending"
+                    + (facts.oldestPendingAt.map { ", oldest \(StatusReport.age(now - $0)) old" } ?? "")
+            ),
             ("feed", "pulled \(facts.pulled) of \(facts.feedEnd) (\(facts.undelivered) undelivered); last pull \(StatusOutput.ago(facts.pulledAt, now: now))"),
             ("conflicts", "\(facts.openConflicts) open; \(facts.waitingEvents) events waiting"),
             ("clock", "hub − this machine: \(StatusOutput.skew(facts.hubSkewMs))"),
             ("calendar", calendar(facts)),
-            ("due soon", facts.dueNotStored.isEmpty ? "every dossier due within 2 working days is stored at the hub" : "\(facts.dueNotStored.count) not stored at the hub"),
-            ("log", facts.verifiedEvents.map { facts.chainProblems.isEmpty ? "\($0) events verified" : "BROKEN: \(facts.chainProblems.count) problems" } ?? "not checked (--skip-verify)"),
+            (
+                "due soon",
+                facts.dueNotStored.isEmpty
+                    ? "every dossier due within 2 working days is stored at the hub" : "\(facts.dueNotStored.count) not stored at the hub"
+            ),
+            (
+                "log",
+                facts.verifiedEvents.map { facts.chainProblems.isEmpty ? "\($0) events verified" : "BROKEN: \(facts.chainProblems.count) problems" }
+                    ?? "not checked (--skip-verify)"
+            ),
         ]
     }
 }

@@ -93,7 +93,9 @@ extension HubDatabase {
         return CloneSuspicion(
             id: id, origin: origin, epoch: row["epoch"], divergedAt: row["divergedAt"], since: row["since"], reason: row["reason"],
             currentEpoch: current,
-            sides: sides.values.sorted { ($0.epoch == current ? 0 : 1, $0.lastHeldAt ?? 0, $0.epoch) < ($1.epoch == current ? 0 : 1, $1.lastHeldAt ?? 0, $1.epoch) },
+            sides: sides.values.sorted {
+                ($0.epoch == current ? 0 : 1, $0.lastHeldAt ?? 0, $0.epoch) < ($1.epoch == current ? 0 : 1, $1.lastHeldAt ?? 0, $1.epoch)
+            },
             resolvedAt: row["resolvedAt"], resolvedBy: row["resolvedBy"], keptEpoch: row["keptEpoch"],
             fencedEpochs: fenced.map { $0.split(separator: ",").map(String.init) } ?? [])
     }
@@ -125,7 +127,9 @@ extension HubDatabase {
                 throw StoreError.refused("--keep: \(epoch) is not an epoch of \(origin)'s suspected clone; expected one of \(epochs.joined(separator: ", "))")
             }
             if try transaction.isFenced(origin: origin, epoch: epoch) {
-                throw StoreError.refused("--keep: \(epoch) was fenced by an earlier settlement of \(origin); keep another epoch (\(epochs.filter { $0 != epoch }.joined(separator: ", ")))")
+                throw StoreError.refused(
+                    "--keep: \(epoch) was fenced by an earlier settlement of \(origin); keep another epoch (\(epochs.filter { $0 != epoch }.joined(separator: ", ")))"
+                )
             }
             let fenced = epochs.filter { $0 != epoch }
             if fenced.isEmpty && !closeOnly {

@@ -162,18 +162,24 @@ extension StatusReport {
         let active = facts.nodes.filter { $0.revokedAt == nil && $0.enrolledAt != nil }
         let silent = active.filter { now - ($0.lastSeenAt ?? $0.enrolledAt ?? now) > thresholds.silentMs }
         if !silent.isEmpty {
-            add(.warning, "silent-nodes", "\(silent.count) nodes silent for over \(age(thresholds.silentMs)): "
-                + silent.map { "\($0.node) (\($0.lastSeenAt.map { age(now - $0) + " ago" } ?? "never"))" }.joined(separator: ", "))
+            add(
+                .warning, "silent-nodes",
+                "\(silent.count) nodes silent for over \(age(thresholds.silentMs)): "
+                    + silent.map { "\($0.node) (\($0.lastSeenAt.map { age(now - $0) + " ago" } ?? "never"))" }.joined(separator: ", "))
         }
         let late = active.filter { ($0.oldestUndeliveredAt.map { now - $0 } ?? 0) > thresholds.undeliveredMs }
         if !late.isEmpty {
-            add(.warning, "undelivered", "decisions wait undelivered for over \(age(thresholds.undeliveredMs)) at "
-                + late.map { "\($0.node) (\($0.undelivered))" }.joined(separator: ", "))
+            add(
+                .warning, "undelivered",
+                "decisions wait undelivered for over \(age(thresholds.undeliveredMs)) at "
+                    + late.map { "\($0.node) (\($0.undelivered))" }.joined(separator: ", "))
         }
         let behind = active.filter { $0.lagMilliseconds(now: now) > thresholds.pendingMs }
         if !behind.isEmpty {
-            add(.warning, "nodes-behind", "events of these nodes have been missing here for over \(age(thresholds.pendingMs)): "
-                + behind.map { "\($0.node) (\($0.lagEvents) events, \(age($0.lagMilliseconds(now: now))))" }.joined(separator: ", "))
+            add(
+                .warning, "nodes-behind",
+                "events of these nodes have been missing here for over \(age(thresholds.pendingMs)): "
+                    + behind.map { "\($0.node) (\($0.lagEvents) events, \(age($0.lagMilliseconds(now: now))))" }.joined(separator: ", "))
         }
         if facts.quarantined > 0 {
             add(.warning, "quarantined", "\(facts.quarantined) stored events are quarantined (neither delivered nor folded): see `lienthong hub nodes`")
@@ -189,26 +195,30 @@ extension StatusReport {
         let skewed = active.filter { abs($0.skewMs ?? 0) > thresholds.skewMs }
         if !skewed.isEmpty {
             let critical = skewed.contains { abs($0.skewMs ?? 0) > thresholds.skewCriticalMs }
-            add(critical ? .critical : .warning, "clock-skew",
+            add(
+                critical ? .critical : .warning, "clock-skew",
                 "clocks off by more than \(age(critical ? thresholds.skewCriticalMs : thresholds.skewMs)): "
-                + skewed.map { "\($0.node) (\(($0.skewMs ?? 0) > 0 ? "+" : "−")\(age(abs($0.skewMs ?? 0), rounded: true)))" }.joined(separator: ", "))
+                    + skewed.map { "\($0.node) (\(($0.skewMs ?? 0) > 0 ? "+" : "−")\(age(abs($0.skewMs ?? 0), rounded: true)))" }.joined(separator: ", "))
         }
         for suspicion in facts.suspectedClones {
-            add(.critical, "clone-suspected",
+            add(
+                .critical, "clone-suspected",
                 "two machines write as \(suspicion.origin) (since \(age(now - suspicion.since)) ago): its pushes are held; keep one with "
-                + "`lienthong hub fork resolve \(suspicion.origin) --keep EPOCH` (epochs: \(suspicion.sides.map(\.epoch).joined(separator: ", ")))")
+                    + "`lienthong hub fork resolve \(suspicion.origin) --keep EPOCH` (epochs: \(suspicion.sides.map(\.epoch).joined(separator: ", ")))")
         }
         if let recovery = facts.recovery {
-            add(.warning, "hub-recovering",
+            add(
+                .warning, "hub-recovering",
                 "restored from a backup \(age(now - recovery.startedAt)) ago: taking the hub's own events back from the communes; "
-                + "its decisions are refused until every active commune has synced"
-                + (recovery.waitingFor.isEmpty ? "" : " (waiting for: \(recovery.waitingFor.joined(separator: ", ")))")
-                + (recovery.heldAside > 0 ? "; \(recovery.heldAside) returned events wait for an earlier one" : "")
-                + ". To stop waiting: `lienthong hub restore --finish --actor STAFF`")
+                    + "its decisions are refused until every active commune has synced"
+                    + (recovery.waitingFor.isEmpty ? "" : " (waiting for: \(recovery.waitingFor.joined(separator: ", ")))")
+                    + (recovery.heldAside > 0 ? "; \(recovery.heldAside) returned events wait for an earlier one" : "")
+                    + ". To stop waiting: `lienthong hub restore --finish --actor STAFF`")
         }
         let factsJSON: JSONValue = [
             "hub": .string(facts.hub), "office": .string(facts.office),
-            "heartbeat": facts.heartbeat.map { ["at": .integer(Int($0.at)), "pid": .integer(Int($0.pid)), "intervalMs": .integer(Int($0.intervalMs))] } ?? .null,
+            "heartbeat": facts.heartbeat.map { ["at": .integer(Int($0.at)), "pid": .integer(Int($0.pid)), "intervalMs": .integer(Int($0.intervalMs))] }
+                ?? .null,
             "storedEvents": .integer(facts.storedEvents), "projected": .integer(facts.projected), "projectorLag": .integer(facts.projectorLag),
             "quarantined": .integer(facts.quarantined), "openConflicts": .integer(facts.openConflicts),
             "suspectedClones": .array(facts.suspectedClones.map(\.json)),
