@@ -27,7 +27,7 @@ import Testing
         _ = try original.backup(to: directory + "/backup.sqlite")
         // After the backup the machine received 23059-261123-0002 and pushed it (the hub holds seqs 1–3).
         let second = try original.receive(DossierStoreTests.intake, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: tick)
-        try original.perform(.note("đã gọi điện"), on: second.state.code, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: tick)
+        _ = try original.perform(.note("đã gọi điện"), on: second.state.code, actor: "cb-tiepnhan-01", workflow: workflow, key: key, wallMilliseconds: tick)
         let held = try original.events(origin: "xa-23059", fromSeq: 1)
         #expect(held.count == 3)
         #expect(second.state.code == "23059-261123-0002")
@@ -36,7 +36,7 @@ import Testing
         let restored = try NodeDatabase(path: directory + "/backup.sqlite")
         let again = try restored.receive(DossierStoreTests.intake, actor: "cb-tiepnhan-02", workflow: workflow, key: key, wallMilliseconds: tick)
         #expect(again.state.code == "23059-261123-0002")
-        try restored.perform(.note("công dân gọi lại"), on: again.state.code, actor: "cb-tiepnhan-02", workflow: workflow, key: key, wallMilliseconds: tick)
+        _ = try restored.perform(.note("công dân gọi lại"), on: again.state.code, actor: "cb-tiepnhan-02", workflow: workflow, key: key, wallMilliseconds: tick)
         let branch = try restored.events(origin: "xa-23059", fromSeq: 2)
 
         let report = try #require(

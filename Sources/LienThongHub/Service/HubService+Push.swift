@@ -98,7 +98,8 @@ extension HubService {
                 OriginResult(
                     origin: batch.origin, outcome: .cloneSuspected, head: head,
                     reason: "two machines write as \(batch.origin): the hub holds its pushes as evidence until the operator keeps one "
-                        + "machine's epoch (`lienthong hub fork resolve \(batch.origin) --keep EPOCH`, suspicion \(id)); this machine's epoch is \(batch.epoch)")
+                        + "machine's epoch (`lienthong hub fork resolve \(batch.origin) --keep EPOCH`, suspicion \(id)); this machine's epoch is \(batch.epoch)"
+                )
             }
             let result: OriginResult
             switch verdict {
@@ -114,7 +115,8 @@ extension HubService {
             case .reject(let outcome, let reason):
                 result = OriginResult(origin: batch.origin, outcome: outcome, head: head, reason: reason)
             case .diverged(.cloneSuspected, let reason, let branch):
-                let id = try guards.suspicion
+                let id =
+                    try guards.suspicion
                     ?? transaction.openCloneSuspicion(
                         origin: batch.origin, epoch: batch.epoch, divergedAt: branch.first?.seq ?? batch.firstSeq, reason: reason, now: now)
                 try transaction.holdAsEvidence(branch, suspicion: id, now: now)
@@ -135,7 +137,7 @@ extension HubService {
     /// first gets the dossier's earlier history; every other event goes to the feed of each origin
     /// that sees its dossier, except its own.
     /// - Returns: how many events were quarantined.
-    func route(_ stored: [(position: Int, event: Event)], in transaction: HubTransaction, now: Int64) throws -> Int {
+    func route(_ stored: [(position: Int, event: Event)], in transaction: any HubTransaction, now: Int64) throws -> Int {
         var quarantined = 0
         var audiences: [String: Set<String>] = [:]
         // Each node's new feed entries, in order; appended once per node at the end, so the feed's

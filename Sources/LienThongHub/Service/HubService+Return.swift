@@ -109,7 +109,7 @@ extension HubService {
     /// the old seq folds after the rewrite), the hub's own `seen` mapped to their new seqs — and routed, so
     /// nothing a node held is lost; the nodes holding the old ones move them aside as they pull the
     /// new. Then the hub may write again.
-    func finishRecovery(_ recovery: HubRecovery, in transaction: HubTransaction, by: String, now: Int64) throws -> Int {
+    func finishRecovery(_ recovery: HubRecovery, in transaction: any HubTransaction, by: String, now: Int64) throws -> Int {
         let own = identity.origin
         let head = try transaction.head(origin: own)?.seq ?? 0
         let aside = try transaction.returned(recovery: recovery.id, afterSeq: head)

@@ -162,7 +162,10 @@ public final class Simulation {
         var clerkStopped = false
         var settleWaits = 0
 
-        init(index: Int, origin: String, agency: String, office: String, path: String, key: SigningKey, workflow: Workflow, link: HubLink, credential: String, database: NodeDatabase, seed: UInt64) {
+        init(
+            index: Int, origin: String, agency: String, office: String, path: String, key: SigningKey, workflow: Workflow, link: HubLink, credential: String,
+            database: NodeDatabase, seed: UInt64
+        ) {
             self.index = index
             self.origin = origin
             self.agency = agency
@@ -299,7 +302,8 @@ public final class Simulation {
         }
         let elapsed = started.duration(to: clock.now)
         var report = Report(
-            seed: options.seed, events: (try? hubDatabase.eventCount()) ?? 0, dossiers: 0, conflicts: 0, heals: nodes.map { node in (try? NodeDatabase(path: node.path).forkHeals()) ?? 0 }.reduce(0, +),
+            seed: options.seed, events: (try? hubDatabase.eventCount()) ?? 0, dossiers: 0, conflicts: 0,
+            heals: nodes.map { node in (try? NodeDatabase(path: node.path).forkHeals()) ?? 0 }.reduce(0, +),
             faults: faults, failures: failures,
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         if let hashes = try? hubDatabase.stateHashes() { report.dossiers = hashes.count }
@@ -358,10 +362,12 @@ public final class Simulation {
                 quiet = 0
             }
         }
-        failures.append("did not drain within 3 simulated days after healing: " + nodes.filter { !$0.retired }.map { node in
-            "\(node.origin) head \(node.engine.localHead) stored \(node.engine.storedSeq) pulled \(node.engine.pulled)/\(node.engine.feedEnd)"
-                + (node.engine.blocked.map { " blocked \($0.outcome.rawValue): \($0.reason)" } ?? "") + (node.engine.healing ? " healing" : "")
-        }.joined(separator: "; "))
+        failures.append(
+            "did not drain within 3 simulated days after healing: "
+                + nodes.filter { !$0.retired }.map { node in
+                    "\(node.origin) head \(node.engine.localHead) stored \(node.engine.storedSeq) pulled \(node.engine.pulled)/\(node.engine.feedEnd)"
+                        + (node.engine.blocked.map { " blocked \($0.outcome.rawValue): \($0.reason)" } ?? "") + (node.engine.healing ? " healing" : "")
+                }.joined(separator: "; "))
     }
 
     func drained() throws -> Bool {
@@ -388,7 +394,9 @@ public final class Simulation {
         switch occurrence {
         case .clerk(let index): return "clerk \(name(index))"
         case .hubClerk: return "hub clerk"
-        case .wake(let index): return "wake \(name(index)) engine head \(nodes[index].engine.localHead) stored \(nodes[index].engine.storedSeq) healing \(nodes[index].engine.healing)"
+        case .wake(let index):
+            return
+                "wake \(name(index)) engine head \(nodes[index].engine.localHead) stored \(nodes[index].engine.storedSeq) healing \(nodes[index].engine.healing)"
         case .beat(let index): return "beat \(name(index))"
         case .atHub(let message, let payload): return "at hub from \(name(message.node)) #\(message.id): \(payload)".prefix(160).description
         case .atNode(let message, let answer): return "at \(name(message.node)) #\(message.id): \(answer)".prefix(160).description
@@ -527,7 +535,9 @@ public final class Simulation {
                 }
                 send(node, InFlight(action: action, request: request, started: started), .push(request), timeout: 30_000)
             case .pull(let since, let limit, let wait):
-                send(node, InFlight(action: action, request: nil, started: started), .pull(since: since, limit: limit, wait: wait), timeout: Int64(wait + 30) * 1000)
+                send(
+                    node, InFlight(action: action, request: nil, started: started), .pull(since: since, limit: limit, wait: wait),
+                    timeout: Int64(wait + 30) * 1000)
             case .takeBack(let fromSeq):
                 send(node, InFlight(action: action, request: nil, started: started), .own(fromSeq: fromSeq), timeout: 30_000)
             case .returnHub(let recovery, let afterSeq, let limit):
@@ -654,7 +664,7 @@ public final class Simulation {
         do {
             let page = try hub.pull(node: node.origin, since: park.since, limit: park.limit, now: hubLocal, recordDelivery: recordDelivery)
             reply(park.message, .pull(page), applied: true)
-        } catch let error as HubError {
+        } catch {
             reply(park.message, .failure(.status(error.status, error.body)), applied: false)
         }
     }
@@ -897,8 +907,9 @@ public final class Simulation {
         let keep = live.count == 2 && random.next() % 2 == 0 ? 1 : 0
         let settled = try hubDatabase.resolveClone(origin: twin.origin, keep: shown[keep], by: "vh-hethong", now: hubLocal)
         if options.trace {
-            print("  kept \(live[keep] === twin ? "the copy" : "the original")'s epoch \(settled.keptEpoch ?? ""), fenced \(settled.fencedEpochs); "
-                + "sides \(settled.sides.map { "\($0.epoch) stored \($0.stored) held \($0.held)" })")
+            print(
+                "  kept \(live[keep] === twin ? "the copy" : "the original")'s epoch \(settled.keptEpoch ?? ""), fenced \(settled.fencedEpochs); "
+                    + "sides \(settled.sides.map { "\($0.epoch) stored \($0.stored) held \($0.held)" })")
         }
         for (index, machine) in live.enumerated() where index != keep { retire(machine) }
         // A backup from before the settlement may carry a fenced epoch (the one both machines

@@ -33,7 +33,7 @@ extension HubDatabase {
         try immediateTransaction("record an enrolment token") { db in
             if try Self.hasActiveCredential(db, node: node) {
                 guard replace else { return false }
-                try Self.revoke(db, node: node, now: now)
+                _ = try Self.revoke(db, node: node, now: now)
             }
             try db.execute(
                 sql: "INSERT INTO enrolmentToken (tokenHash, node, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
@@ -160,7 +160,9 @@ extension HubDatabase {
     public func quarantined() throws(StoreError) -> [(event: Event, reason: String)] {
         try snapshot("read the quarantine") { db in
             try Row.fetchAll(
-                db, sql: "SELECT event.canonical AS canonical, quarantine.reason AS reason FROM quarantine JOIN event ON event.position = quarantine.eventPosition ORDER BY quarantine.eventPosition"
+                db,
+                sql:
+                    "SELECT event.canonical AS canonical, quarantine.reason AS reason FROM quarantine JOIN event ON event.position = quarantine.eventPosition ORDER BY quarantine.eventPosition"
             ).map { row in (try Self.decodeStored(row["canonical"]), row["reason"]) }
         }
     }
