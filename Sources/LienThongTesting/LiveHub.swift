@@ -17,18 +17,17 @@ public final class LiveHub: Sendable {
     public let database: HubDatabase
     public let url: URL
     public let port: Int
-    /// The application's notifier: how many pulls are waiting now.
-    public let notifier: FeedNotifier
+    /// The store's notifier: how many pulls are waiting now, how often commits woke them.
+    public var notifier: FeedNotifier { service.feedChanges }
     /// Every request its clients (``client(credential:node:)``) sent, with the answers.
     public let exchanges = ExchangeRecorder()
     let group: ServiceGroup
     let running: Task<Void, any Error>
 
-    init(service: HubService, database: HubDatabase, port: Int, notifier: FeedNotifier, group: ServiceGroup, running: Task<Void, any Error>) {
+    init(service: HubService, database: HubDatabase, port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
         self.database = database
         self.service = service
         self.port = port
-        self.notifier = notifier
         self.url = URL(string: "http://127.0.0.1:\(port)")!
         self.group = group
         self.running = running
@@ -70,14 +69,13 @@ public final class LiveHub: Sendable {
         var logger = Logger(label: "lienthong.test-hub")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let notifier = FeedNotifier()
         let app = try HubApplication.build(
-            service: service, host: "127.0.0.1", port: 0, logger: logger, notifier: notifier, lookupLimiter: lookupLimiter
+            service: service, host: "127.0.0.1", port: 0, logger: logger, lookupLimiter: lookupLimiter
         ) { port in
             continuation.yield(port)
             continuation.finish()
         }
-        let projector = ProjectorService(store: SQLiteHubStore(prepared.database), logger: logger, interval: .milliseconds(20))
+        let projector = service.projector(logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app, projector], gracefulShutdownSignals: [], logger: logger))
         let running = Task {
             // If the server fails before it listens, the wait for its port ends too.
@@ -89,7 +87,7 @@ public final class LiveHub: Sendable {
             let failure = await running.result
             throw HubClientError.unreachable("the test hub stopped before it listened: \(failure)")
         }
-        return LiveHub(service: service, database: prepared.database, port: port, notifier: notifier, group: group, running: running)
+        return LiveHub(service: service, database: prepared.database, port: port, group: group, running: running)
     }
 
     /// Shuts the hub down gracefully and waits until it has stopped listening.

@@ -311,6 +311,32 @@ import Testing
         #expect(throws: StoreError.self) { try store.resolveClone(origin: "xa-23059", keep: kept, by: "vh-hethong", now: fixture.now, closeOnly: false) }
     }
 
+    @Test(arguments: StoreUnderTest.all) func aCommitThatStoresOrRoutesWakesWaitersAndNothingElseDoes(_ subject: StoreUnderTest) throws {
+        var fixture = try Fixture(subject)
+        defer { fixture.cleanup() }
+        let store = fixture.store
+        try fixture.enrol("xa-23062", credential: "c-62")
+        let afterEnrolment = store.changes.generation
+        _ = try fixture.receive(2)
+        let positions = try fixture.storeBatch()
+        #expect(store.changes.generation > afterEnrolment)
+        let afterStore = store.changes.generation
+        try store.transaction("route") { transaction in try transaction.appendToFeed(node: "xa-23062", eventPositions: positions, now: fixture.now) }
+        #expect(store.changes.generation > afterStore)
+        // Reads, a projector pass, a contact, a failed write: no feed changed, nobody is woken.
+        let quiet = store.changes.generation
+        try store.transaction("read") { transaction in _ = try transaction.head(origin: "xa-23059") }
+        try ProjectorService.project(store)
+        try store.recordPull(node: "xa-23062", since: 1, now: fixture.now, contact: NodeContactRecord())
+        #expect(throws: StoreError.self) {
+            try store.transaction("store, then fail") { transaction in
+                try transaction.appendToFeed(node: "xa-23062", eventPositions: positions, now: fixture.now)
+                throw Abort()
+            }
+        }
+        #expect(store.changes.generation == quiet)
+    }
+
     @Test(arguments: StoreUnderTest.all) func theHeartbeatAndTheIdentityAreWhatStatusReads(_ subject: StoreUnderTest) throws {
         let fixture = try Fixture(subject)
         defer { fixture.cleanup() }

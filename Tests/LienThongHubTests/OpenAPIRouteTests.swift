@@ -14,7 +14,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let prepared = try LiveHub.makeService(directory: root)
         let service = prepared.service
-        let router = HubApplication.buildRouter(service: service, notifier: FeedNotifier(), logger: Logger(label: "test"))
+        let router = HubApplication.buildRouter(service: service, logger: Logger(label: "test"))
         let served = OpenAPIContract.operations(of: router)
         let documented = try OpenAPIContract(path: Fixtures.packageRoot.path + "/Docs/openapi-hub.json").operations
         #expect(

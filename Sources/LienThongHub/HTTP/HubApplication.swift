@@ -19,8 +19,8 @@ import ServiceLifecycle
 public enum HubApplication {
     /// The routes of DESIGN §5.
     public static func buildRouter(
-        service: HubService, notifier: FeedNotifier, logger: Logger, metrics: HubMetrics = HubMetrics(),
-        lookupLimiter: LookupLimiter = LookupLimiter(), now: @escaping @Sendable () -> Int64 = HubApplication.wallClock
+        service: HubService, logger: Logger, metrics: HubMetrics = HubMetrics(), lookupLimiter: LookupLimiter = LookupLimiter(),
+        now: @escaping @Sendable () -> Int64 = HubApplication.wallClock, clock: any Clock<Duration> = ContinuousClock()
     ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         // Hummingbird wraps a route only in the middleware added before it: these come first. The
@@ -105,7 +105,6 @@ public enum HubApplication {
             }
             let contact = Self.contact(of: request, now: now())
             let response = try await Self.pushCommittedOrEarly(service, push, node: node, now: now, contact: contact)
-            if response.results.contains(where: { $0.stored > 0 }) { notifier.bump() }
             for result in response.results {
                 metrics.batch(outcome: result.outcome.rawValue)
                 metrics.stored(node: result.origin, events: result.stored)
@@ -124,22 +123,12 @@ public enum HubApplication {
             // has it delivered now, not when its long-poll ends up to 25 s later.
             let first = try await Self.offloaded { try service.pull(node: node, since: since, limit: limit, now: now(), contact: contact) }
             guard first.entries.isEmpty, wait > 0 else { return Self.respond(first.bytes, to: request) }
-            // Long-poll: while the feed has nothing after `since`, wait for the notifier (a push
-            // to this hub, or any new event the ``FeedWatcher`` saw, such as a decision written by
-            // the CLI) or, at most a second apart, check the feed anyway.
+            // Long-poll: while the feed has nothing after `since`, sleep until the store's commit
+            // wakes it (a push, a decision, a take-back — in this process at once, another
+            // process's as soon as the store sees it) or the wait ends. Nothing polls the feed.
             // A graceful shutdown answers at once (an empty page), so it is not held for the wait.
-            let deadline = ContinuousClock.now.advanced(by: .seconds(max(0, wait)))
-            var generation = notifier.generation
-            var lastCheck = ContinuousClock.now
-            func waiting() -> Bool { ContinuousClock.now < deadline && !Task.isShuttingDownGracefully }
-            notifier.startWaiting()
-            defer { notifier.stopWaiting() }
-            while try service.feedEnd(node: node) <= since, waiting() {
-                repeat {
-                    try await Task.sleep(for: .milliseconds(25))
-                } while notifier.generation == generation && ContinuousClock.now - lastCheck < .seconds(1) && waiting()
-                generation = notifier.generation
-                lastCheck = ContinuousClock.now
+            try await service.feedChanges.longPoll(for: .seconds(max(0, wait)), clock: clock) {
+                try service.feedEnd(node: node) <= since
             }
             // The credential again: one revoked during the wait gets nothing that arrived meanwhile.
             _ = try service.authenticate(credential: Self.bearer(request))
@@ -158,7 +147,6 @@ public enum HubApplication {
                 throw HubError.badRequest(error.description)
             }
             let response = try await Self.offloaded { try service.takeBack(returned, node: node, now: now()) }
-            if response.accepted > 0 || !response.recovering { notifier.bump() }
             return Self.respond(response.bytes, to: request)
         }
         router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
@@ -177,17 +165,17 @@ public enum HubApplication {
     /// The hub's application, listening on `host:port` (port 0: any free port, reported to
     /// `onServerRunning`).
     public static func build(
-        service: HubService, host: String, port: Int, logger: Logger, notifier: FeedNotifier = FeedNotifier(), metrics: HubMetrics = HubMetrics(),
+        service: HubService, host: String, port: Int, logger: Logger, metrics: HubMetrics = HubMetrics(),
         lookupLimiter: LookupLimiter = LookupLimiter(), tls: TLSConfiguration? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let router = buildRouter(service: service, notifier: notifier, logger: logger, metrics: metrics, lookupLimiter: lookupLimiter)
+        let router = buildRouter(service: service, logger: logger, metrics: metrics, lookupLimiter: lookupLimiter)
         // A client must send each request head in time (slowloris; see RequestHeadDeadline).
         let http1: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [RequestHeadDeadline()]))
         let server: HTTPServerBuilder = try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1
         return Application(
             router: router, server: server, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-hub"),
-            services: [service.store, FeedWatcher(store: service.store, notifier: notifier, logger: logger)],
+            services: [service.store],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
@@ -337,56 +325,6 @@ public struct HubRequestContext: RequestContext, RemoteAddressRequestContext {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
-}
-
-/// Wakes waiting long-polls when the hub stores an event that did not come through its own push
-/// route — a decision written by `lienthong hub dossier …` in another process, a publication — by
-/// reading the newest event position every `interval` (one read of the table's last row). Without
-/// it, such a decision reached a waiting commune only at the poll's once-a-second check (the
-/// benchmark measured 850 ms at p50).
-struct FeedWatcher: Service {
-    let store: any HubStore
-    let notifier: FeedNotifier
-    let logger: Logger
-    var interval: Duration = .milliseconds(50)
-
-    func run() async throws {
-        var last: Int?
-        var failing = false
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let newest = try await HubApplication.offloaded { try store.lastEventPosition() }
-                if let previous = last, newest != previous { notifier.bump() }
-                last = newest
-                failing = false
-            } catch {
-                // Once per run of failures, not every 50 ms.
-                if !failing { logger.error("cannot read the newest event position", metadata: ["error": "\(error)"]) }
-                failing = true
-            }
-            try? await Task.sleep(for: interval)
-        }
-    }
-}
-
-/// Tells long-polling pulls that a push stored something (a counter they watch), and counts the
-/// pulls waiting now.
-public final class FeedNotifier: Sendable {
-    private let counter = NIOLockedValueBox(0)
-    private let waiting = NIOLockedValueBox(0)
-
-    public init() {}
-
-    public var generation: Int { counter.withLockedValue { $0 } }
-
-    public func bump() { counter.withLockedValue { $0 += 1 } }
-
-    /// Pulls waiting at the hub for their feed to grow.
-    public var waitingPulls: Int { waiting.withLockedValue { $0 } }
-
-    func startWaiting() { waiting.withLockedValue { $0 += 1 } }
-
-    func stopWaiting() { waiting.withLockedValue { $0 -= 1 } }
 }
 
 /// Stamps every answer with the hub's clock (`LienThong-Clock`), so a node measures its skew at

@@ -35,5 +35,11 @@ extension HubService {
     public func projectorProgress() throws(StoreError) -> (projected: Int, stored: Int) { try store.projectorProgress() }
 
     /// The hub's projector as a service of `hub run`, over this service's store.
-    public func projector(logger: Logger) -> ProjectorService { ProjectorService(store: store, logger: logger) }
+    public func projector(logger: Logger, clock: any Clock<Duration> = ContinuousClock()) -> ProjectorService {
+        ProjectorService(store: store, logger: logger, clock: clock)
+    }
+
+    /// Bumped by the store after each commit that stored events or appended to a feed: what a
+    /// waiting pull sleeps on.
+    public var feedChanges: FeedNotifier { store.changes }
 }

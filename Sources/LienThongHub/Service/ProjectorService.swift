@@ -9,7 +9,9 @@ import ServiceLifecycle
 public struct ProjectorService: Service {
     let store: any HubStore
     let logger: Logger
-    let interval: Duration
+    /// The clock its waits and heartbeats run on, and the wall clock the heartbeat records.
+    let clock: any Clock<Duration>
+    let now: @Sendable () -> Int64
     /// Events per pass. Each pass is one write transaction, so it is kept small enough that pushes
     /// waiting for the write lock are not held behind a long catch-up (after a restart, a fold of
     /// every touched dossier in one transaction held pushes for seconds).
@@ -18,32 +20,42 @@ public struct ProjectorService: Service {
     let heartbeatMilliseconds: Int64
 
     public init(
-        store: any HubStore, logger: Logger, interval: Duration = .milliseconds(100), eventsPerPass: Int = 200,
-        heartbeatMilliseconds: Int64 = 5_000
+        store: any HubStore, logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
+        now: @escaping @Sendable () -> Int64 = HubApplication.wallClock, eventsPerPass: Int = 200, heartbeatMilliseconds: Int64 = 5_000
     ) {
         self.store = store
         self.logger = logger
-        self.interval = interval
+        self.clock = clock
+        self.now = now
         self.eventsPerPass = eventsPerPass
         self.heartbeatMilliseconds = heartbeatMilliseconds
     }
 
     public func run() async throws {
-        let clock = ContinuousClock()
-        var lastBeat: ContinuousClock.Instant?
+        let clock = self.clock
+        await fold(on: clock)
+    }
+
+    /// Folds while there is something to fold; otherwise sleeps until the store's next commit
+    /// (``HubStore/changes``) or the next heartbeat, whichever comes first.
+    private func fold<C: Clock<Duration>>(on clock: C) async {
+        let beatEvery = Duration.milliseconds(heartbeatMilliseconds)
+        var nextBeat = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // The projector's loop is the hub's pulse: if it stalls, the hub is not serving either.
-            if lastBeat.map({ clock.now - $0 >= .milliseconds(heartbeatMilliseconds) }) ?? true {
-                let (store, interval) = (store, heartbeatMilliseconds)
+            if clock.now >= nextBeat {
+                let (store, interval, now) = (store, heartbeatMilliseconds, now)
                 do {
                     try await HubApplication.offloaded {
-                        try store.beat(now: HubApplication.wallClock(), pid: ProcessInfo.processInfo.processIdentifier, intervalMs: interval)
+                        try store.beat(now: now(), pid: ProcessInfo.processInfo.processIdentifier, intervalMs: interval)
                     }
                 } catch {
                     logger.error("cannot record the hub's heartbeat", metadata: ["error": "\(error)"])
                 }
-                lastBeat = clock.now
+                nextBeat = clock.now.advanced(by: beatEvery)
             }
+            // Read before the pass: a commit during it wakes the wait below at once.
+            let generation = store.changes.generation
             do {
                 let (store, limit) = (store, eventsPerPass)
                 let (events, _) = try await HubApplication.offloaded { try Self.project(store, limit: limit) }
@@ -51,7 +63,7 @@ public struct ProjectorService: Service {
             } catch {
                 logger.error("projector failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            await store.changes.wait(after: generation, until: nextBeat, clock: clock)
         }
     }
 }

@@ -15,6 +15,11 @@ import ServiceLifecycle
 /// A store is a `Service`: it runs in the hub's service group, so a store that holds connections
 /// (a pool, a listener) opens and closes them with the process; the SQLite one only waits.
 public protocol HubStore: Service, Sendable {
+    /// Bumped after every commit that stored events or appended to a feed — in this process at
+    /// once, and for commits by other processes sharing the store as soon as the store sees them
+    /// (its `run()`). Long-polls and the projector wait on it.
+    var changes: FeedNotifier { get }
+
     /// Runs `work` in one write transaction; nothing of it is kept if it throws.
     func transaction<T>(_ operation: String, _ work: (any HubTransaction) throws -> T) throws(StoreError) -> T
 

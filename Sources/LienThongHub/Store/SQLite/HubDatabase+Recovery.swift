@@ -158,6 +158,7 @@ extension SQLiteHubTransaction {
     /// After a restore, `node`'s feed continues after `position` (the node holds up to there), so
     /// no position it holds is used again.
     public func rebaseFeed(node: String, after position: Int) throws {
+        touched.feeds = true
         try db.execute(
             sql: "INSERT INTO feedBase (node, position) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET position = MAX(position, excluded.position)",
             arguments: [node, position])

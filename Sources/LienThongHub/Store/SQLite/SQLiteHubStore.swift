@@ -1,6 +1,8 @@
+import AsyncAlgorithms
 import LienThongCore
 import LienThongStore
 import LienThongWire
+import Logging
 import ServiceLifecycle
 
 /// ``HubStore`` on one SQLite file (a ``HubDatabase``): the embedded default, for one `hub run`
@@ -8,9 +10,24 @@ import ServiceLifecycle
 public struct SQLiteHubStore: HubStore {
     /// The database, for what is particular to SQLite (backup, restore) and for tests.
     public let database: HubDatabase
+    public let changes = FeedNotifier()
+    /// The clock `run()` ticks on, and how often it looks for other processes' commits.
+    let clock: any Clock<Duration>
+    let otherProcessesEvery: Duration
+    let logger: Logger
 
-    public init(_ database: HubDatabase) {
+    /// - Parameters:
+    ///   - otherProcessesEvery: how often `run()` looks for events another process stored (a
+    ///     decision written by `lienthong hub dossier …` while `hub run` serves): one read of the
+    ///     newest position. Commits in this process wake waiters at once, without it.
+    public init(
+        _ database: HubDatabase, clock: any Clock<Duration> = ContinuousClock(), otherProcessesEvery: Duration = .milliseconds(50),
+        logger: Logger = Logger(label: "lienthong.hub")
+    ) {
         self.database = database
+        self.clock = clock
+        self.otherProcessesEvery = otherProcessesEvery
+        self.logger = logger
     }
 
     /// Opens (creating if needed) the hub database file at `path`.
@@ -23,14 +40,41 @@ public struct SQLiteHubStore: HubStore {
         SQLiteHubStore(try HubDatabase.inMemory())
     }
 
-    /// Nothing to run: the file is opened at init and every write is synchronous. Waits for the
-    /// service group's shutdown.
+    /// Until the service group shuts down: bumps ``changes`` when another process has stored
+    /// events in the file (SQLite tells no other connection of a commit, so it is looked for).
     public func run() async throws {
-        try? await gracefulShutdown()
+        await watch(clock)
+    }
+
+    private func watch<C: Clock<Duration>>(_ clock: C) async {
+        var last: Int?
+        var failing = false
+        for await _ in AsyncTimerSequence(interval: otherProcessesEvery, clock: clock).cancelOnGracefulShutdown() {
+            do {
+                let database = database
+                let newest = try await HubApplication.offloaded { try database.lastEventPosition() }
+                if let previous = last, newest != previous { changes.bump() }
+                last = newest
+                failing = false
+            } catch {
+                // Once per run of failures, not at every tick.
+                if !failing { logger.error("cannot read the newest event position", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+        }
     }
 
     public func transaction<T>(_ operation: String, _ work: (any HubTransaction) throws -> T) throws(StoreError) -> T {
-        try database.immediateTransaction(operation) { db in try work(SQLiteHubTransaction(db: db)) }
+        var touched = false
+        let result = try database.immediateTransaction(operation) { db in
+            let transaction = SQLiteHubTransaction(db: db)
+            let result = try work(transaction)
+            touched = transaction.touched.feeds
+            return result
+        }
+        // After the commit: a waiter woken now reads what was committed.
+        if touched { changes.bump() }
+        return result
     }
 
     public func identity() throws(StoreError) -> LocalIdentity? { try database.identity() }
@@ -42,7 +86,11 @@ public struct SQLiteHubStore: HubStore {
     public func redeemEnrolment(
         node: String, tokenHash: String, epoch: String, publicKey: String, credentialHash: String, now: Int64
     ) throws(StoreError) -> Result<Void, EnrolmentRefusal> {
-        try database.redeemEnrolment(node: node, tokenHash: tokenHash, epoch: epoch, publicKey: publicKey, credentialHash: credentialHash, now: now)
+        let outcome = try database.redeemEnrolment(
+            node: node, tokenHash: tokenHash, epoch: epoch, publicKey: publicKey, credentialHash: credentialHash, now: now)
+        // A new node's feed starts with the hub's current publications.
+        if case .success = outcome { changes.bump() }
+        return outcome
     }
 
     public func node(credentialHash: String) throws(StoreError) -> (node: String, revokedAt: Int64?)? {
@@ -57,7 +105,11 @@ public struct SQLiteHubStore: HubStore {
         try database.feed(node: node, since: since, limit: limit)
     }
 
-    public func rebaseFeed(node: String, after since: Int) throws(StoreError) -> Int { try database.rebaseFeed(node: node, after: since) }
+    public func rebaseFeed(node: String, after since: Int) throws(StoreError) -> Int {
+        let end = try database.rebaseFeed(node: node, after: since)
+        changes.bump()
+        return end
+    }
 
     public func recordPull(node: String, since: Int, now: Int64, contact: NodeContactRecord) throws(StoreError) {
         try database.recordPull(node: node, since: since, now: now, contact: contact)

@@ -8,6 +8,13 @@ import LienThongWire
 /// ``HubDatabase``.
 public struct SQLiteHubTransaction: HubTransaction {
     let db: Database
+    /// What the transaction wrote that waiters care about (``SQLiteHubStore/changes``).
+    let touched = Touched()
+
+    final class Touched {
+        /// Events stored, or a feed appended to or moved on.
+        var feeds = false
+    }
 
     /// The hub's head for `origin`: its last seq, hash, hlc and the epoch it was written in.
     public func head(origin: String) throws -> (seq: Int, hash: String, hlc: HLC, epoch: String)? {
@@ -99,6 +106,7 @@ public struct SQLiteHubTransaction: HubTransaction {
     /// `stored`, when given, holds each event's ``Event/storedBytes`` (already encoded by the check).
     /// - Returns: each event's position at this hub.
     public func store(_ events: [Event], stored: [[UInt8]]?, checkpoint: Checkpoint) throws -> [Int] {
+        touched.feeds = true
         precondition(stored == nil || stored?.count == events.count, "one stored form per event")
         let insert = try db.cachedStatement(
             sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -122,6 +130,7 @@ public struct SQLiteHubTransaction: HubTransaction {
     public func appendOwn(
         _ drafts: [EventDraft], key: SigningKey, wallMilliseconds: () -> UInt64, validator: EventValidator, finishingRecovery: Bool
     ) throws -> [(position: Int, event: Event)] {
+        touched.feeds = true
         if !finishingRecovery, let recovery = try openRecovery() { throw StoreError.refused(recovery.refusal) }
         let (events, _) = try HubDatabase.append(drafts, db, key: key, wallMilliseconds: wallMilliseconds, validator: validator)
         return try events.map { event in
@@ -151,6 +160,7 @@ public struct SQLiteHubTransaction: HubTransaction {
 
     /// Appends events, by their positions at the hub, to the end of `node`'s feed at `now`.
     public func appendToFeed(node: String, eventPositions: [Int], now: Int64) throws {
+        touched.feeds = true
         guard !eventPositions.isEmpty else { return }
         var end = try HubDatabase.fetchFeedEnd(db, node: node)
         let insert = try db.cachedStatement(sql: "INSERT INTO feed (node, position, eventPosition, addedAt) VALUES (?, ?, ?, ?)")
