@@ -93,22 +93,10 @@ public struct LocalAPIError: Error, Sendable {
 /// CLI's dossier commands do — receive, every transition, list, show, print the receipt — as JSON
 /// over HTTP. Every write needs an `Idempotency-Key` and is done exactly once per key.
 public enum LocalAPI {
-    /// The actions of `POST /v1/dossiers/{code}/{action}`, as the CLI names them.
-    public static let actions = [
-        "process", "request-supplement", "supplement-received", "supplement-delivered", "forward", "accept", "resolve", "send-result",
-        "return-to-sender", "return", "withdraw", "request-withdrawal", "stop", "refuse", "extend", "update-contact", "note",
-    ]
-
-    /// The members of a receipt (`POST /v1/dossiers`) and of each action, as the OpenAPI document
-    /// lists them (`additionalProperties: false`); LocalAPIEndToEndTests holds the two to each other.
+    /// The members of a receipt (`POST /v1/dossiers`), as the OpenAPI document lists them
+    /// (`additionalProperties: false`); an action's are its ``WorkflowAction/members``.
+    /// LocalAPIEndToEndTests holds both to the document.
     public static let intakeMembers: Set<String> = ["actor", "procedure", "applicant", "idNumber", "phone", "email", "address", "documents", "channel"]
-    public static let actionMembers: [String: Set<String>] = [
-        "process": ["actor", "to", "step"], "request-supplement": ["actor", "reason", "documents"], "supplement-received": ["actor", "to"],
-        "supplement-delivered": ["actor", "note"], "forward": ["actor", "to", "reason"], "accept": ["actor"], "resolve": ["actor", "decision", "reason"],
-        "send-result": ["actor"], "return-to-sender": ["actor", "reason"], "return": ["actor"], "withdraw": ["actor", "reason"],
-        "request-withdrawal": ["actor", "reason"], "stop": ["actor", "reason"], "refuse": ["actor", "reason"], "extend": ["actor", "until", "reason"],
-        "update-contact": ["actor", "phone", "email"], "note": ["actor", "text"],
-    ]
 
     public static func buildRouter(
         node: LocalAPINode, settings: LocalAPISettings, logger: Logger, now: @escaping @Sendable () -> Int64 = LocalAPI.wallClock
@@ -118,95 +106,8 @@ public enum LocalAPI {
         router.middlewares.add(OriginMiddleware(allowed: settings.allowedOrigins))
         router.middlewares.add(TokenMiddleware(token: settings.token))
         router.middlewares.add(LocalAPIErrorMiddleware(logger: logger))
-        router.get(RouterPath(LocalAPIPaths.live)) { _, _ -> Response in
-            json(200, ["status": "live"])
-        }
-        router.get(RouterPath(LocalAPIPaths.dossiers)) { request, _ -> Response in
-            let query = request.uri.queryParameters
-            var filter = DossierFilter(limit: try integer(query.get("limit"), name: "limit", default: 200, range: 1...10_000))
-            if let status = query.get("status") {
-                guard let parsed = DossierStatus(argument: status) else {
-                    throw LocalAPIError.badRequest("status: expected a code 1–10, a name such as processing, or forwarded; found \"\(status.prefix(40))\"")
-                }
-                filter.status = parsed
-            }
-            let at = now()
-            switch query.get("overdue") {
-            case nil, "false": break
-            case "true": filter.overdueAt = at
-            case let other?: throw LocalAPIError.badRequest("overdue: expected true or false; found \"\(other.prefix(40))\"")
-            }
-            if let days = query.get("dueWithin") {
-                let days = try integer(days, name: "dueWithin", default: 0, range: 0...365)
-                filter.dueBetween = at...node.workflow.workingTime.endOfWorkingDays(days, after: LocalDate(vietnamTimeOf: at))
-            }
-            let chosen = filter
-            let rows = try await offloaded { try node.database.dossiers(chosen) }
-            return json(200, ["dossiers": .array(rows.map { $0.json(now: at) })])
-        }
-        router.get(RouterPath("/v1/dossiers/:code")) { _, context -> Response in
-            let state = try await dossier(context, node: node)
-            return json(200, ["dossier": state.json])
-        }
-        router.get(RouterPath("/v1/dossiers/:code/receipt")) { _, context -> Response in
-            let state = try await dossier(context, node: node)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: Receipt.text(state, staffNames: node.staffNames))))
-        }
-        router.post(RouterPath(LocalAPIPaths.dossiers)) { request, _ -> Response in
-            let (idempotency, body) = try await writeRequest(request)
-            let fields = try Body(body)
-            try fields.refuseOthers(than: intakeMembers)
-            guard let channel = Channel(rawValue: try fields.optionalString("channel") ?? "counter") else {
-                throw LocalAPIError.badRequest("channel: expected counter, online or post")
-            }
-            let intake = Workflow.Intake(
-                procedureCode: try fields.string("procedure"), applicantName: try fields.optionalString("applicant") ?? "",
-                idNumber: try fields.optionalString("idNumber") ?? "", phone: try fields.optionalString("phone") ?? "",
-                email: try fields.optionalString("email"), address: try fields.optionalString("address") ?? "",
-                documents: try fields.strings("documents"), channel: channel)
-            let actor = try fields.string("actor")
-            let answer = try await acknowledgingFailedWritesIfPlanted {
-                try await committedOrEarly { early in
-                    try node.database.receive(
-                        intake, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) }, idempotency: idempotency
-                    ) { write in
-                        early(
-                            (
-                                201,
-                                CanonicalJSON.encode(["dossier": write.state.json, "receipt": .string(Receipt.text(write.state, staffNames: node.staffNames))])
-                            ))
-                    }
-                }
-            }
-            return respond(answer)
-        }
-        // One route per action, as the OpenAPI document lists them (an unknown action is an
-        // unknown path: 404).
-        for action in actions {
-            router.post(RouterPath("/v1/dossiers/:code/\(action)")) { request, context -> Response in
-                let code = try context.parameters.require("code")
-                let (idempotency, body) = try await writeRequest(request)
-                let fields = try Body(body)
-                try fields.refuseOthers(than: actionMembers[action] ?? ["actor"])
-                let command = try Self.command(action, fields)
-                let actor = try fields.string("actor")
-                let answer = try await offloaded {
-                    try node.database.perform(
-                        command, on: code, actor: actor, workflow: node.workflow, key: node.key, wallMilliseconds: { UInt64(now()) },
-                        idempotency: idempotency
-                    ) { write in
-                        let event = write.events.last
-                        let summary: JSONValue = [
-                            "type": .string(event?.type ?? ""), "origin": .string(event?.origin ?? ""), "seq": .integer(event?.seq ?? 0),
-                        ]
-                        return (200, CanonicalJSON.encode(["event": summary, "dossier": write.state.json]))
-                    }
-                }
-                return respond(answer)
-            }
-        }
+        HealthController().addRoutes(to: router)
+        DossierController(node: node, now: now).addRoutes(to: router)
         // Last, after every route: a known path with another method is 405, not 404.
         router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         return router
@@ -243,45 +144,6 @@ public enum LocalAPI {
 
     // MARK: Pieces
 
-    /// The workflow command an action and its body ask for.
-    static func command(_ action: String, _ fields: Body) throws -> Workflow.Command {
-        switch action {
-        case "process": return .process(to: try fields.string("to"), step: try fields.optionalString("step"))
-        case "request-supplement": return .requestSupplement(reason: try fields.string("reason"), documents: try fields.strings("documents"))
-        case "supplement-received": return .supplementReceived(to: try fields.optionalString("to"))
-        case "supplement-delivered": return .supplementDelivered(note: try fields.string("note"))
-        case "forward": return .forward(agency: try fields.string("to"), reason: try fields.optionalString("reason") ?? "")
-        case "accept": return .accept
-        case "resolve":
-            let decision = try fields.string("decision")
-            guard decision == "approved" || decision == "refused" else {
-                throw LocalAPIError.badRequest("decision: expected approved or refused; found \"\(decision.prefix(40))\"")
-            }
-            return .resolve(approved: decision == "approved", reason: try fields.optionalString("reason") ?? "")
-        case "send-result": return .sendResult
-        case "return-to-sender": return .returnToSender(reason: try fields.string("reason"))
-        case "return": return .returnResult
-        case "withdraw": return .withdraw(reason: try fields.string("reason"))
-        case "request-withdrawal": return .requestWithdrawal(reason: try fields.string("reason"))
-        case "stop": return .stop(reason: try fields.string("reason"))
-        case "refuse": return .refuse(reason: try fields.string("reason"))
-        case "extend":
-            let until = try fields.string("until")
-            guard let date = LocalDate(iso: until) else {
-                throw LocalAPIError.badRequest("until: expected a date as yyyy-mm-dd; found \"\(until.prefix(40))\"")
-            }
-            return .extend(until: date, reason: try fields.string("reason"))
-        case "update-contact":
-            let phone = try fields.optionalString("phone")
-            let email = try fields.optionalString("email")
-            guard phone != nil || email != nil else { throw LocalAPIError.badRequest("phone, email: expected at least one of them") }
-            return .updateContact(phone: phone, email: email)
-        case "note": return .note(try fields.string("text"))
-        default:
-            throw LocalAPIError(404, "unknown-action", "action: expected one of \(actions.joined(separator: ", ")); found \"\(action.prefix(40))\"")
-        }
-    }
-
     /// A write's idempotency key (required) and body (at most 1 MiB).
     static func writeRequest(_ request: Request) async throws -> (IdempotencyKey, [UInt8]) {
         guard let name = HTTPField.Name("Idempotency-Key"), let key = request.headers[name], !key.isEmpty else {
@@ -310,11 +172,11 @@ public enum LocalAPI {
     }
 
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw LocalAPIError.badRequest("\(name): expected an integer from \(range.lowerBound) to \(range.upperBound); found \"\(text.prefix(40))\"")
+        do {
+            return try QueryInteger(name, default: value, range: range).read(text)
+        } catch {
+            throw LocalAPIError.badRequest(error.description)
         }
-        return number
     }
 
     static func json(_ status: Int, _ value: JSONValue) -> Response {
@@ -375,15 +237,10 @@ public enum LocalAPI {
         }
     }
 
-    /// SQLite work on NIO's thread pool, off the few cooperative threads (as at the hub): a write
-    /// waiting for the lock held by the CLI must not stall the daemon's sync loop.
-    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(work)
-    }
 }
 
 /// A JSON request body's fields, each error naming the field and what was expected.
-struct Body {
+struct Body: ActionRequest {
     let members: [String: JSONValue]
 
     init(_ bytes: [UInt8]) throws {
@@ -419,21 +276,21 @@ struct Body {
         }
     }
 
-    func string(_ key: String) throws -> String {
-        guard let value = try optionalString(key), !value.isEmpty else { throw LocalAPIError.badRequest("\(key): expected a non-empty string; it is missing") }
+    func string(_ key: String) throws(ActionInputError) -> String {
+        guard let value = try optionalString(key), !value.isEmpty else { throw ActionInputError("\(key): expected a non-empty string; it is missing") }
         return value
     }
 
-    func optionalString(_ key: String) throws -> String? {
+    func optionalString(_ key: String) throws(ActionInputError) -> String? {
         guard let value = members[key], value != .null else { return nil }
-        guard let text = value.stringValue else { throw LocalAPIError.badRequest("\(key): expected a string") }
+        guard let text = value.stringValue else { throw ActionInputError("\(key): expected a string") }
         return text
     }
 
-    func strings(_ key: String) throws -> [String] {
+    func strings(_ key: String) throws(ActionInputError) -> [String] {
         guard let value = members[key], value != .null else { return [] }
         guard case .array(let items) = value, let texts = Optional(items.compactMap(\.stringValue)), texts.count == items.count else {
-            throw LocalAPIError.badRequest("\(key): expected an array of strings")
+            throw ActionInputError("\(key): expected an array of strings")
         }
         return texts
     }
@@ -494,6 +351,8 @@ struct LocalAPIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as LocalAPIError {
             return Self.answer(error)
+        } catch let error as ActionInputError {
+            return Self.answer(.badRequest(error.description))
         } catch let error as StoreError {
             let mapped = LocalAPIError(error)
             if mapped.status >= 500 { logger.error("local API storage failed", metadata: ["error": "\(error)"]) }

@@ -7,6 +7,17 @@ import Testing
 
 /// The dossier commands through the built binary, on real files.
 @Suite struct DossierEndToEndTests {
+    /// The CLI's dossier commands are the workflow's catalogue (WorkflowAction), as the local API's
+    /// routes are: every action is a `lienthong dossier` command that says what the catalogue says.
+    /// (`update-contact` is the CLI's `update`, which also corrects intake fields.)
+    @Test func everyActionOfTheCatalogueIsADossierCommand() throws {
+        for action in WorkflowAction.all where action.name != "update-contact" {
+            let help = try CLIProcess.run(["dossier", action.name, "--help"])
+            #expect(help.status == 0, "\(action.name): \(help.stderr)")
+            #expect(help.stdout.contains(String(action.summary.prefix(30))), "\(action.name): \(help.stdout.prefix(200))")
+        }
+    }
+
     typealias Node = NodeLogEndToEndTests.Node
 
     static func receiveArguments(_ node: Node, overriding: [String: String] = [:], dropping: String? = nil) -> [String] {

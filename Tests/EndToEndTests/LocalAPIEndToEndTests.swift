@@ -202,10 +202,12 @@ import Testing
             return Set(properties.keys)
         }
         #expect(members("/v1/dossiers") == LocalAPI.intakeMembers)
-        #expect(Set(LocalAPI.actionMembers.keys) == Set(LocalAPI.actions))
-        for action in LocalAPI.actions {
-            #expect(members("/v1/dossiers/{code}/\(action)") == LocalAPI.actionMembers[action], "\(action)")
+        for action in WorkflowAction.all {
+            #expect(members("/v1/dossiers/{code}/\(action.name)") == action.members, "\(action.name)")
         }
+        // The document's action paths are the catalogue's, no more, no fewer.
+        let documented = Set((document["paths"]?.objectValue ?? [:]).keys.filter { $0.hasPrefix("/v1/dossiers/{code}/") && !$0.hasSuffix("/receipt") })
+        #expect(documented == Set(WorkflowAction.all.map { "/v1/dossiers/{code}/\($0.name)" }))
     }
 
     @Test func transitionsShowReceiptAndClearErrorsThatChangeNothing() async throws {

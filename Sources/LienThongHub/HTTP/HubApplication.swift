@@ -28,135 +28,11 @@ public enum HubApplication {
         router.middlewares.add(ClockMiddleware(now: now))
         router.middlewares.add(MetricsMiddleware(metrics: metrics))
         router.middlewares.add(ErrorMiddleware(logger: logger, metrics: metrics))
-        router.post(RouterPath(SyncPaths.enroll)) { request, context -> Response in
-            let body = try await Self.body(of: request, caps: service.caps)
-            let enrolment: EnrollRequest
-            do throws(WireError) {
-                enrolment = try EnrollRequest(bytes: body)
-            } catch {
-                throw HubError.badRequest(error.description)
-            }
-            let answer = try await Self.offloaded { try service.enroll(enrolment, now: now()) }
-            return Self.respond(answer.bytes, to: request)
-        }
-        router.get(RouterPath(SyncPaths.caps)) { request, context -> Response in
-            Self.respond(service.caps.bytes, to: request)
-        }
-        // Health for a supervisor or a load balancer: no credential, nothing personal.
-        router.get(RouterPath(SyncPaths.live)) { request, context -> Response in
-            let body: JSONValue = ["status": "live", "hub": .string(service.identity.origin)]
-            return Self.respond(CanonicalJSON.encode(body), to: request)
-        }
-        router.get(RouterPath(SyncPaths.ready)) { request, context -> Response in
-            let progress: (projected: Int, stored: Int)
-            do {
-                progress = try await Self.offloaded { try service.store.projectorProgress() }
-            } catch let error as StoreError {
-                throw HubError.store(error)  // 503, cause logged
-            }
-            let body: JSONValue = [
-                "status": "ready", "hub": .string(service.identity.origin), "projectorLag": .integer(progress.stored - progress.projected),
-            ]
-            return Self.respond(CanonicalJSON.encode(body), to: request)
-        }
-        // Prometheus metrics: no credential (like health), nothing personal: counts, lags, latencies.
-        router.get(RouterPath(SyncPaths.metrics)) { request, context -> Response in
-            let text: [UInt8]
-            do {
-                text = try await Self.offloaded { try metrics.scrape(store: service.store, now: now()) }
-            } catch let error as StoreError {
-                throw HubError.store(error)
-            }
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: text)))
-        }
-        // Citizen lookup (tra cứu hồ sơ): no credential; the code and the ID's last four digits;
-        // limited per client address; a wrong pair and an unknown code get the same 404.
-        router.get(RouterPath(SyncPaths.lookup)) { request, context -> Response in
-            let client = context.remoteAddress?.ipAddress ?? "unknown"
-            if let wait = lookupLimiter.take(client: client) { throw HubError.tooManyRequests(retryAfter: wait) }
-            let query = request.uri.queryParameters
-            guard let code = query.get("code"), (1...40).contains(code.count), EventValidator.isSafeIdentifier(code, maxLength: 40) else {
-                throw HubError.badRequest("code: expected the dossier code printed on the receipt, such as 23059-261122-0001")
-            }
-            guard let digits = query.get("id"), digits.count == 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw HubError.badRequest("id: expected the last four digits of the applicant's ID number")
-            }
-            let answer: LookupAnswer?
-            do {
-                answer = try await Self.offloaded { try service.lookup(code: code, idLastFour: digits) }
-            } catch let error as StoreError {
-                throw HubError.store(error)
-            }
-            guard let answer else {
-                throw HubError.notFound("no dossier matches this code and these digits; check both on the receipt (Giấy tiếp nhận hồ sơ)")
-            }
-            return Self.respond(CanonicalJSON.encode(answer.json), to: request)
-        }
-        router.post(RouterPath(SyncPaths.push)) { request, context -> Response in
-            let node = try service.authenticate(credential: Self.bearer(request))
-            let body = try await Self.body(of: request, caps: service.caps)
-            let push: PushRequest
-            do throws(WireError) {
-                push = try PushRequest(bytes: body)
-            } catch {
-                throw HubError.badRequest(error.description)
-            }
-            let contact = Self.contact(of: request, now: now())
-            let response = try await Self.pushCommittedOrEarly(service, push, node: node, now: now, contact: contact)
-            for result in response.results {
-                metrics.batch(outcome: result.outcome.rawValue)
-                metrics.stored(node: result.origin, events: result.stored)
-                if result.outcome != .stored && result.outcome != .duplicate { metrics.rejected(reason: result.outcome.rawValue) }
-            }
-            return Self.respond(response.bytes, to: request)
-        }
-        router.get(RouterPath(SyncPaths.pull)) { request, context -> Response in
-            let query = request.uri.queryParameters
-            let node = try Self.feedNode(query.get("node"), credentialNode: try service.authenticate(credential: Self.bearer(request)))
-            let since = try Self.integer(query.get("since"), name: "since", default: 0, minimum: 0)
-            let limit = try Self.integer(query.get("limit"), name: "limit", default: 500, minimum: 1)
-            let wait = min(try Self.integer(query.get("wait"), name: "wait", default: 0, minimum: 0), service.caps.maxWaitSeconds)
-            let contact = Self.contact(of: request, now: now())
-            // Read (and record the delivery up to `since`) on arrival: a node that holds position N
-            // has it delivered now, not when its long-poll ends up to 25 s later.
-            let first = try await Self.offloaded { try service.pull(node: node, since: since, limit: limit, now: now(), contact: contact) }
-            guard first.entries.isEmpty, wait > 0 else { return Self.respond(first.bytes, to: request) }
-            // Long-poll: while the feed has nothing after `since`, sleep until the store's commit
-            // wakes it (a push, a decision, a take-back — in this process at once, another
-            // process's as soon as the store sees it) or the wait ends. Nothing polls the feed.
-            // A graceful shutdown answers at once (an empty page), so it is not held for the wait.
-            try await service.feedChanges.longPoll(for: .seconds(max(0, wait)), clock: clock) {
-                try service.feedEnd(node: node) <= since
-            }
-            // The credential again: one revoked during the wait gets nothing that arrived meanwhile.
-            _ = try service.authenticate(credential: Self.bearer(request))
-            let page = try await Self.offloaded {
-                try service.pull(node: node, since: since, limit: limit, now: now(), contact: contact, recordDelivery: false)
-            }
-            return Self.respond(page.bytes, to: request)
-        }
-        router.post(RouterPath(SyncPaths.returnEvents)) { request, context -> Response in
-            let node = try service.authenticate(credential: Self.bearer(request))
-            let body = try await Self.body(of: request, caps: service.caps)
-            let returned: ReturnRequest
-            do throws(WireError) {
-                returned = try ReturnRequest(bytes: body)
-            } catch {
-                throw HubError.badRequest(error.description)
-            }
-            let response = try await Self.offloaded { try service.takeBack(returned, node: node, now: now()) }
-            return Self.respond(response.bytes, to: request)
-        }
-        router.get(RouterPath(SyncPaths.own)) { request, context -> Response in
-            let query = request.uri.queryParameters
-            let node = try Self.feedNode(query.get("node"), credentialNode: try service.authenticate(credential: Self.bearer(request)))
-            let fromSeq = try Self.integer(query.get("fromSeq"), name: "fromSeq", default: 1, minimum: 1)
-            let limit = try Self.integer(query.get("limit"), name: "limit", default: 500, minimum: 1)
-            let own = try await Self.offloaded { try service.own(node: node, fromSeq: fromSeq, limit: limit) }
-            return Self.respond(own.bytes, to: request)
-        }
+        // The routes by concern, each a controller.
+        EnrolmentController(service: service, now: now).addRoutes(to: router)
+        HealthController(service: service, metrics: metrics, now: now).addRoutes(to: router)
+        LookupController(service: service, lookupLimiter: lookupLimiter).addRoutes(to: router)
+        SyncController(service: service, metrics: metrics, now: now, clock: clock).addRoutes(to: router)
         // Last, after every route: a known path with another method is 405, not 404.
         router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         return router
@@ -240,11 +116,9 @@ public enum HubApplication {
         throw HubError.badRequest("the push was not answered")
     }
 
-    /// Runs blocking SQLite work on NIO's thread pool, so a push waiting for the write lock never
-    /// holds one of the few cooperative threads that every other request (long-polls included)
-    /// needs.
+    /// Blocking store work on NIO's thread pool (LienThongHTTP's `offloaded`).
     public static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(work)
+        try await LienThongHTTP.offloaded(work)
     }
 
     /// What the node said about itself in the request's headers.
@@ -270,14 +144,11 @@ public enum HubApplication {
     }
 
     static func integer(_ text: String?, name: String, default value: Int, minimum: Int) throws(HubError) -> Int {
-        guard let text else { return value }
-        let shown = text.count > 40 ? String(text.prefix(37)) + "..." : text
-        guard let number = Int(text) else { throw .badRequest("\(name): expected an integer; found \"\(shown)\"") }
-        // At most 2^53 − 1, as in events and the OpenAPI document.
-        guard (minimum...9_007_199_254_740_991).contains(number) else {
-            throw .badRequest("\(name): expected an integer from \(minimum) to 9007199254740991; found \(number)")
+        do {
+            return try QueryInteger(name, default: value, range: minimum...QueryInteger.largest).read(text)
+        } catch {
+            throw .badRequest(error.description)
         }
-        return number
     }
 
     /// The request body, inflated if gzip, within the advertised caps (413 past them).

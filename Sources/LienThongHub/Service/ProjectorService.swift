@@ -18,10 +18,15 @@ public struct ProjectorService: Service {
     let eventsPerPass: Int
     /// How often the hub's heartbeat is recorded (`hub status` says CRITICAL after three missed).
     let heartbeatMilliseconds: Int64
+    /// After it has caught up, the least time before the next pass: commits arriving meanwhile
+    /// are folded together, so a stream of small pushes is not answered by as many passes, each a
+    /// write transaction competing with them for the lock.
+    let gatherFor: Duration
 
     public init(
         store: any HubStore, logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
-        now: @escaping @Sendable () -> Int64 = HubApplication.wallClock, eventsPerPass: Int = 200, heartbeatMilliseconds: Int64 = 5_000
+        now: @escaping @Sendable () -> Int64 = HubApplication.wallClock, eventsPerPass: Int = 200, heartbeatMilliseconds: Int64 = 5_000,
+        gatherFor: Duration = .milliseconds(100)
     ) {
         self.store = store
         self.logger = logger
@@ -29,6 +34,7 @@ public struct ProjectorService: Service {
         self.now = now
         self.eventsPerPass = eventsPerPass
         self.heartbeatMilliseconds = heartbeatMilliseconds
+        self.gatherFor = gatherFor
     }
 
     public func run() async throws {
@@ -63,7 +69,12 @@ public struct ProjectorService: Service {
             } catch {
                 logger.error("projector failed", metadata: ["error": "\(error)"])
             }
-            await store.changes.wait(after: generation, until: nextBeat, clock: clock)
+            let caughtUp = clock.now
+            let woken = await store.changes.wait(after: generation, until: nextBeat, clock: clock)
+            // Woken by a commit: gather what follows it for a moment (never polling meanwhile).
+            if woken != generation, clock.now < caughtUp.advanced(by: gatherFor) {
+                try? await clock.sleep(until: caughtUp.advanced(by: gatherFor), tolerance: nil)
+            }
         }
     }
 }

@@ -3,6 +3,14 @@ import Foundation
 import LienThongCore
 import LienThongStore
 
+extension CommandConfiguration {
+    /// A dossier command named and described by the workflow's catalogue (``WorkflowAction``),
+    /// the one the local API and the counter page use too.
+    static func action(_ name: String) -> CommandConfiguration {
+        CommandConfiguration(commandName: name, abstract: WorkflowAction.named(name)?.summary ?? "")
+    }
+}
+
 /// A dossier command that writes one event: parse, build the workflow command, save, confirm.
 protocol DossierTransition: ParsableCommand {
     var writer: WriterOptions { get }
@@ -25,8 +33,7 @@ extension DossierTransition {
 }
 
 struct ProcessCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "process", abstract: "Hand the dossier over to an officer for a step (chuyển xử lý).")
+    static let configuration = CommandConfiguration.action("process")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "The officer who takes it: a staff id.") var to: String
@@ -35,8 +42,7 @@ struct ProcessCommand: DossierTransition {
 }
 
 struct RequestSupplementCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "request-supplement", abstract: "Ask the citizen for missing papers (yêu cầu bổ sung hồ sơ).")
+    static let configuration = CommandConfiguration.action("request-supplement")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "What is missing, as the citizen will read it.") var reason: String
@@ -45,8 +51,7 @@ struct RequestSupplementCommand: DossierTransition {
 }
 
 struct SupplementReceivedCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "supplement-received", abstract: "Record that the missing papers arrived; the clock resumes or restarts.")
+    static let configuration = CommandConfiguration.action("supplement-received")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "The officer who continues (default: the actor).") var to: String?
@@ -54,9 +59,7 @@ struct SupplementReceivedCommand: DossierTransition {
 }
 
 struct SupplementDeliveredCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "supplement-delivered",
-        abstract: "At the receiving office: record papers the citizen brought for a dossier handled elsewhere.")
+    static let configuration = CommandConfiguration.action("supplement-delivered")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "Which papers were brought.") var note: String
@@ -64,8 +67,7 @@ struct SupplementDeliveredCommand: DossierTransition {
 }
 
 struct ForwardCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "forward", abstract: "Forward the dossier to another agency (chuyển liên thông); it then owns it.")
+    static let configuration = CommandConfiguration.action("forward")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "The agency code to forward to, from the topology (e.g. 597).") var to: String
@@ -74,15 +76,14 @@ struct ForwardCommand: DossierTransition {
 }
 
 struct AcceptCommand: DossierTransition {
-    static let configuration = CommandConfiguration(commandName: "accept", abstract: "Accept a dossier forwarded to this office.")
+    static let configuration = CommandConfiguration.action("accept")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     func command() throws -> Workflow.Command { .accept }
 }
 
 struct ResolveCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "resolve", abstract: "Record the decision: approve, or refuse with a reason.")
+    static let configuration = CommandConfiguration.action("resolve")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Flag(help: "The application is approved.") var approve = false
@@ -95,16 +96,14 @@ struct ResolveCommand: DossierTransition {
 }
 
 struct SendResultCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "send-result", abstract: "Send the result back to the receiving office, which then owns the dossier.")
+    static let configuration = CommandConfiguration.action("send-result")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     func command() throws -> Workflow.Command { .sendResult }
 }
 
 struct ReturnToSenderCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "return-to-sender", abstract: "Send the dossier back, undecided, to the office that forwarded it.")
+    static let configuration = CommandConfiguration.action("return-to-sender")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "Why it goes back.") var reason: String
@@ -112,16 +111,14 @@ struct ReturnToSenderCommand: DossierTransition {
 }
 
 struct ReturnCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "return", abstract: "Hand the result to the citizen (trả kết quả).")
+    static let configuration = CommandConfiguration.action("return")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     func command() throws -> Workflow.Command { .returnResult }
 }
 
 struct WithdrawCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "withdraw", abstract: "The citizen withdraws the dossier (rút hồ sơ), while this office owns it.")
+    static let configuration = CommandConfiguration.action("withdraw")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "The citizen's reason.") var reason: String
@@ -129,9 +126,7 @@ struct WithdrawCommand: DossierTransition {
 }
 
 struct RequestWithdrawalCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "request-withdrawal",
-        abstract: "Record a citizen's withdrawal request for a dossier handled elsewhere; the owner acts on it.")
+    static let configuration = CommandConfiguration.action("request-withdrawal")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "The citizen's reason.") var reason: String
@@ -139,7 +134,7 @@ struct RequestWithdrawalCommand: DossierTransition {
 }
 
 struct StopCommand: DossierTransition {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop processing the dossier (dừng xử lý).")
+    static let configuration = CommandConfiguration.action("stop")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "Why, as the citizen will read it.") var reason: String
@@ -147,8 +142,7 @@ struct StopCommand: DossierTransition {
 }
 
 struct RefuseCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "refuse", abstract: "Refuse the dossier at reception (từ chối tiếp nhận), before processing starts.")
+    static let configuration = CommandConfiguration.action("refuse")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "Why, as the citizen will read it.") var reason: String
@@ -156,8 +150,7 @@ struct RefuseCommand: DossierTransition {
 }
 
 struct ExtendCommand: DossierTransition {
-    static let configuration = CommandConfiguration(
-        commandName: "extend", abstract: "Set a new appointment with an apology (thư xin lỗi và hẹn lại ngày trả kết quả).")
+    static let configuration = CommandConfiguration.action("extend")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "The new appointment date: yyyy-mm-dd or dd/mm/yyyy (a working day).") var until: String
@@ -200,7 +193,7 @@ struct UpdateCommand: DossierTransition {
 }
 
 struct NoteCommand: DossierTransition {
-    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to the dossier.")
+    static let configuration = CommandConfiguration.action("note")
     @OptionGroup var writer: WriterOptions
     @Argument(help: "The dossier code.") var code: String
     @Option(help: "The note.") var text: String

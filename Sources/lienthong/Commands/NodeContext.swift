@@ -44,26 +44,21 @@ struct NodeContext {
 
     /// A commune's node database; a hub's directory is refused with a message and exit code 64.
     var database: NodeDatabase {
-        get throws {
-            guard let database = log as? NodeDatabase else {
-                FileHandle.standardError.write(
-                    Data("error: \(directory.path) holds a hub, not a commune's node; this command works on a node's --data-dir\n".utf8))
-                throw ExitCode(64)
-            }
-            return database
-        }
+        get throws { try log(as: NodeDatabase.self, else: "holds a hub, not a commune's node; this command works on a node's --data-dir") }
     }
 
     /// The hub's database (a hub's directory only).
     var hubDatabase: HubDatabase {
-        get throws {
-            guard let database = log as? HubDatabase else {
-                FileHandle.standardError.write(
-                    Data("error: \(directory.path) holds a node, not a hub; pass the hub's --data-dir (made by `lienthong hub init`)\n".utf8))
-                throw ExitCode(64)
-            }
-            return database
+        get throws { try log(as: HubDatabase.self, else: "holds a node, not a hub; pass the hub's --data-dir (made by `lienthong hub init`)") }
+    }
+
+    /// ``log`` as a `Database`, or `refusal` on stderr and exit code 64.
+    private func log<Database: EventLogDatabase>(as type: Database.Type, else refusal: String) throws -> Database {
+        guard let database = log as? Database else {
+            FileHandle.standardError.write(Data("error: \(directory.path) \(refusal)\n".utf8))
+            throw ExitCode(64)
         }
+        return database
     }
 
     /// The hub's service over this (hub) directory, with its key.
