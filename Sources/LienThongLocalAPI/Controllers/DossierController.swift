@@ -85,7 +85,7 @@ struct DossierController {
                 let command: Workflow.Command
                 do {
                     command = try action.command(fields)
-                } catch {
+                } catch let error as ActionInputError {
                     throw LocalAPIError.badRequest(error.description)
                 }
                 let actor = try fields.string("actor")

@@ -16,6 +16,8 @@ struct SyncController {
     let clock: any Clock<Duration>
 
     func addRoutes(to router: Router<HubRequestContext>) {
+        // A local, not the property: a long-poll's generic wait opens the existential only from a value.
+        let clock = clock
         router.post(RouterPath(SyncPaths.push)) { request, context -> Response in
             let node = try service.authenticate(credential: HubApplication.bearer(request))
             let body = try await HubApplication.body(of: request, caps: service.caps)
