@@ -103,6 +103,31 @@ import Testing
         }
     }
 
+    /// Seed 9102146: a hub that holds nothing of a commune (restored from a backup taken before its
+    /// first push) takes a new epoch signed with the key pinned at enrolment — the same machine
+    /// healed a fork — and refuses one signed with another key.
+    @Test func aNewEpochIsTakenWithTheEnrolledKeyWhenTheHubHoldsNothingOfTheOrigin() throws {
+        let pair = try Pair()
+        let healed = LocalIdentity(origin: "xa-23059", epoch: LocalIdentity.newEpoch(), agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0)
+        func push(signedWith key: SigningKey) throws -> OriginResult {
+            let machine = try NodeDatabase.inMemory()
+            try machine.initialize(identity: healed, publicKey: key.publicKey)
+            var clock = UInt64(pair.now)
+            _ = try machine.receive(Fixtures.intake(), actor: "cb-tiepnhan-01", workflow: try Fixtures.workflow(), key: key) {
+                clock += 1
+                return clock
+            }
+            let (events, checkpoint) = try #require(try machine.pendingBatch(afterSeq: 0, limit: 100, key: key))
+            return try pair.push(PushBatch(events: events, checkpoint: checkpoint))
+        }
+        let forged = try push(signedWith: SigningKey())
+        #expect(forged.outcome == .invalid)
+        #expect(try pair.hubDatabase.head(origin: "xa-23059") == nil)
+        let result = try push(signedWith: pair.nodeKey)
+        #expect(result.outcome == .stored, "\(result.reason ?? "")")
+        #expect(try pair.hubDatabase.originKeys(origin: "xa-23059")[healed.epoch] == pair.nodeKey.publicKey.hex)
+    }
+
     @Test func aReplayedBatchChangesNothing() throws {
         let pair = try Pair()
         try pair.write([Fixtures.note("một"), Fixtures.note("hai"), Fixtures.note("ba")])

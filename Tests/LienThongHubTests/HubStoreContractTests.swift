@@ -110,6 +110,10 @@ import Testing
         #expect(try store.node(credentialHash: "c-t1")?.revokedAt == nil)
         #expect(try redeem("t1").refusal == .tokenUsed)
         #expect(try store.originKeys(origin: "xa-23059") == [epoch: key])
+        try store.transaction("read the pinned key") { transaction throws in
+            #expect(try transaction.enrolledKey(origin: "xa-23059") == key)
+            #expect(try transaction.enrolledKey(origin: "xa-23062") == nil)
+        }
 
         // An enrolled node gets another token only with `replace`, which revokes the machine.
         #expect(try !store.addEnrolmentToken(node: "xa-23059", tokenHash: "t2", now: now, expiresAt: now + 1_000, replace: false))

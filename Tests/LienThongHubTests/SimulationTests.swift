@@ -29,8 +29,10 @@ import Testing
     /// one `replaces` link), 4200101 and 4200152 (after a `--close-only` settlement the held machine
     /// met a new suspicion at another hub head and waited for ever instead of healing into an epoch
     /// of its own), 9100445 (after a hub restore, a commune event naming a rewritten decision and
-    /// the hub's next event at that seq waited for each other in the fold).
-    @Test(arguments: [770_031, 4_200_101, 4_200_152, 9_100_445] as [UInt64])
+    /// the hub's next event at that seq waited for each other in the fold), 9102146 (a hub restored
+    /// from a backup that held nothing of a commune, which had healed a fork into a new epoch since:
+    /// its pushes were refused for ever for want of the new epoch's key).
+    @Test(arguments: [770_031, 4_200_101, 4_200_152, 9_100_445, 9_102_146] as [UInt64])
     func seedsThatOnceFailedKeepEveryInvariant(seed: UInt64) throws {
         let report = try Self.run(seed: seed)
         #expect(report.failures.isEmpty, "seed \(seed): \(report.failures)")

@@ -69,8 +69,14 @@ extension HubService {
             var keyText = try transaction.publicKey(origin: batch.origin, epoch: batch.epoch)
             // An epoch the hub has not seen, signed with the key of the origin's current epoch: the
             // same machine healed a fork and started a new epoch. Recorded once the batch is stored.
+            // When the hub holds no event of the origin to go by (restored from a backup taken
+            // before anything of it was stored, while the machine healed a fork since), the key it
+            // pinned at enrolment: the same machine's key signs every epoch (seed 9102146).
             var newEpochKey: String?
-            if keyText == nil, let current = try stored.flatMap({ try transaction.publicKey(origin: batch.origin, epoch: $0.epoch) }) {
+            if keyText == nil,
+                let current = try stored.flatMap({ try transaction.publicKey(origin: batch.origin, epoch: $0.epoch) })
+                    ?? (stored == nil ? try transaction.enrolledKey(origin: batch.origin) : nil)
+            {
                 keyText = current
                 newEpochKey = current
             }

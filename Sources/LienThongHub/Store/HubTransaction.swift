@@ -20,6 +20,9 @@ public protocol HubTransaction {
     func publicKey(origin: String, epoch: String) throws -> String?
     /// The public key of the epoch `origin`'s newest stored event was written in.
     func currentKey(origin: String) throws -> String?
+    /// The key the hub pinned for `origin` when it holds no event of it to go by: the one public
+    /// key all of the origin's known epochs share (nil for none, or for several).
+    func enrolledKey(origin: String) throws -> String?
     /// Records `origin`'s new epoch under `publicKey`.
     func addEpoch(origin: String, epoch: String, publicKey: String) throws
     /// The hashes `origin`'s events name in `replaces` (a healed fork re-appended those events).

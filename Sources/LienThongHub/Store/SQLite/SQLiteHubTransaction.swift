@@ -64,6 +64,11 @@ public struct SQLiteHubTransaction: HubTransaction {
             arguments: [origin, origin])
     }
 
+    public func enrolledKey(origin: String) throws -> String? {
+        let keys = try String.fetchAll(db, sql: "SELECT DISTINCT publicKey FROM originKey WHERE origin = ? LIMIT 2", arguments: [origin])
+        return keys.count == 1 ? keys[0] : nil
+    }
+
     /// The hashes `origin`'s events name in `replaces` (a healed fork re-appended those events).
     /// Read only when a push diverges, so a scan of the origin's events is fine.
     public func replacedHashes(origin: String) throws -> Set<String> { Set(try HubDatabase.fetchReplaced(db, origin: origin)) }
