@@ -1,4 +1,5 @@
 import Foundation
+import LienThongHTTP
 import LienThongStore
 import Logging
 import ServiceLifecycle
@@ -52,7 +53,7 @@ public struct ProjectorService: Service {
             if clock.now >= nextBeat {
                 let (store, interval, now) = (store, heartbeatMilliseconds, now)
                 do {
-                    try await HubApplication.offloaded {
+                    try await offloaded {
                         try store.beat(now: now(), pid: ProcessInfo.processInfo.processIdentifier, intervalMs: interval)
                     }
                 } catch {
@@ -64,7 +65,7 @@ public struct ProjectorService: Service {
             let generation = store.changes.generation
             do {
                 let (store, limit) = (store, eventsPerPass)
-                let (events, _) = try await HubApplication.offloaded { try Self.project(store, limit: limit) }
+                let (events, _) = try await offloaded { try Self.project(store, limit: limit) }
                 if events > 0 { continue }
             } catch {
                 logger.error("projector failed", metadata: ["error": "\(error)"])

