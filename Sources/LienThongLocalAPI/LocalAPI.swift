@@ -47,16 +47,50 @@ public enum LocalAPIPaths {
     public static let live = "/health/live"
 }
 
-/// Why the local API refused a request: an HTTP status, a stable code and a message naming the field.
-public struct LocalAPIError: Error, Sendable {
-    public var status: Int
+/// Why the local API refused a request: an HTTP status, a stable code and a message naming the
+/// field. It writes its own answer (`HTTPResponseError`), which the API's one ``ErrorMiddleware``
+/// sends.
+public struct LocalAPIError: HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// Sent with the answer (`Allow` on a 405, `WWW-Authenticate` on a 401).
+    public var headers: HTTPFields
+    /// What was thrown when the node itself failed: logged, never sent.
+    public internal(set) var cause: String?
 
-    public init(_ status: Int, _ code: String, _ message: String) {
-        self.status = status
+    public init(_ status: Int, _ code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = HTTPResponse.Status(code: status)
         self.code = code
         self.message = message
+        self.headers = headers
+    }
+
+    /// Any error thrown while answering, as the local API answers it: a store's or an action's
+    /// input error mapped here, the router's with its status and headers, a request cut short by
+    /// the node stopping as 503, anything else as a 500 whose cause is logged, never sent.
+    public init(translating error: any Error) {
+        switch error {
+        case let error as LocalAPIError: self = error
+        case let error as ActionInputError: self = .badRequest(error.description)
+        case let error as StoreError:
+            self.init(error)
+            if status.code >= 500 { cause = error.description }
+        case is CancellationError:
+            self.init(503, "unavailable", "the node is stopping; send the request again with the same Idempotency-Key")
+        case let error as HTTPError:
+            self.init(Int(error.status.code), "http-\(error.status.code)", error.status.reasonPhrase)
+            if let allow = error.headers[.allow] { headers[.allow] = allow }
+        case let error as any HTTPResponseError:
+            self.init(Int(error.status.code), "http-\(error.status.code)", error.status.reasonPhrase)
+        default:
+            self.init(500, "internal", "the node failed; sending the request again with the same Idempotency-Key is safe")
+            cause = String(describing: error)
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        .json(status: status, bytes: body, headers: headers)
     }
 
     static func badRequest(_ message: String) -> LocalAPIError { LocalAPIError(400, "bad-request", message) }
@@ -105,7 +139,13 @@ public enum LocalAPI {
         // Outermost first: the origin check, then the token, then errors to answers.
         router.middlewares.add(OriginMiddleware(allowed: settings.allowedOrigins))
         router.middlewares.add(TokenMiddleware(token: settings.token))
-        router.middlewares.add(LocalAPIErrorMiddleware(logger: logger))
+        // Every error to its answer (LocalAPIError(translating:)); a failure of the node is logged.
+        router.middlewares.add(
+            ErrorMiddleware(translate: LocalAPIError.init(translating:)) { failure, _, request in
+                if let cause = failure.cause {
+                    logger.error("local API request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
+                }
+            })
         HealthController().addRoutes(to: router)
         DossierController(node: node, now: now).addRoutes(to: router)
         // Last, after every route: a known path with another method is 405, not 404.
@@ -304,7 +344,7 @@ struct OriginMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let origin = request.headers[.origin] else { return try await next(request, context) }
         guard allowed.contains(origin) else {
             let error = LocalAPIError(403, "forbidden-origin", "Origin \(origin) is not allowed; add it with `lienthong node run --api-origin \(origin)`")
-            return LocalAPIErrorMiddleware<Context>.answer(error)
+            return try error.response(from: request, context: context)
         }
         var response: Response
         if request.method == .options {
@@ -332,45 +372,12 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         var difference = UInt8(expected.count == given.count ? 0 : 1)
         for index in expected.indices { difference |= expected[index] ^ (index < given.count ? given[index] : 0) }
         guard difference == 0 else {
-            var response = LocalAPIErrorMiddleware<Context>.answer(
-                LocalAPIError(401, "unauthorized", "send `Authorization: Bearer <token>`; the token is in the node's api.token file (mode 0600)"))
             // RFC 6750: a 401 names the scheme it wants.
-            response.headers[.wwwAuthenticate] = #"Bearer realm="lienthong-node""#
-            return response
+            let error = LocalAPIError(
+                401, "unauthorized", "send `Authorization: Bearer <token>`; the token is in the node's api.token file (mode 0600)",
+                headers: [.wwwAuthenticate: #"Bearer realm="lienthong-node""#])
+            return try error.response(from: request, context: context)
         }
         return try await next(request, context)
-    }
-}
-
-/// Errors to JSON answers; anything unexpected is a logged 500 whose cause is never sent.
-struct LocalAPIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    let logger: Logger
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as LocalAPIError {
-            return Self.answer(error)
-        } catch let error as ActionInputError {
-            return Self.answer(.badRequest(error.description))
-        } catch let error as StoreError {
-            let mapped = LocalAPIError(error)
-            if mapped.status >= 500 { logger.error("local API storage failed", metadata: ["error": "\(error)"]) }
-            return Self.answer(mapped)
-        } catch let error as any HTTPResponseError {
-            var response = Self.answer(LocalAPIError(Int(error.status.code), "http-\(error.status.code)", error.status.reasonPhrase))
-            // 405 names the methods the path has.
-            if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
-            return response
-        } catch {
-            logger.error("local API request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
-            return Self.answer(LocalAPIError(500, "internal", "the node failed; sending the request again with the same Idempotency-Key is safe"))
-        }
-    }
-
-    static func answer(_ error: LocalAPIError) -> Response {
-        Response(
-            status: HTTPResponse.Status(code: error.status), headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: error.body)))
     }
 }

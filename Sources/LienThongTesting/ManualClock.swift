@@ -18,10 +18,20 @@ public final class ManualClock: Clock, Sendable {
     }
 
     private let state = Mutex(State())
+    /// The Unix time, in milliseconds, at which this clock started.
+    public let startMilliseconds: Int64
 
-    public init() {}
+    public init(startMilliseconds: Int64 = 1_796_083_200_000) {
+        self.startMilliseconds = startMilliseconds
+    }
 
     public var now: Instant { state.withLock { $0.now } }
+
+    /// The "now" source that goes with this clock: Unix milliseconds, moving only when it moves.
+    public var unixMilliseconds: Int64 {
+        let offset = now.offset.components
+        return startMilliseconds + offset.seconds * 1000 + offset.attoseconds / 1_000_000_000_000_000
+    }
     public var minimumResolution: Duration { .zero }
 
     /// Sleepers waiting now.

@@ -206,10 +206,10 @@ import Testing
         #expect(Set(suspicion.sides.map(\.epoch)) == [Pair.nodeEpoch, fresh])
         // Keeping the epoch fenced before is refused; keeping the new one lets it in.
         let fencedBefore = #expect(throws: StoreError.self) {
-            try pair.hubDatabase.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
+            try pair.hub.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
         }
         #expect(fencedBefore?.description.contains("was fenced by an earlier settlement") == true, "\(String(describing: fencedBefore))")
-        try pair.hubDatabase.resolveClone(origin: "xa-23059", keep: fresh, by: "vh-hethong", now: pair.now)
+        try pair.hub.resolveClone(origin: "xa-23059", keep: fresh, by: "vh-hethong", now: pair.now)
         #expect(try pair.push(batch).outcome == .stored)
         #expect(try pair.hubDatabase.head(origin: "xa-23059")?.seq == 3)
     }
@@ -398,13 +398,22 @@ import Testing
         #expect(suspicion.sides.map(\.epoch) == [Pair.nodeEpoch])
 
         let refused = #expect(throws: StoreError.self) {
-            try pair.hubDatabase.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
+            try pair.hub.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now)
         }
         #expect(refused?.description.contains("--close-only") == true, "\(String(describing: refused))")
+        let unknown = #expect(throws: StoreError.self) {
+            try pair.hub.resolveClone(origin: "xa-23059", keep: "no-such-epoch", by: "vh-hethong", now: pair.now)
+        }
+        #expect(unknown?.description.contains("expected one of \(Pair.nodeEpoch)") == true, "\(String(describing: unknown))")
         #expect(try pair.hubDatabase.cloneSuspicions(openOnly: true).count == 1)
-        let closed = try pair.hubDatabase.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now, closeOnly: true)
+        let closed = try pair.hub.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now, closeOnly: true)
         #expect(closed.fencedEpochs.isEmpty)
         #expect(try pair.hubDatabase.cloneSuspicions(openOnly: true).isEmpty)
+        // Settling again: nothing is open any more, and the refusal says where to look.
+        let again = #expect(throws: StoreError.self) {
+            try pair.hub.resolveClone(origin: "xa-23059", keep: Pair.nodeEpoch, by: "vh-hethong", now: pair.now, closeOnly: true)
+        }
+        #expect(again?.description.contains("no suspected clone of xa-23059 is open") == true, "\(String(describing: again))")
         try pair.write([Fixtures.note("ba")])
         #expect(try pair.push(try pair.batch(after: 2)).outcome == .stored)
     }

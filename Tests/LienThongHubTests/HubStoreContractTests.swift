@@ -297,22 +297,26 @@ import Testing
             #expect(!guards.epochFenced && !guards.anyFenced)
         }
 
-        #expect(throws: StoreError.self) {
-            try store.resolveClone(origin: "xa-23059", keep: "no-such-epoch", by: "vh-hethong", now: fixture.now, closeOnly: false)
+        // The operator's settlement, as the service composes it: fence the other side, close the suspicion.
+        try store.transaction("settle") { transaction in
+            let suspicion = try #require(try transaction.openSuspicion(origin: "xa-23059"))
+            #expect(suspicion.id == id && Set(suspicion.sides.map(\.epoch)) == [kept, other])
+            try transaction.fence(origin: "xa-23059", epoch: other)
+            try transaction.fence(origin: "xa-23059", epoch: other)  // fencing twice is harmless
+            try transaction.settleSuspicion(id, keptEpoch: kept, fenced: [other], by: "vh-hethong", now: fixture.now + 1)
         }
-        let settled = try store.resolveClone(origin: "xa-23059", keep: kept, by: "vh-hethong", now: fixture.now + 1, closeOnly: false)
+        let settled = try #require(try store.cloneSuspicions(openOnly: false).first)
         #expect(settled.fencedEpochs == [other])
-        #expect(settled.resolvedBy == "vh-hethong")
+        #expect(settled.resolvedBy == "vh-hethong" && settled.resolvedAt == fixture.now + 1)
+        #expect(settled.keptEpoch == kept)
         #expect(try store.cloneSuspicions(openOnly: true).isEmpty)
-        #expect(try store.cloneSuspicions(openOnly: false).first?.keptEpoch == kept)
         try store.transaction("guards") { transaction in
+            #expect(try transaction.openSuspicion(origin: "xa-23059") == nil)
             #expect(try transaction.isFenced(origin: "xa-23059", epoch: other))
             #expect(try !transaction.isFenced(origin: "xa-23059", epoch: kept))
             let guards = try transaction.guards(origin: "xa-23059", epoch: kept)
             #expect(guards.suspicion == nil && !guards.epochFenced && guards.anyFenced)
         }
-        // Settling again: nothing is open any more.
-        #expect(throws: StoreError.self) { try store.resolveClone(origin: "xa-23059", keep: kept, by: "vh-hethong", now: fixture.now, closeOnly: false) }
     }
 
     @Test(arguments: StoreUnderTest.all) func aCommitThatStoresOrRoutesWakesWaitersAndNothingElseDoes(_ subject: StoreUnderTest) throws {

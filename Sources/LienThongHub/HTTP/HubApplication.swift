@@ -27,7 +27,7 @@ public enum HubApplication {
         // error middleware is innermost, so the clock and the metrics see error answers too.
         router.middlewares.add(ClockMiddleware(now: now))
         router.middlewares.add(MetricsMiddleware(metrics: metrics))
-        router.middlewares.add(ErrorMiddleware(logger: logger, metrics: metrics))
+        router.middlewares.add(errorMiddleware(logger: logger, metrics: metrics))
         // The routes by concern, each a controller.
         EnrolmentController(service: service, now: now).addRoutes(to: router)
         HealthController(service: service, metrics: metrics, now: now).addRoutes(to: router)
@@ -36,6 +36,19 @@ public enum HubApplication {
         // Last, after every route: a known path with another method is 405, not 404.
         router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         return router
+    }
+
+    /// Every error to its answer (``HubError/init(translating:)``): a refusal counts in the metrics
+    /// by its code; a failure of the hub is logged with its cause, which is never sent.
+    static func errorMiddleware(logger: Logger, metrics: HubMetrics) -> ErrorMiddleware<HubRequestContext, HubError> {
+        ErrorMiddleware(translate: HubError.init(translating:)) { failure, _, request in
+            switch failure {
+            case .routing, .stopping: break
+            case .store(let cause): logger.error("hub storage failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
+            case .unexpected(let cause): logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
+            default: metrics.rejected(reason: failure.body.code)
+            }
+        }
     }
 
     /// The hub's application, listening on `host:port` (port 0: any free port, reported to
@@ -220,44 +233,5 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         metrics.request(
             path: request.uri.path, method: request.method.rawValue, status: Int(response.status.code), duration: ContinuousClock.now - start)
         return response
-    }
-}
-
-/// Maps errors to answers in one place: a ``HubError`` to its status and body; anything else to a
-/// logged 500 whose cause is never sent.
-struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    let logger: Logger
-    let metrics: HubMetrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as HubError {
-            if error.status < 500 { metrics.rejected(reason: error.body.code) }
-            if case .store(let cause) = error {
-                logger.error("hub storage failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
-            }
-            var response = Self.answer(status: error.status, body: error.body)
-            if case .tooManyRequests(let seconds) = error { response.headers[.retryAfter] = String(seconds) }
-            return response
-        } catch is CancellationError {
-            // The request was cut short (the hub is stopping): nothing failed, nothing to log.
-            return Self.answer(status: 503, body: ErrorBody(code: "unavailable", message: "the hub is stopping; send the request again later"))
-        } catch let error as any HTTPResponseError {
-            var response = Self.answer(
-                status: Int(error.status.code), body: ErrorBody(code: "http-\(error.status.code)", message: "\(error.status.reasonPhrase)"))
-            // 405 names the methods the path has.
-            if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
-            return response
-        } catch {
-            logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
-            return Self.answer(status: 500, body: ErrorBody(code: "internal", message: "the hub failed; sending the request again is safe"))
-        }
-    }
-
-    static func answer(status: Int, body: ErrorBody) -> Response {
-        Response(
-            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
     }
 }

@@ -85,8 +85,6 @@ public protocol HubStore: Service, Sendable {
 
     /// The clone suspicions, open ones first, newest first.
     func cloneSuspicions(openOnly: Bool) throws(StoreError) -> [CloneSuspicion]
-    /// Settles `origin`'s open clone suspicion by keeping `epoch` (see ``HubDatabase/resolveClone(origin:keep:by:now:closeOnly:)``).
-    func resolveClone(origin: String, keep epoch: String, by operatorName: String, now: Int64, closeOnly: Bool) throws(StoreError) -> CloneSuspicion
     /// The newest recovery (open or finished), if the hub was ever restored.
     func recovery() throws(StoreError) -> HubRecovery?
 }

@@ -48,6 +48,12 @@ public protocol HubTransaction {
     func holdAsEvidence(_ events: [Event], suspicion id: Int, now: Int64) throws
     /// Whether the operator fenced `origin`'s `epoch`.
     func isFenced(origin: String, epoch: String) throws -> Bool
+    /// `origin`'s open clone suspicion with its sides, as `hub fork list` shows it.
+    func openSuspicion(origin: String) throws -> CloneSuspicion?
+    /// Fences `origin`'s `epoch`: its pushes answer `epoch-fenced` from now on.
+    func fence(origin: String, epoch: String) throws
+    /// Closes suspicion `id`: who settled it, when, the epoch kept and the epochs fenced.
+    func settleSuspicion(_ id: Int, keptEpoch: String, fenced: [String], by operatorName: String, now: Int64) throws
 
     // MARK: Routing and feeds
 

@@ -24,13 +24,20 @@ public final class NodeSyncService: Service {
     /// its push starts (the benchmark's commune-to-hub latency is about a tick plus the push).
     let tick: Duration
     let heartbeatMilliseconds: Int64
+    /// What the ticks sleep on. Backoffs and deadlines are read from ``NodeSync``'s `now`; a test
+    /// that moves both (LienThongTesting's `ManualClock`) decides when the loop wakes and what time it finds.
+    let clock: any Clock<Duration>
 
-    public init(sync: NodeSync, mode: Mode = .daemon, logger: Logger, tick: Duration = .milliseconds(50), heartbeatMilliseconds: Int64 = 5_000) {
+    public init(
+        sync: NodeSync, mode: Mode = .daemon, logger: Logger, tick: Duration = .milliseconds(50), heartbeatMilliseconds: Int64 = 5_000,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
         self.sync = sync
         self.mode = mode
         self.logger = logger
         self.tick = tick
         self.heartbeatMilliseconds = heartbeatMilliseconds
+        self.clock = clock
     }
 
     enum Outcome: Sendable {
@@ -90,8 +97,9 @@ public final class NodeSyncService: Service {
                 if !ticking {
                     ticking = true
                     let tick = self.tick
+                    let clock = self.clock
                     group.addTask {
-                        try? await Task.sleep(for: tick)
+                        try? await clock.sleep(for: tick)
                         return .tick
                     }
                 }

@@ -643,7 +643,7 @@ public final class Simulation {
                 try wakeParkedPulls()
             }
         } catch let error as HubError {
-            reply(message, .failure(.status(error.status, error.body)), applied: false)
+            reply(message, .failure(.status(Int(error.status.code), error.body)), applied: false)
         }
     }
 
@@ -665,7 +665,7 @@ public final class Simulation {
             let page = try hub.pull(node: node.origin, since: park.since, limit: park.limit, now: hubLocal, recordDelivery: recordDelivery)
             reply(park.message, .pull(page), applied: true)
         } catch {
-            reply(park.message, .failure(.status(error.status, error.body)), applied: false)
+            reply(park.message, .failure(.status(Int(error.status.code), error.body)), applied: false)
         }
     }
 
@@ -899,13 +899,13 @@ public final class Simulation {
             // Never while a machine is down: its epoch is unknown, and it must not be fenced by accident.
             guard twin.settleWaits >= 4, epochs.count == live.count, let keep = shown.first ?? suspicion.currentEpoch else { return }
             twin.settleWaits = 0
-            try hubDatabase.resolveClone(origin: twin.origin, keep: keep, by: "vh-hethong", now: hubLocal, closeOnly: true)
+            try hub.resolveClone(origin: twin.origin, keep: keep, by: "vh-hethong", now: hubLocal, closeOnly: true)
             if options.trace { print("  kept \(keep) to let the machines diverge again") }
             return
         }
         twin.settleWaits = 0
         let keep = live.count == 2 && random.next() % 2 == 0 ? 1 : 0
-        let settled = try hubDatabase.resolveClone(origin: twin.origin, keep: shown[keep], by: "vh-hethong", now: hubLocal)
+        let settled = try hub.resolveClone(origin: twin.origin, keep: shown[keep], by: "vh-hethong", now: hubLocal)
         if options.trace {
             print(
                 "  kept \(live[keep] === twin ? "the copy" : "the original")'s epoch \(settled.keptEpoch ?? ""), fenced \(settled.fencedEpochs); "

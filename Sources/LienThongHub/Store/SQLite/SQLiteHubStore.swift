@@ -152,11 +152,5 @@ public struct SQLiteHubStore: HubStore {
 
     public func cloneSuspicions(openOnly: Bool) throws(StoreError) -> [CloneSuspicion] { try database.cloneSuspicions(openOnly: openOnly) }
 
-    public func resolveClone(origin: String, keep epoch: String, by operatorName: String, now: Int64, closeOnly: Bool) throws(StoreError)
-        -> CloneSuspicion
-    {
-        try database.resolveClone(origin: origin, keep: epoch, by: operatorName, now: now, closeOnly: closeOnly)
-    }
-
     public func recovery() throws(StoreError) -> HubRecovery? { try database.hubRecovery() }
 }

@@ -107,6 +107,21 @@ public struct SQLiteHubTransaction: HubTransaction {
             ?? false
     }
 
+    public func openSuspicion(origin: String) throws -> CloneSuspicion? {
+        try Row.fetchOne(db, sql: "SELECT * FROM cloneSuspicion WHERE origin = ? AND resolvedAt IS NULL", arguments: [origin])
+            .map { row in try HubDatabase.suspicion(row, db) }
+    }
+
+    public func fence(origin: String, epoch: String) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO fencedEpoch (origin, epoch) VALUES (?, ?)", arguments: [origin, epoch])
+    }
+
+    public func settleSuspicion(_ id: Int, keptEpoch: String, fenced: [String], by operatorName: String, now: Int64) throws {
+        try db.execute(
+            sql: "UPDATE cloneSuspicion SET resolvedAt = ?, resolvedBy = ?, keptEpoch = ?, fencedEpochs = ? WHERE id = ?",
+            arguments: [now, operatorName, keptEpoch, fenced.joined(separator: ","), id])
+    }
+
     /// Stores verified events of another origin and the checkpoint that signs the last of them.
     /// `stored`, when given, holds each event's ``Event/storedBytes`` (already encoded by the check).
     /// - Returns: each event's position at this hub.
