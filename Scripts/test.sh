@@ -86,6 +86,14 @@ Scripts/schemathesis.sh --cases 200
 # cooperative threads an in-process hub answers on (timeouts in the contract tests). The notifier's
 # wake-up latency (within 50 ms of a commit) is measured alone: beside the CPU-bound property tests
 # it measures their load, not the notifier.
+# The hub's PostgreSQL store is tested on a real server: a throwaway cluster, stopped at exit.
+echo "== PostgreSQL: a throwaway cluster for the hub's PostgreSQL tests (Scripts/postgres.sh)"
+pgdir="$(mktemp -d)"
+trap 'Scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
+LIENTHONG_TEST_POSTGRES_URL="$(Scripts/postgres.sh start "$pgdir")"
+export LIENTHONG_TEST_POSTGRES_URL
+echo "$LIENTHONG_TEST_POSTGRES_URL"
+
 echo "== swift tests"
 if (($#)); then
   swift test --skip-build "$@"

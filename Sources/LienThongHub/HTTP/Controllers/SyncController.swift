@@ -19,14 +19,7 @@ struct SyncController {
         // A local, not the property: a long-poll's generic wait opens the existential only from a value.
         let clock = clock
         router.post(RouterPath(SyncPaths.push)) { request, context -> Response in
-            let node = try service.authenticate(credential: HubApplication.bearer(request))
-            let body = try await HubApplication.body(of: request, caps: service.caps)
-            let push: PushRequest
-            do throws(WireError) {
-                push = try PushRequest(bytes: body)
-            } catch {
-                throw HubError.badRequest(error.description)
-            }
+            let (node, push) = try await authenticatedMessage(request) { bytes throws(WireError) in try PushRequest(bytes: bytes) }
             let contact = HubApplication.contact(of: request, now: now())
             let response = try await HubApplication.pushCommittedOrEarly(service, push, node: node, now: now, contact: contact)
             for result in response.results {
@@ -62,14 +55,7 @@ struct SyncController {
             return HubApplication.respond(page.bytes, to: request)
         }
         router.post(RouterPath(SyncPaths.returnEvents)) { request, context -> Response in
-            let node = try service.authenticate(credential: HubApplication.bearer(request))
-            let body = try await HubApplication.body(of: request, caps: service.caps)
-            let returned: ReturnRequest
-            do throws(WireError) {
-                returned = try ReturnRequest(bytes: body)
-            } catch {
-                throw HubError.badRequest(error.description)
-            }
+            let (node, returned) = try await authenticatedMessage(request) { bytes throws(WireError) in try ReturnRequest(bytes: bytes) }
             let response = try await HubApplication.offloaded { try service.takeBack(returned, node: node, now: now()) }
             return HubApplication.respond(response.bytes, to: request)
         }
@@ -80,6 +66,20 @@ struct SyncController {
             let limit = try HubApplication.integer(query.get("limit"), name: "limit", default: 500, minimum: 1)
             let own = try await HubApplication.offloaded { try service.own(node: node, fromSeq: fromSeq, limit: limit) }
             return HubApplication.respond(own.bytes, to: request)
+        }
+    }
+
+    /// The node the credential names and the request's body decoded: a body over the caps is 413,
+    /// one that does not decode a 400 naming what is wrong.
+    func authenticatedMessage<Message>(
+        _ request: Request, _ decode: ([UInt8]) throws(WireError) -> Message
+    ) async throws -> (node: String, message: Message) {
+        let node = try service.authenticate(credential: HubApplication.bearer(request))
+        let body = try await HubApplication.body(of: request, caps: service.caps)
+        do throws(WireError) {
+            return (node, try decode(body))
+        } catch {
+            throw HubError.badRequest(error.description)
         }
     }
 }
