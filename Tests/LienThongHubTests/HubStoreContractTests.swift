@@ -16,20 +16,36 @@ import Testing
         let make: @Sendable (LocalIdentity, VerifyingKey) throws -> (store: any HubStore, cleanup: @Sendable () -> Void)
         var testDescription: String { name }
 
-        static let all: [StoreUnderTest] = [
-            StoreUnderTest(name: "SQLite in memory") { identity, key in
-                let database = try HubDatabase.inMemory()
-                try database.initialize(identity: identity, publicKey: key)
-                return (SQLiteHubStore(database), {})
-            },
-            StoreUnderTest(name: "SQLite file") { identity, key in
-                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-contract-\(UUID().uuidString)")
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                let store = try SQLiteHubStore(path: directory.appendingPathComponent("hub.sqlite").path)
-                try store.database.initialize(identity: identity, publicKey: key)
-                return (store, { try? FileManager.default.removeItem(at: directory) })
-            },
-        ]
+        static let all: [StoreUnderTest] =
+            [
+                StoreUnderTest(name: "SQLite in memory") { identity, key in
+                    let database = try HubDatabase.inMemory()
+                    try database.initialize(identity: identity, publicKey: key)
+                    return (SQLiteHubStore(database), {})
+                },
+                StoreUnderTest(name: "SQLite file") { identity, key in
+                    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-contract-\(UUID().uuidString)")
+                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                    let store = try SQLiteHubStore(path: directory.appendingPathComponent("hub.sqlite").path)
+                    try store.database.initialize(identity: identity, publicKey: key)
+                    return (store, { try? FileManager.default.removeItem(at: directory) })
+                },
+            ] + (PostgresScratch.serverURL == nil ? [] : [postgres])
+
+        /// A database of its own on the test server (`LIENTHONG_TEST_POSTGRES_URL`, which
+        /// `Scripts/test.sh` sets), dropped after.
+        static let postgres = StoreUnderTest(name: "PostgreSQL") { identity, key in
+            let scratch = try PostgresScratch()
+            let database = try PostgresHubDatabase(location: scratch.location)
+            try database.initialize(identity: identity, publicKey: key)
+            return (
+                PostgresHubStore(database),
+                {
+                    database.close()
+                    scratch.drop()
+                }
+            )
+        }
     }
 
     /// A hub store with its identity and key, and a commune whose real node database signs the

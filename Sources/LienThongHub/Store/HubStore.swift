@@ -1,6 +1,9 @@
+import AsyncAlgorithms
 import LienThongCore
+import LienThongHTTP
 import LienThongStore
 import LienThongWire
+import Logging
 import ServiceLifecycle
 
 /// Where the hub keeps what it holds (DESIGN §5, §10): the event log of every origin it serves,
@@ -87,4 +90,28 @@ public protocol HubStore: Service, Sendable {
     func cloneSuspicions(openOnly: Bool) throws(StoreError) -> [CloneSuspicion]
     /// The newest recovery (open or finished), if the hub was ever restored.
     func recovery() throws(StoreError) -> HubRecovery?
+}
+
+extension HubStore {
+    /// Until the service group shuts down: bumps ``changes`` when another process has stored
+    /// events (a decision written by `lienthong hub dossier …` while `hub run` serves, another hub
+    /// process on the same database), looked for every `interval` as one read of the newest
+    /// position. Commits in this process wake waiters at once, without it.
+    func watchOtherProcesses<C: Clock<Duration>>(every interval: Duration, clock: C, logger: Logger) async {
+        var last: Int?
+        var failing = false
+        for await _ in AsyncTimerSequence(interval: interval, clock: clock).cancelOnGracefulShutdown() {
+            do {
+                let store = self
+                let newest = try await offloaded { try store.lastEventPosition() }
+                if let previous = last, newest != previous { changes.bump() }
+                last = newest
+                failing = false
+            } catch {
+                // Once per run of failures, not at every tick.
+                if !failing { logger.error("cannot read the newest event position", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+        }
+    }
 }

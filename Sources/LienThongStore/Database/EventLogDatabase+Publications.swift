@@ -23,6 +23,14 @@ public struct Publication: Sendable, Hashable {
     public var event: String
     public var at: Int64
 
+    public init(kind: Kind, version: String, content: JSONValue, event: String, at: Int64) {
+        self.kind = kind
+        self.version = version
+        self.content = content
+        self.event = event
+        self.at = at
+    }
+
     /// The event body that publishes `file`'s `content` of `kind` at `now`, after checking that it
     /// parses as that kind of file and fits in one event.
     /// - Throws: ``ConfigError`` naming the field when the file is not a valid calendar or catalogue,

@@ -116,9 +116,9 @@ public final class PostgresHubDatabase: Sendable {
     /// Runs `work` in one transaction (READ COMMITTED, the server's default): committed if it
     /// returns, rolled back if it throws. Durable once it returns: the server runs with
     /// `synchronous_commit` on, and this refuses to run on one that does not (``migrate()``).
-    func transaction<T>(_ operation: String, _ work: (PostgresSession) throws -> T) throws(StoreError) -> T {
+    func transaction<T>(_ operation: String, begin: PostgresQuery = "BEGIN", _ work: (PostgresSession) throws -> T) throws(StoreError) -> T {
         try withConnection(operation) { session in
-            try session.execute("BEGIN")
+            try session.execute(begin)
             do {
                 let result = try work(session)
                 try session.execute("COMMIT")
@@ -196,15 +196,18 @@ public final class PostgresHubDatabase: Sendable {
         try session.execute("SELECT pg_advisory_xact_lock(hashtext('lienthong.origin'), hashtext(\(origin)))")
     }
 
-    /// Appends events, by their positions, to the end of `node`'s feed: positions are handed out
-    /// under the node's `feedHead` row, locked until commit, so a node's feed positions commit in
+    /// Appends events, by their positions, to the end of `node`'s feed (after its last entry, or
+    /// after its base once a restore moved it on): positions are handed out under the node's
+    /// `feedHead` row, locked until commit, so a node's feed positions commit in
     /// order and a pull never returns position n + 1 while n is still to commit.
     static func appendToFeed(node: String, eventPositions: [Int], now: Int64, _ session: PostgresSession) throws {
         guard !eventPositions.isEmpty else { return }
         try session.execute(
             """
             INSERT INTO feedHead (node, position)
-            VALUES (\(node), COALESCE((SELECT MAX(position) FROM feed WHERE node = \(node)), 0))
+            VALUES (\(node), GREATEST(
+                COALESCE((SELECT MAX(position) FROM feed WHERE node = \(node)), 0),
+                COALESCE((SELECT position FROM feedBase WHERE node = \(node)), 0)))
             ON CONFLICT (node) DO NOTHING
             """)
         guard let row = try session.query("SELECT position FROM feedHead WHERE node = \(node) FOR UPDATE").first else {

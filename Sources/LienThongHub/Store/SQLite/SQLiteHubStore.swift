@@ -1,4 +1,3 @@
-import AsyncAlgorithms
 import LienThongCore
 import LienThongHTTP
 import LienThongStore
@@ -44,25 +43,8 @@ public struct SQLiteHubStore: HubStore {
     /// Until the service group shuts down: bumps ``changes`` when another process has stored
     /// events in the file (SQLite tells no other connection of a commit, so it is looked for).
     public func run() async throws {
-        await watch(clock)
-    }
-
-    private func watch<C: Clock<Duration>>(_ clock: C) async {
-        var last: Int?
-        var failing = false
-        for await _ in AsyncTimerSequence(interval: otherProcessesEvery, clock: clock).cancelOnGracefulShutdown() {
-            do {
-                let database = database
-                let newest = try await offloaded { try database.lastEventPosition() }
-                if let previous = last, newest != previous { changes.bump() }
-                last = newest
-                failing = false
-            } catch {
-                // Once per run of failures, not at every tick.
-                if !failing { logger.error("cannot read the newest event position", metadata: ["error": "\(error)"]) }
-                failing = true
-            }
-        }
+        let clock = clock  // the generic call opens the existential from a value
+        await watchOtherProcesses(every: otherProcessesEvery, clock: clock, logger: logger)
     }
 
     public func transaction<T>(_ operation: String, _ work: (any HubTransaction) throws -> T) throws(StoreError) -> T {
