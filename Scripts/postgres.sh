@@ -21,7 +21,10 @@ bindir() {
   found=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   if [[ -z $found ]]; then
     echo "== installing postgresql from Debian" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    local sudo_cmd=()
+    [[ $(id -u) == 0 ]] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq postgresql >/dev/null
     found=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   fi
   echo "$found"

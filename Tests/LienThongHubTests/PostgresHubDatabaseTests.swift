@@ -13,7 +13,11 @@ import Testing
 /// The hub's PostgreSQL database (issue 26) on a real server: the throwaway cluster
 /// `Scripts/test.sh` starts (`Scripts/postgres.sh`), named by `LIENTHONG_TEST_POSTGRES_URL`. Each
 /// test makes a database of its own and drops it after.
-@Suite(.enabled(if: PostgresScratch.serverURL != nil, "needs LIENTHONG_TEST_POSTGRES_URL (Scripts/test.sh starts a throwaway server)"))
+///
+/// Serialized: each test blocks its thread on the server (the store is synchronous), and the
+/// cooperative threads are few; one at a time leaves the others to the in-process hubs of the
+/// tests running beside these.
+@Suite(.serialized, .enabled(if: PostgresScratch.serverURL != nil, "needs LIENTHONG_TEST_POSTGRES_URL (Scripts/test.sh starts a throwaway server)"))
 struct PostgresHubDatabaseTests {
     @Test func theSchemaIsAppliedOnceWhenTwoProcessesStartAtOnce() throws {
         let scratch = try PostgresScratch()
@@ -145,6 +149,66 @@ struct PostgresHubDatabaseTests {
         done.wait()
     }
 
+    /// The hub service on PostgreSQL with two hub "processes": two services, each with its own store
+    /// and connections, on one database (issue 26).
+    @Suite struct Service {
+        /// A retry after a lost answer reaching the other process: one origin's batch sent to both at
+        /// once, 200 times. Each is stored exactly once, in chain order; the other answer says
+        /// duplicate. Without the origin's lock both would read the same head and one would fail on
+        /// the (origin, seq) key, or a later seq could be stored before an earlier one.
+        @Test func oneOriginsBatchSentToTwoProcessesAtOnceIsStoredExactlyOnce() throws {
+            let scratch = try PostgresScratch()
+            defer { scratch.drop() }
+            let hubKey = SigningKey()
+            let hubIdentity = LocalIdentity(
+                origin: "hub-597", epoch: LocalIdentity.newEpoch(), agencyCode: "597", officeName: "UBND huyện Hàm Thuận Bắc", createdAt: 0)
+            let first = try PostgresHubDatabase(location: scratch.location)
+            let second = try PostgresHubDatabase(location: scratch.location)
+            defer {
+                first.close()
+                second.close()
+            }
+            try first.initialize(identity: hubIdentity, publicKey: hubKey.publicKey)
+            let topology = try Topology.load(try Data(contentsOf: Fixtures.topologyURL), file: "topology")
+            let workflow = try Fixtures.workflow()
+            let processes = try [first, second].map { database in
+                HubService(store: PostgresHubStore(database), identity: hubIdentity, key: hubKey, topology: topology, workflow: workflow)
+            }
+            let now: Int64 = 1_795_000_000_000
+            let node = try NodeDatabase.inMemory()
+            let nodeKey = SigningKey()
+            let epoch = LocalIdentity.newEpoch()
+            try node.initialize(
+                identity: LocalIdentity(origin: "xa-23059", epoch: epoch, agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0),
+                publicKey: nodeKey.publicKey)
+            let token = try processes[0].issueEnrolmentToken(node: "xa-23059", now: now)
+            _ = try processes[1].enroll(EnrollRequest(node: "xa-23059", token: token, epoch: epoch, publicKey: nodeKey.publicKey.hex), now: now)
+
+            var clock = UInt64(now)
+            for round in 1...200 {
+                try node.append([Fixtures.note("ghi chú \(round)")], key: nodeKey) {
+                    clock += 1
+                    return clock
+                }
+                let (events, checkpoint) = try #require(try node.pendingBatch(afterSeq: round - 1, limit: 100, key: nodeKey))
+                let request = try PushRequest(bytes: PushRequest(node: "xa-23059", batches: [PushBatch(events: events, checkpoint: checkpoint)]).bytes)
+                let answers = Mutex<[Result<PushOutcome, HubError>]>([])
+                DispatchQueue.concurrentPerform(iterations: 2) { index in
+                    let answer = Result<PushOutcome, HubError> { () throws(HubError) in
+                        try processes[index].push(request, node: "xa-23059", now: now).results[0].outcome
+                    }
+                    answers.withLock { $0.append(answer) }
+                }
+                let outcomes = try answers.withLock { $0 }.map { try $0.get() }.sorted { $0.rawValue < $1.rawValue }
+                #expect(outcomes == [.duplicate, .stored], "round \(round)")
+            }
+            let stored = try first.withConnection("read the chain") { session in
+                try session.query("SELECT seq FROM event WHERE origin = 'xa-23059' ORDER BY position").map { try $0.decode(Int.self) }
+            }
+            #expect(stored == Array(1...200), "every seq once, in chain order")
+        }
+    }
+
     func waitUntil(_ what: String, _ condition: () throws -> Bool) throws {
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         while try !condition() {
@@ -180,66 +244,5 @@ struct PostgresScratch {
         ).wait()
         defer { try? connection.close().wait() }
         try work(PostgresSession(connection: connection, logger: .init(label: "lienthong.test")))
-    }
-}
-
-/// The hub service on PostgreSQL with two hub "processes": two services, each with its own store
-/// and connections, on one database (issue 26).
-@Suite(.enabled(if: PostgresScratch.serverURL != nil, "needs LIENTHONG_TEST_POSTGRES_URL (Scripts/test.sh starts a throwaway server)"))
-struct PostgresHubServiceTests {
-    /// A retry after a lost answer reaching the other process: one origin's batch sent to both at
-    /// once, 200 times. Each is stored exactly once, in chain order; the other answer says
-    /// duplicate. Without the origin's lock both would read the same head and one would fail on
-    /// the (origin, seq) key, or a later seq could be stored before an earlier one.
-    @Test func oneOriginsBatchSentToTwoProcessesAtOnceIsStoredExactlyOnce() throws {
-        let scratch = try PostgresScratch()
-        defer { scratch.drop() }
-        let hubKey = SigningKey()
-        let hubIdentity = LocalIdentity(
-            origin: "hub-597", epoch: LocalIdentity.newEpoch(), agencyCode: "597", officeName: "UBND huyện Hàm Thuận Bắc", createdAt: 0)
-        let first = try PostgresHubDatabase(location: scratch.location)
-        let second = try PostgresHubDatabase(location: scratch.location)
-        defer {
-            first.close()
-            second.close()
-        }
-        try first.initialize(identity: hubIdentity, publicKey: hubKey.publicKey)
-        let topology = try Topology.load(try Data(contentsOf: Fixtures.topologyURL), file: "topology")
-        let workflow = try Fixtures.workflow()
-        let processes = try [first, second].map { database in
-            HubService(store: PostgresHubStore(database), identity: hubIdentity, key: hubKey, topology: topology, workflow: workflow)
-        }
-        let now: Int64 = 1_795_000_000_000
-        let node = try NodeDatabase.inMemory()
-        let nodeKey = SigningKey()
-        let epoch = LocalIdentity.newEpoch()
-        try node.initialize(
-            identity: LocalIdentity(origin: "xa-23059", epoch: epoch, agencyCode: "23059", officeName: "UBND thị trấn Ma Lâm", createdAt: 0),
-            publicKey: nodeKey.publicKey)
-        let token = try processes[0].issueEnrolmentToken(node: "xa-23059", now: now)
-        _ = try processes[1].enroll(EnrollRequest(node: "xa-23059", token: token, epoch: epoch, publicKey: nodeKey.publicKey.hex), now: now)
-
-        var clock = UInt64(now)
-        for round in 1...200 {
-            try node.append([Fixtures.note("ghi chú \(round)")], key: nodeKey) {
-                clock += 1
-                return clock
-            }
-            let (events, checkpoint) = try #require(try node.pendingBatch(afterSeq: round - 1, limit: 100, key: nodeKey))
-            let request = try PushRequest(bytes: PushRequest(node: "xa-23059", batches: [PushBatch(events: events, checkpoint: checkpoint)]).bytes)
-            let answers = Mutex<[Result<PushOutcome, HubError>]>([])
-            DispatchQueue.concurrentPerform(iterations: 2) { index in
-                let answer = Result<PushOutcome, HubError> { () throws(HubError) in
-                    try processes[index].push(request, node: "xa-23059", now: now).results[0].outcome
-                }
-                answers.withLock { $0.append(answer) }
-            }
-            let outcomes = try answers.withLock { $0 }.map { try $0.get() }.sorted { $0.rawValue < $1.rawValue }
-            #expect(outcomes == [.duplicate, .stored], "round \(round)")
-        }
-        let stored = try first.withConnection("read the chain") { session in
-            try session.query("SELECT seq FROM event WHERE origin = 'xa-23059' ORDER BY position").map { try $0.decode(Int.self) }
-        }
-        #expect(stored == Array(1...200), "every seq once, in chain order")
     }
 }
