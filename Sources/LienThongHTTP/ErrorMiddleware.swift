@@ -10,15 +10,15 @@ import NIOCore
 /// `translate` maps anything thrown below it to the server's failure: its own failures as they are,
 /// Hummingbird's errors (an unknown path, a method the path lacks, a body too large) with their status
 /// and headers, a cancelled request (the server is stopping) and, last, the unexpected, which becomes
-/// a 500 whose cause is never sent. `observe` sees each failure with what was thrown (logging,
-/// metrics) before it is answered.
+/// a 500 whose cause is never sent. `observe` sees each failure (logging, metrics) before it is
+/// answered; a failure keeps the cause it logs.
 public struct ErrorMiddleware<Context: RequestContext, Failure: HTTPResponseError & Sendable>: RouterMiddleware {
     let translate: @Sendable (any Error) -> Failure
-    let observe: @Sendable (Failure, any Error, Request) -> Void
+    let observe: @Sendable (Failure, Request) -> Void
 
     public init(
         translate: @escaping @Sendable (any Error) -> Failure,
-        observe: @escaping @Sendable (Failure, any Error, Request) -> Void = { _, _, _ in }
+        observe: @escaping @Sendable (Failure, Request) -> Void = { _, _ in }
     ) {
         self.translate = translate
         self.observe = observe
@@ -29,7 +29,7 @@ public struct ErrorMiddleware<Context: RequestContext, Failure: HTTPResponseErro
             return try await next(request, context)
         } catch {
             let failure = translate(error)
-            observe(failure, error, request)
+            observe(failure, request)
             return try failure.response(from: request, context: context)
         }
     }

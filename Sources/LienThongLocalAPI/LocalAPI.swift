@@ -141,7 +141,7 @@ public enum LocalAPI {
         router.middlewares.add(TokenMiddleware(token: settings.token))
         // Every error to its answer (LocalAPIError(translating:)); a failure of the node is logged.
         router.middlewares.add(
-            ErrorMiddleware(translate: LocalAPIError.init(translating:)) { failure, _, request in
+            ErrorMiddleware(translate: LocalAPIError.init(translating:)) { failure, request in
                 if let cause = failure.cause {
                     logger.error("local API request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])
                 }

@@ -41,7 +41,7 @@ public enum HubApplication {
     /// Every error to its answer (``HubError/init(translating:)``): a refusal counts in the metrics
     /// by its code; a failure of the hub is logged with its cause, which is never sent.
     static func errorMiddleware(logger: Logger, metrics: HubMetrics) -> ErrorMiddleware<HubRequestContext, HubError> {
-        ErrorMiddleware(translate: HubError.init(translating:)) { failure, _, request in
+        ErrorMiddleware(translate: HubError.init(translating:)) { failure, request in
             switch failure {
             case .routing, .stopping: break
             case .store(let cause): logger.error("hub storage failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(cause)"])

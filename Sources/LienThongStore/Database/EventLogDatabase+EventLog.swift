@@ -74,16 +74,7 @@ extension EventLogDatabase {
             sql: "INSERT INTO event (origin, seq, epoch, hlc, dossier, type, hash, canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         for draft in drafts {
             clock = HybridClock.tick(last: clock, wallMilliseconds: wallMilliseconds())
-            let event = Event(
-                origin: identity.origin, epoch: identity.epoch, seq: head.seq + 1, hlc: clock, dossier: draft.dossier,
-                seen: draft.seen, type: draft.type, actor: draft.actor, body: draft.body, prev: head.hash)
-            let verdict: EventValidator.Verdict
-            do {
-                verdict = try validator.validate(event)
-            } catch {
-                throw StoreError.invalidEvent(error)
-            }
-            if case .needsUpgrade(let reason) = verdict { throw StoreError.notWritable(reason: reason) }
+            let event = try Self.nextEvent(draft, identity: identity, after: head, hlc: clock, validator: validator)
             try insert.execute(arguments: [
                 event.origin, event.seq, event.epoch, event.hlc.hex, event.dossier, event.type, event.hash,
                 Data(event.storedBytes),
@@ -95,6 +86,26 @@ extension EventLogDatabase {
         let checkpoint = try key.checkpoint(origin: identity.origin, epoch: identity.epoch, seq: head.seq, hash: head.hash)
         try Self.insert(checkpoint, db)
         return (events, checkpoint)
+    }
+
+    /// `draft` as this replica's event after `head`, stamped `hlc`, once the validator has passed it:
+    /// what every store's append writes (the node's, both hub stores').
+    /// - Throws: ``StoreError/invalidEvent(_:)``, or ``StoreError/notWritable(reason:)`` for an
+    ///   event this build cannot write.
+    public static func nextEvent(
+        _ draft: EventDraft, identity: LocalIdentity, after head: (seq: Int, hash: String), hlc: HLC, validator: EventValidator
+    ) throws(StoreError) -> Event {
+        let event = Event(
+            origin: identity.origin, epoch: identity.epoch, seq: head.seq + 1, hlc: hlc, dossier: draft.dossier,
+            seen: draft.seen, type: draft.type, actor: draft.actor, body: draft.body, prev: head.hash)
+        let verdict: EventValidator.Verdict
+        do {
+            verdict = try validator.validate(event)
+        } catch {
+            throw StoreError.invalidEvent(error)
+        }
+        if case .needsUpgrade(let reason) = verdict { throw StoreError.notWritable(reason: reason) }
+        return event
     }
 
     public static func fetchHead(_ db: Database, origin: String) throws -> (seq: Int, hash: String)? {

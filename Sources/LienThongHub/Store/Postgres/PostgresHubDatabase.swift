@@ -103,9 +103,18 @@ public final class PostgresHubDatabase: Sendable {
         } catch {
             throw StoreError.database(operation: operation, reason: "cannot connect to \(location): \(Self.describe(error))")
         }
-        defer { if !connection.isClosed { idle.withLock { $0.append(connection) } } }
+        let session = PostgresSession(connection: connection, logger: logger)
+        defer {
+            // Back to the pool only in a known state: one a failed ROLLBACK left in a transaction is closed.
+            if session.health.broken {
+                let closed: EventLoopFuture<Void> = connection.close()
+                closed.whenComplete { _ in withExtendedLifetime(connection) {} }
+            } else if !connection.isClosed {
+                idle.withLock { $0.append(connection) }
+            }
+        }
         do {
-            return try work(PostgresSession(connection: connection, logger: logger))
+            return try work(session)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -124,7 +133,11 @@ public final class PostgresHubDatabase: Sendable {
                 try session.execute("COMMIT")
                 return result
             } catch {
-                try? session.execute("ROLLBACK")
+                do {
+                    try session.execute("ROLLBACK")
+                } catch {
+                    session.health.broken = true
+                }
                 throw error
             }
         }
@@ -233,6 +246,12 @@ public final class PostgresHubDatabase: Sendable {
 struct PostgresSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// Whether the connection is in an unknown state (its ROLLBACK failed): it is closed, not reused.
+    let health = Health()
+
+    final class Health {
+        var broken = false
+    }
 
     /// Every row of `query`.
     func query(_ query: PostgresQuery) throws -> [PostgresRow] {

@@ -398,16 +398,7 @@ extension PostgresHubDatabase {
         try lockEventLog(session)
         for draft in drafts {
             clock = HybridClock.tick(last: clock, wallMilliseconds: wallMilliseconds())
-            let event = Event(
-                origin: identity.origin, epoch: identity.epoch, seq: head.seq + 1, hlc: clock, dossier: draft.dossier,
-                seen: draft.seen, type: draft.type, actor: draft.actor, body: draft.body, prev: head.hash)
-            let verdict: EventValidator.Verdict
-            do {
-                verdict = try validator.validate(event)
-            } catch {
-                throw StoreError.invalidEvent(error)
-            }
-            if case .needsUpgrade(let reason) = verdict { throw StoreError.notWritable(reason: reason) }
+            let event = try HubDatabase.nextEvent(draft, identity: identity, after: head, hlc: clock, validator: validator)
             let position = try insert(event, stored: event.storedBytes, session)
             events.append((position: position, event: event))
             head = (event.seq, event.hash)
